@@ -1,0 +1,137 @@
+"""Text analysis for the index: Whoosh analyzers and the per-article analysis.
+
+Two faces:
+
+* Whoosh analyzers built the Whoosh way, ``SyllableTokenizer() | FoldFilter()``, so a
+  field can analyse a plain string itself (and the schema says what its terms are);
+* :func:`analyze_article`, the expensive part of indexing (segmentation, summary), a
+  plain function over plain data so it can run in worker processes. Its output is lists
+  of terms that the writer hands to Whoosh as pre-analysed values.
+
+Terms of each field:
+
+=============  ==========================================  =========================
+field          term                                         example for "Nông thôn"
+=============  ==========================================  =========================
+title, body    syllable, normalised, lower case, positions  ``nông``, ``thôn``
+*_fold         the same folded to ASCII (đ→d)               ``nong``, ``thon``
+words          pyvi words of 2+ syllables, ``_``-joined     ``nông_thôn``
+words_fold     the same folded                              ``nong_thon``
+=============  ==========================================  =========================
+
+Single-syllable words are not repeated in ``words``: the syllable fields already hold
+them, and a words field of compounds only is smaller and sharper as a ranking signal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from whoosh.analysis import Filter, Tokenizer
+from whoosh.analysis.acore import Token as WhooshToken
+
+from . import segment, text
+from .articles import Article
+
+__all__ = [
+    "SyllableTokenizer",
+    "FoldFilter",
+    "syllable_analyzer",
+    "folded_analyzer",
+    "AnalyzedArticle",
+    "analyze_article",
+    "indexed_text",
+]
+
+
+class SyllableTokenizer(Tokenizer):
+    """Yields normalised lower-case syllables with character offsets into the input."""
+
+    def __call__(  # type: ignore[override]
+        self,
+        value: str,
+        positions: bool = False,
+        chars: bool = False,
+        keeporiginal: bool = False,
+        removestops: bool = True,
+        start_pos: int = 0,
+        start_char: int = 0,
+        mode: str = "",
+        **kwargs: object,
+    ) -> Iterator[WhooshToken]:
+        token = WhooshToken(positions, chars, removestops=removestops, mode=mode, **kwargs)
+        for pos, syl in enumerate(text.syllables(value), start_pos):
+            token.text = syl.text
+            token.boost = 1.0
+            if keeporiginal:
+                token.original = value[syl.start : syl.end]
+            if positions:
+                token.pos = pos
+            if chars:
+                token.startchar = start_char + syl.start
+                token.endchar = start_char + syl.end
+            yield token
+
+
+class FoldFilter(Filter):
+    """Replaces each token's text by its diacritic-free form (``đường`` → ``duong``)."""
+
+    def __call__(self, tokens: Iterator[WhooshToken]) -> Iterator[WhooshToken]:
+        for token in tokens:
+            token.text = text.fold_diacritics(token.text)
+            yield token
+
+
+def syllable_analyzer() -> Tokenizer:
+    return SyllableTokenizer()
+
+
+def folded_analyzer() -> object:
+    return SyllableTokenizer() | FoldFilter()
+
+
+def indexed_text(article: Article) -> str:
+    """The text indexed as the body: the sapo (when apart from the body), then the body.
+
+    Highlights and snippets are computed on this same string, so their offsets agree.
+    """
+    return f"{article.sapo}\n{article.body}" if article.sapo else article.body
+
+
+@dataclass
+class AnalyzedArticle:
+    """An article with the terms of every indexed field, ready for the writer."""
+
+    article: Article
+    title: list[str] = field(default_factory=list)
+    title_fold: list[str] = field(default_factory=list)
+    body: list[str] = field(default_factory=list)
+    body_fold: list[str] = field(default_factory=list)
+    words: list[str] = field(default_factory=list)
+    words_fold: list[str] = field(default_factory=list)
+    summary: list[str] = field(default_factory=list)
+
+
+def _syllables_and_words(source: str) -> tuple[list[str], list[str]]:
+    """Syllable terms and compound-word terms of ``source``, from one tokenisation."""
+    toks = list(text.tokens(source))
+    syllables = [t.text.lower() for t in toks if t.is_word]
+    words = ["_".join(syllables[a:b]) for a, b in segment.word_groups(toks) if b - a > 1]
+    return syllables, words
+
+
+def analyze_article(article: Article) -> AnalyzedArticle:
+    """Compute every field's terms for ``article`` (the costly step: runs pyvi)."""
+    title_terms, title_words = _syllables_and_words(article.title)
+    body_terms, body_words = _syllables_and_words(indexed_text(article))
+    words = title_words + body_words
+    return AnalyzedArticle(
+        article=article,
+        title=title_terms,
+        title_fold=[text.fold_diacritics(t) for t in title_terms],
+        body=body_terms,
+        body_fold=[text.fold_diacritics(t) for t in body_terms],
+        words=words,
+        words_fold=[text.fold_diacritics(w) for w in words],
+    )

@@ -1,0 +1,23 @@
+"""Errors a user can cause. Every surface turns them into one clear message."""
+
+from __future__ import annotations
+
+
+class SearchkitError(Exception):
+    """Base class: the message is meant for the user as it is."""
+
+
+class IndexNotFoundError(SearchkitError):
+    """There is no index at the given path."""
+
+
+class IndexLockedError(SearchkitError):
+    """Another process is writing the index."""
+
+
+class QuerySyntaxError(SearchkitError):
+    """The query string cannot be parsed."""
+
+
+class DocumentNotFoundError(SearchkitError):
+    """No document has the given id."""

@@ -1,0 +1,154 @@
+"""Pure functions on Vietnamese text: normalisation, folding, syllables with offsets.
+
+Everything here is standard library only and cheap to import, because the query path
+(``searchkit query``) must not pay for pyvi or Whoosh before it needs them.
+
+Normal form used everywhere (documents and queries alike):
+
+* Unicode NFC, so ``e`` + U+0302 + U+0323 and ``ệ`` are the same letter;
+* ``Ð`` (U+00D0, Icelandic eth, common in scraped text) becomes ``Đ``;
+* one tone-mark placement: the *modern* one, with the mark on the first vowel of an
+  open ``oa``/``oe``/``uy`` syllable (``hòa``, ``khỏe``, ``thủy``), which is what the
+  Vietnamese Wikipedia and most news sites write today. ``hoà``, ``khoẻ``, ``thuỷ`` are
+  rewritten to it. After ``q`` the ``u`` belongs to the consonant (``quý``, ``quà``),
+  so those syllables are left alone.
+
+Case is kept by :func:`normalize` (pyvi's segmentation depends on it) and removed by
+:func:`normalize_term`, which is what index terms and query terms use.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Iterator, NamedTuple
+
+__all__ = [
+    "Syllable",
+    "normalize",
+    "normalize_term",
+    "fold_diacritics",
+    "has_diacritics",
+    "syllables",
+    "tokens",
+]
+
+# The five tone marks as combining characters: grave, acute, tilde, hook above, dot below.
+_TONE_MARKS = "\u0300\u0301\u0303\u0309\u0323"
+
+
+def _with_tone(base: str, mark: str) -> str:
+    return unicodedata.normalize("NFC", base + mark)
+
+
+def _build_tone_moves() -> dict[str, str]:
+    """Map an old-style syllable ending (``oà``) to the modern one (``òa``), both cases."""
+    moves: dict[str, str] = {}
+    for first, second in (("o", "a"), ("o", "e"), ("u", "y")):
+        for mark in _TONE_MARKS:
+            for f, s in ((first, second), (first.upper(), second.upper()), (first.upper(), second)):
+                moves[f + _with_tone(s, mark)] = _with_tone(f, mark) + s
+    return moves
+
+
+_TONE_MOVES = _build_tone_moves()
+# Old-style ending at the end of a syllable (no letter follows), not after q/Q.
+_OLD_TONE_RE = re.compile(
+    "(?<![qQ])(" + "|".join(sorted(_TONE_MOVES, key=len, reverse=True)) + r")(?![^\W\d_])"
+)
+_ETH_TABLE = str.maketrans({"\u00d0": "\u0110"})
+
+
+def normalize(text: str) -> str:
+    """Return ``text`` in NFC with ``Ð``→``Đ`` and modern tone-mark placement; case is kept.
+
+    >>> normalize("Hoà bình, thuỷ lợi") == "Hòa bình, thủy lợi"
+    True
+    """
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text).translate(_ETH_TABLE)
+        text = _OLD_TONE_RE.sub(lambda m: _TONE_MOVES[m.group(1)], text)
+    return text
+
+
+def normalize_term(text: str) -> str:
+    """Normalise and lower-case: the form of every exact index and query term."""
+    return normalize(text).lower()
+
+
+def _build_fold_table() -> dict[int, str]:
+    table: dict[int, str] = {0x0110: "D", 0x0111: "d", 0x00D0: "D"}
+    for code in range(0x00C0, 0x2000):
+        ch = chr(code)
+        decomposed = unicodedata.normalize("NFD", ch)
+        base = decomposed[0]
+        if len(decomposed) > 1 and base.isascii() and base.isalpha():
+            table[code] = base
+    for mark in range(0x0300, 0x0370):  # stray combining marks (NFD input) vanish
+        table[mark] = ""
+    return table
+
+
+_FOLD_TABLE = _build_fold_table()
+
+
+def fold_diacritics(text: str) -> str:
+    """Remove every diacritic, mapping ``đ``→``d`` explicitly (NFD does not decompose it).
+
+    Works on NFC and NFD input alike: ``fold_diacritics("Đường")`` is ``"Duong"``.
+    """
+    return text.translate(_FOLD_TABLE)
+
+
+def has_diacritics(text: str) -> bool:
+    """True when folding would change ``text`` (it carries at least one Vietnamese mark or đ)."""
+    return not text.isascii() and fold_diacritics(text) != text
+
+
+class Syllable(NamedTuple):
+    """One syllable: its normalised lower-case form and its span in the ORIGINAL text."""
+
+    text: str
+    start: int
+    end: int
+
+
+class Token(NamedTuple):
+    """A syllable or a punctuation mark with its span in the original text.
+
+    ``text`` is normalised but keeps its case (pyvi needs the case); ``is_word`` is
+    False for punctuation.
+    """
+
+    text: str
+    start: int
+    end: int
+    is_word: bool
+
+
+# A syllable: a letter or digit followed by letters, digits and combining marks (so NFD
+# text stays in one piece, unlike Whoosh's default \w+). "_" is neither: pyvi joins words
+# with it, and `nông_thôn` in a document must give the same syllables as `nông thôn`.
+# Punctuation: any other visible character.
+_TOKEN_RE = re.compile(r"([^\W_](?:[^\W_]|[\u0300-\u036f])*)|([^\w\s\u0300-\u036f])")
+
+
+def tokens(text: str) -> Iterator[Token]:
+    """Yield syllables and punctuation of ``text`` with offsets into ``text`` itself.
+
+    Offsets always refer to the string passed in, whatever its normal form: when the text
+    is already NFC it is normalised as a whole (``Ð``→``Đ`` and moving a tone mark never
+    change a length), otherwise each token is normalised on its own so the span stays exact.
+    """
+    whole_nfc = text.isascii() or unicodedata.is_normalized("NFC", text)
+    source = normalize(text) if whole_nfc else text
+    for match in _TOKEN_RE.finditer(source):
+        piece = match.group()
+        if not whole_nfc:
+            piece = normalize(piece)
+        yield Token(piece, match.start(), match.end(), match.lastindex == 1)
+
+
+def syllables(text: str) -> list[Syllable]:
+    """The syllables of ``text``, normalised and lower-cased, with spans into ``text``."""
+    return [Syllable(t.text.lower(), t.start, t.end) for t in tokens(text) if t.is_word]
