@@ -113,23 +113,39 @@ class AnalyzedArticle:
     summary: list[str] = field(default_factory=list)
 
 
-def _syllables_and_words(source: str) -> tuple[list[str], list[str]]:
-    """Syllable terms and compound-word terms of ``source``, from one tokenisation."""
-    toks = list(text.tokens(source))
-    syllables = [t.text.lower() for t in toks if t.is_word]
-    words = ["_".join(syllables[a:b]) for a, b in segment.word_groups(toks) if b - a > 1]
-    return syllables, words
+@dataclass
+class _Segmented:
+    """One text, normalised, with its syllable terms and pyvi word spans."""
+
+    text: str  # normalize(original); same length as the original when that was NFC
+    syllables: list[str]
+    words: list[str]  # compounds of 2+ syllables, "_"-joined
+    word_spans: list[tuple[int, int]]  # every word (compound or not), spans into ``text``
+
+
+def _segment(original: str) -> _Segmented:
+    """Tokenise and segment ``original`` once; everything else is derived from that."""
+    normalised = text.normalize(original)
+    toks = list(text.tokens(normalised))
+    syl_tokens = [t for t in toks if t.is_word]
+    syllables = [t.text.lower() for t in syl_tokens]
+    groups = segment.word_groups(toks)
+    words = ["_".join(syllables[a:b]) for a, b in groups if b - a > 1]
+    spans = [(syl_tokens[a].start, syl_tokens[b - 1].end) for a, b in groups]
+    return _Segmented(normalised, syllables, words, spans)
 
 
 def analyze_article(article: Article) -> AnalyzedArticle:
     """Compute every field's terms for ``article`` (the costly step: runs pyvi)."""
-    title_terms, title_words = _syllables_and_words(article.title)
-    body_terms, body_words = _syllables_and_words(indexed_text(article))
-    words = title_words + body_words
+    title = _segment(article.title)
+    sapo = _segment(article.sapo) if article.sapo else None
+    body = _segment(article.body)
+    body_terms = (sapo.syllables if sapo else []) + body.syllables
+    words = title.words + (sapo.words if sapo else []) + body.words
     return AnalyzedArticle(
         article=article,
-        title=title_terms,
-        title_fold=[text.fold_diacritics(t) for t in title_terms],
+        title=title.syllables,
+        title_fold=[text.fold_diacritics(t) for t in title.syllables],
         body=body_terms,
         body_fold=[text.fold_diacritics(t) for t in body_terms],
         words=words,

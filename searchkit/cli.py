@@ -1,0 +1,167 @@
+"""The ``searchkit`` command: argument handling and printing over the Python API.
+
+Heavy modules (Whoosh, pyvi, sumy, uvicorn) are imported inside the commands that use
+them, so ``searchkit --help`` starts in a fraction of a second and ``searchkit query``
+never loads pyvi.
+
+Exit codes: 0 success; 1 an error (one line on stderr, nothing changed); 2 bad usage;
+3 ``index`` finished but skipped some files or records (each named on stderr).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterator, List, Optional
+
+import typer
+from rich.console import Console
+from rich.markup import escape
+from rich.text import Text
+
+from .errors import SearchkitError
+
+if TYPE_CHECKING:
+    from .search import Hit, SearchResult
+
+EXIT_ERROR = 1
+EXIT_SKIPPED = 3
+
+app = typer.Typer(
+    help="Full-text search for Vietnamese news archives, with extractive summaries.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console(highlight=False)
+err_console = Console(stderr=True, highlight=False)
+
+IndexOption = typer.Option("index", "--index", "-i", help="Index directory.")
+
+
+@contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn the errors a user can cause into one line on stderr and exit status 1."""
+    try:
+        yield
+    except SearchkitError as exc:
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
+        raise typer.Exit(EXIT_ERROR) from None
+    except KeyboardInterrupt:
+        err_console.print("[bold red]interrupted[/]")
+        raise typer.Exit(130) from None
+
+
+@app.command()
+def index(
+    paths: List[Path] = typer.Argument(..., help="Files or directories of articles (.txt, .json, .jsonl, .gz)."),
+    index_dir: Path = IndexOption,
+    rebuild: bool = typer.Option(False, "--rebuild", help="Start the index over instead of updating it."),
+    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: number of CPUs)."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
+) -> None:
+    """Build or update the index from PATHS: only new and changed files are analysed."""
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from .index import index_paths
+
+    with _user_errors():
+        progress = Progress(
+            TextColumn("[bold blue]indexing"),
+            BarColumn(),
+            DownloadColumn(),
+            TimeRemainingColumn(),
+            console=err_console,
+            disable=quiet or not err_console.is_terminal,
+            transient=True,
+        )
+        with progress:
+            task = progress.add_task("indexing", total=None)
+            report = index_paths(
+                paths,
+                index_dir,
+                rebuild=rebuild,
+                jobs=jobs,
+                progress=lambda done, total: progress.update(task, completed=done, total=total),
+                on_problem=lambda p: progress.console.print(f"[yellow]skipped[/] {escape(str(p))}"),
+                on_wait=lambda msg: progress.console.print(f"[yellow]{escape(msg)}[/]"),
+            )
+    console.print(f"[green]indexed[/] {index_dir}/: {report.summary()}")
+    if report.skipped:
+        raise typer.Exit(EXIT_SKIPPED)
+
+
+def _hit_text(hit: Hit, rank: int) -> Text:
+    line = Text()
+    line.append(f"{rank:>3}. ", style="dim")
+    line.append(hit.title or hit.id, style="bold")
+    meta = [hit.date[:10] if hit.date else None, hit.author or None, f"score {hit.score:.2f}" if hit.score is not None else None]
+    line.append("  " + " · ".join(m for m in meta if m), style="cyan")
+    line.append(f"\n     {hit.id}", style="dim")
+    snippet = Text(hit.snippet.replace("\n", " "))
+    for start, end in hit.highlights:
+        snippet.stylize("bold yellow", start, end)
+    line.append("\n     ")
+    line.append(snippet)
+    return line
+
+
+def _print_result(result: SearchResult, limit: int) -> None:
+    if result.suggestion:
+        console.print(f"did you mean: [bold]{escape(result.suggestion)}[/]?")
+    if not result.hits:
+        console.print(f"no results for {escape(result.query)!r}")
+        return
+    first = result.offset + 1
+    console.print(
+        f"[dim]{first}–{result.offset + len(result.hits)} of {result.total} results "
+        f"({result.took_ms:.0f} ms)[/]"
+    )
+    for rank, hit in enumerate(result.hits, first):
+        console.print(_hit_text(hit, rank))
+        for sentence in hit.summary:
+            console.print(Text(f"     • {sentence}", style="green"))
+        console.print()
+    if result.facets:
+        for name, counts in result.facets.items():
+            console.print(f"[bold]{name}[/]: " + ", ".join(f"{k} ({v})" for k, v in counts.items()))
+
+
+@app.command()
+def query(
+    text: str = typer.Argument(..., help='The query, e.g. \'"nông thôn mới" -"hà nội" title:kinh\'.'),
+    index_dir: Path = IndexOption,
+    limit: int = typer.Option(10, "--limit", "-n", min=0, max=1000, help="Hits to show."),
+    offset: int = typer.Option(0, "--offset", min=0, help="Hits to skip (paging)."),
+    since: Optional[str] = typer.Option(None, help="Published on or after this date (YYYY-MM-DD)."),
+    until: Optional[str] = typer.Option(None, help="Published on or before this date (YYYY-MM-DD)."),
+    author: Optional[str] = typer.Option(None, help="Only articles by this author."),
+    category: Optional[str] = typer.Option(None, help="Only articles in this category."),
+    sort: str = typer.Option("relevance", help="relevance or date (newest first)."),
+    facets: bool = typer.Option(False, "--facets", help="Counts per month and per category."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+) -> None:
+    """Search the index and print ranked hits with highlighted snippets."""
+    from .search import open_index
+
+    with _user_errors():
+        with open_index(index_dir) as ix:
+            result = ix.search(
+                text, limit=limit, offset=offset, since=since, until=until,
+                author=author, category=category, sort=sort, facets=facets,  # type: ignore[arg-type]
+            )
+    if as_json:
+        sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    else:
+        _print_result(result, limit)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,84 @@
+"""The searchkit command, run as a user runs it (a subprocess of the installed script)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from conftest import SAMPLE_IDS
+
+SEARCHKIT = [sys.executable, "-m", "searchkit.cli"]
+
+
+def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    env = dict(os.environ, COLUMNS="200", NO_COLOR="1")
+    return subprocess.run([*SEARCHKIT, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def cli_index(tmp_path_factory) -> Path:
+    from conftest import SAMPLE_CORPUS
+
+    index_dir = tmp_path_factory.mktemp("cli") / "index"
+    done = run("index", str(SAMPLE_CORPUS), "--index", str(index_dir), "--jobs", "1")
+    assert done.returncode == 0, done.stderr
+    assert "2 added" in done.stdout
+    return index_dir
+
+
+def test_query_prints_ranked_highlighted_hits(cli_index):
+    done = run("query", "nông thôn mới", "--index", str(cli_index))
+    assert done.returncode == 0, done.stderr
+    assert "Đổi mới tư duy, hành động quyết liệt" in done.stdout
+    assert "Tạo dư địa phát triển mới" in done.stdout
+    assert "2023-03-09" in done.stdout and "score" in done.stdout
+
+
+def test_json_output_shape_and_forms_agree(cli_index):
+    outputs = []
+    for q in ("nông thôn mới", "nong thon moi", unicodedata.normalize("NFD", "nông thôn mới")):
+        done = run("query", q, "--index", str(cli_index), "--json")
+        assert done.returncode == 0, done.stderr
+        outputs.append(json.loads(done.stdout))
+    data = outputs[0]
+    assert set(data) >= {"query", "total", "hits"}
+    assert {h["id"] for h in data["hits"]} == SAMPLE_IDS
+    for hit in data["hits"]:
+        assert set(hit) >= {"id", "title", "date", "author", "url", "path", "score", "snippet"}
+        assert hit["author"] == "Đào Quyên"
+    assert [h["id"] for h in outputs[1]["hits"]] == [h["id"] for h in data["hits"]]
+    assert [h["id"] for h in outputs[2]["hits"]] == [h["id"] for h in data["hits"]]
+
+
+def test_missing_index_is_one_line_and_non_zero(tmp_path):
+    done = run("query", "nông thôn", "--index", str(tmp_path / "none"))
+    assert done.returncode == 1
+    assert "searchkit index" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_malformed_query_is_one_line_and_non_zero(cli_index):
+    done = run("query", '"nông thôn', "--index", str(cli_index))
+    assert done.returncode == 1
+    assert "unbalanced quote" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_skipped_files_set_exit_status_3(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "good.txt").write_text("Tiêu đề\n\nNội dung bài viết.", encoding="utf-8")
+    (corpus / "bad.txt").write_bytes(b"\x00\x01\x02binary\xff")
+    done = run("index", str(corpus), "--index", str(tmp_path / "ix"), "--jobs", "1")
+    assert done.returncode == 3
+    assert "bad.txt" in done.stderr and "1 added" in done.stdout
+
+
+def test_help_is_fast_to_reach():
+    done = run("--help")
+    assert done.returncode == 0 and "index" in done.stdout and "query" in done.stdout

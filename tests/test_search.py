@@ -1,0 +1,134 @@
+"""Search over a real index: Vietnamese matching, query features, snippets, the API."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from searchkit import DocumentNotFoundError, IndexNotFoundError, QuerySyntaxError, open_index
+from searchkit.text import fold_diacritics, normalize_term
+
+from conftest import SAMPLE_IDS
+
+
+def ids(result):
+    return [h.id for h in result.hits]
+
+
+def test_nong_thon_moi_finds_both_sample_articles_in_every_form(ix):
+    accented = ids(ix.search("nông thôn mới"))
+    assert set(accented[:2]) == SAMPLE_IDS
+    assert ids(ix.search(unicodedata.normalize("NFD", "nông thôn mới"))) == accented
+    # Without diacritics "moi" also matches "mỗi" (another record), so compare the
+    # sample articles' order; the CLI test checks identical lists on the sample corpus.
+    unaccented = ids(ix.search("nong thon moi"))
+    assert [i for i in unaccented if i in SAMPLE_IDS] == [i for i in accented if i in SAMPLE_IDS]
+
+
+def test_tone_mark_conventions_give_the_same_results(ix):
+    assert ids(ix.search("văn hoá")) == ids(ix.search("văn hóa"))
+    assert ix.search("thuỷ điện hoà bình").hits[0].id == "thuy-dien"
+    assert [h.score for h in ix.search("thuỷ điện hoà bình").hits] == [h.score for h in ix.search("thủy điện hòa bình").hits]
+
+
+def test_highlight_lands_on_the_original_old_style_spelling(ix):
+    hit = next(h for h in ix.search("thể chế hóa").hits if h.id == "tao-du-dia-phat-trien-moi.txt")
+    marked = [hit.snippet[s:e] for s, e in hit.highlights]
+    assert "thể chế hoá" in hit.snippet
+    assert {"thể", "chế", "hoá"} <= set(marked)
+
+
+def test_every_highlight_offset_covers_a_query_syllable(ix):
+    for query in ("nông thôn mới", "nong thon moi", "giao thông"):
+        wanted = {fold_diacritics(normalize_term(w)) for w in query.split()}
+        hits = ix.search(query).hits
+        assert hits[0].highlights
+        for hit in hits:
+            for start, end in hit.highlights:
+                assert fold_diacritics(normalize_term(hit.snippet[start:end])) in wanted
+
+
+def test_accented_query_ranks_exact_forms_above_folded_ones(ix):
+    # "mới" and "mỗi" fold alike; the accented query must prefer the exact form.
+    ranked = ids(ix.search("mới"))
+    assert ranked.index("hn-giao-thong") < ranked.index("moi-nguoi")
+    assert ids(ix.search("mỗi"))[0] == "moi-nguoi"
+
+
+def test_title_matches_outrank_body_matches(ix):
+    assert ids(ix.search("cảng"))[0] == "hp-cang"
+
+
+def test_phrase_requires_adjacent_words(ix):
+    assert ids(ix.search('"cảng hải phòng"')) == ["hp-cang"]
+    assert ids(ix.search('"hai phong cang"')) == []
+
+
+def test_exclusion(ix):
+    assert "hn-giao-thong" in ids(ix.search("giao thông"))
+    result = ids(ix.search('giao thông -"hà nội"'))
+    assert "hn-giao-thong" not in result and "hp-cang" in result
+
+
+def test_or_and_groups(ix):
+    assert set(ids(ix.search('"hà nội" OR "hải phòng"'))) == {"hn-giao-thong", "hp-cang"}
+    assert ids(ix.search('("hà nội" OR "hải phòng") +container')) == ["hp-cang"]
+
+
+def test_fields(ix):
+    assert ids(ix.search("title:cảng")) == ["hp-cang"]
+    assert ids(ix.search('author:"tran thi binh" giao thông')) == ["hp-cang"]
+    assert ids(ix.search("title:mới")) != ids(ix.search("mới"))
+
+
+def test_date_filters_and_sort(ix):
+    assert len(ids(ix.search("giao thông"))) > 2
+    window = ids(ix.search("giao thông", since="2023-01-15", until="2023-02-20"))
+    assert set(window) == {"hn-giao-thong", "hp-cang"}  # both bounds inclusive
+    assert ids(ix.search("điện", until="2022-12-01")) == ["thuy-dien"]
+    by_date = ix.search('title:"mở rộng" OR "thuỷ điện"', sort="date")
+    assert ids(by_date) == ["hp-cang", "thuy-dien"]
+
+
+def test_author_and_category_filters(ix):
+    assert ids(ix.search("mở rộng", category="kinh te")) == ids(ix.search("mở rộng", category="Kinh tế"))
+    assert set(ids(ix.search("mở rộng", category="Kinh tế"))) == {"hp-cang", "thuy-dien"}
+    assert ids(ix.search("mở rộng", author="Lê Văn Cường")) == ["thuy-dien"]
+
+
+def test_facets_count_all_matches(ix):
+    result = ix.search('title:"mở rộng" OR "thuỷ điện"', facets=True)
+    assert result.facets["category"] == {"kinh tế": 2}
+    assert result.facets["month"] == {"2022-12": 1, "2023-02": 1}
+
+
+def test_paging(ix):
+    full = ids(ix.search("nông thôn mới giao thông", limit=10))
+    assert ids(ix.search("nông thôn mới giao thông", limit=2, offset=1)) == full[1:3]
+    assert ix.search("nông thôn mới giao thông", limit=2).total == len(full)
+
+
+def test_get_returns_the_stored_article(ix):
+    doc = ix.get("doi-moi-tu-duy-hanh-dong-quyet-liet.txt")
+    assert doc.title == "Đổi mới tư duy, hành động quyết liệt"
+    assert doc.body and "nông thôn mới" in doc.body and doc.score is None
+    with pytest.raises(DocumentNotFoundError):
+        ix.get("../etc/passwd")
+
+
+def test_malformed_query_raises(ix):
+    with pytest.raises(QuerySyntaxError):
+        ix.search('"unbalanced')
+
+
+def test_result_dict_shape(ix):
+    data = ix.search("nông thôn mới").to_dict()
+    assert {"query", "total", "hits"} <= set(data)
+    for hit in data["hits"]:
+        assert {"id", "title", "date", "author", "url", "path", "score", "snippet", "summary"} <= set(hit)
+
+
+def test_missing_index(tmp_path):
+    with pytest.raises(IndexNotFoundError, match="searchkit index"):
+        open_index(tmp_path / "nothing")

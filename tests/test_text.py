@@ -1,0 +1,57 @@
+"""The normaliser: one form for every way Vietnamese text is typed."""
+
+import unicodedata
+
+import pytest
+
+from searchkit.text import fold_diacritics, has_diacritics, normalize, normalize_term, syllables
+
+
+@pytest.mark.parametrize(
+    "old, modern",
+    [("hoà", "hòa"), ("Hoà Bình", "Hòa Bình"), ("khoẻ", "khỏe"), ("thuỷ lợi", "thủy lợi"), ("THUỶ", "THỦY"), ("hoạ sĩ", "họa sĩ")],
+)
+def test_old_tone_placement_becomes_modern(old, modern):
+    assert normalize(old) == modern
+    assert normalize(modern) == modern  # the modern form is left alone
+
+
+@pytest.mark.parametrize("word", ["hoàn", "quý", "quà", "thuyền", "khuya", "hoàng", "toàn"])
+def test_syllables_that_are_not_old_style_are_unchanged(word):
+    # the mark belongs where it is: a letter follows (hoàn), or u belongs to qu (quý)
+    assert normalize(word) == word
+
+
+def test_nfd_and_nfc_normalise_to_the_same_text():
+    nfc = "Nông thôn mới, Đường Hoà Bình"
+    nfd = unicodedata.normalize("NFD", nfc)
+    assert nfd != nfc
+    assert normalize(nfd) == normalize(nfc) == "Nông thôn mới, Đường Hòa Bình"
+
+
+def test_eth_becomes_vietnamese_d():
+    assert normalize("\u00d0ào") == "Đào"
+    assert normalize_term("\u00d0ÀO") == "đào"
+
+
+def test_fold_diacritics_maps_d_and_every_mark():
+    assert fold_diacritics("Đường đến nông thôn mới") == "Duong den nong thon moi"
+    assert fold_diacritics(unicodedata.normalize("NFD", "Hồ Chí Minh")) == "Ho Chi Minh"
+    assert fold_diacritics("ăâêôơưđ ĂÂÊÔƠƯĐ") == "aaeooud AAEOOUD"
+
+
+def test_has_diacritics():
+    assert has_diacritics("mới") and has_diacritics("đi")
+    assert not has_diacritics("moi") and not has_diacritics("2023")
+
+
+def test_syllables_carry_offsets_into_the_original_text_even_for_nfd():
+    original = unicodedata.normalize("NFD", "Thể chế hoá, 8,26%")
+    found = syllables(original)
+    assert [s.text for s in found] == ["thể", "chế", "hóa", "8", "26"]
+    for syl in found:
+        assert normalize_term(original[syl.start : syl.end]) == syl.text
+
+
+def test_underscore_joined_words_split_into_syllables():
+    assert [s.text for s in syllables("nông_thôn mới")] == ["nông", "thôn", "mới"]
