@@ -33,6 +33,9 @@ from whoosh.analysis.acore import Token as WhooshToken
 
 from . import segment, text
 from .articles import Article
+from .summary import summarize_segmented
+
+SUMMARY_SENTENCES = 3  # stored with each article; the same default as summarize()
 
 __all__ = [
     "SyllableTokenizer",
@@ -142,6 +145,9 @@ def analyze_article(article: Article) -> AnalyzedArticle:
     body = _segment(article.body)
     body_terms = (sapo.syllables if sapo else []) + body.syllables
     words = title.words + (sapo.words if sapo else []) + body.words
+    # The summary reuses the body's segmentation: pyvi is the costly step, run it once.
+    # It summarises the body only: a reader already sees the sapo.
+    summary = summarize_segmented(body.text, body.word_spans, sentences=SUMMARY_SENTENCES, title=article.title)
     return AnalyzedArticle(
         article=article,
         title=title.syllables,
@@ -150,4 +156,5 @@ def analyze_article(article: Article) -> AnalyzedArticle:
         body_fold=[text.fold_diacritics(t) for t in body_terms],
         words=words,
         words_fold=[text.fold_diacritics(w) for w in words],
+        summary=summary,
     )

@@ -158,6 +158,19 @@ def query(
         _print_result(result, limit)
 
 
+@app.command()
+def serve(
+    index_dir: Path = IndexOption,
+    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 for every interface)."),
+    port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="Port to listen on."),
+) -> None:
+    """Serve the index over HTTP: a JSON API (/search, /documents/ID, /summarize, /health) and a search page at /."""
+    from .server import serve as run_server
+
+    with _user_errors():
+        run_server(index_dir, host, port)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

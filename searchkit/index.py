@@ -288,7 +288,8 @@ class _FileJob:
     signature: str
     size: int
     old_ids: set[str]  # ids of this source already in the index (empty: a new file)
-    docs: list[dict] = field(default_factory=list)
+    new_ids: set[str] = field(default_factory=set)
+    deleted_old: bool = False
 
 
 def _under(source: str, roots: Sequence[str]) -> bool:
@@ -393,20 +394,20 @@ def index_paths(
 
         analyzer = _Analyzer(jobs)
         for (job, last), analyzed in analyzer.run(batches()):
-            job.docs.extend(_document(a, job.source, job.signature) for a in analyzed)
+            # Documents go to the writer as their batch arrives (its pool spills to disk,
+            # so memory stays bounded); the commit still happens only at file boundaries.
+            if job.old_ids and not job.deleted_old:
+                writer.delete_by_term("source", job.source)
+                job.deleted_old = True
+            for a in analyzed:
+                writer.add_document(**_document(a, job.source, job.signature))
+                job.new_ids.add(a.article.id)
             if not last:
                 continue
-            # The whole file is analysed: replace its documents in one step.
-            if job.old_ids:
-                writer.delete_by_term("source", job.source)
-            new_ids = {d["id"] for d in job.docs}
-            report.updated += len(new_ids & job.old_ids)
-            report.added += len(new_ids - job.old_ids)
-            report.removed += len(job.old_ids - new_ids)
-            for doc in job.docs:
-                writer.add_document(**doc)
-            pending_docs += len(job.docs)
-            job.docs = []
+            report.updated += len(job.new_ids & job.old_ids)
+            report.added += len(job.new_ids - job.old_ids)
+            report.removed += len(job.old_ids - job.new_ids)
+            pending_docs += len(job.new_ids)
             advance(job.size)
             if pending_docs >= COMMIT_EVERY_DOCS:
                 writer.commit(merge=False)

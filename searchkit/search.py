@@ -21,26 +21,26 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import Counter, OrderedDict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time as dtime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Iterable, Literal
+from typing import Any, Literal
 
+import numpy as np
 from whoosh import query as wq
-from whoosh import matching, scoring, sorting
+from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
+from whoosh.util.numeric import byte_to_length
 
 from . import text
-from .errors import DocumentNotFoundError, QuerySyntaxError
+from .errors import DocumentNotFoundError, IndexNotFoundError, QuerySyntaxError
 from .index import open_whoosh_index
-from .query import AnyOf, Clause, Group, ParsedQuery, Phrase, Term, parse_query
+from .query import parse_query
+from .ranking import RankingParams, evaluate
+from .snippets import make_snippet
 
-__all__ = ["Index", "Hit", "SearchResult", "open_index", "Snippet", "make_snippet"]
+__all__ = ["Index", "Hit", "SearchResult", "open_index"]
 
-TITLE_WEIGHT = 2.0  # a query word in the title counts this much more than in the body
-FOLD_WEIGHT = 0.3  # folded-only match of an accented query word, relative to exact
-WORD_WEIGHT = 1.0  # a compound word matched as a whole, on top of its syllables
-MAX_WORD_SYLLABLES = 4  # longest compound looked up in the words fields
-SNIPPET_CHARS = 220
 # Dates without a zone (from users or sources) are Vietnamese local time.
 VIETNAM = timezone(timedelta(hours=7))
 
@@ -106,180 +106,150 @@ class SearchResult:
         return data
 
 
-# -- query building -----------------------------------------------------------------
+# -- postings as arrays ----------------------------------------------------------------
 
-class _Compiler:
-    """Turns a ParsedQuery into a Whoosh query, consulting the index vocabulary."""
-
-    def __init__(self, reader):
-        self.reader = reader
-
-    def compile(self, parsed: ParsedQuery) -> wq.Query:
-        main = self._combine(parsed.clauses)
-        bonus = [self._word(run[i:j]) for run in parsed.runs for i in range(len(run))
-                 for j in range(i + 2, min(len(run), i + MAX_WORD_SYLLABLES) + 1)]
-        bonus = [b for b in bonus if b is not None]
-        if bonus:
-            main = wq.AndMaybe(main, wq.Or(bonus))
-        return main
-
-    def _combine(self, clauses: list[Clause]) -> wq.Query:
-        must = [self._node(c.node) for c in clauses if c.occur == "must"]
-        should = [self._node(c.node) for c in clauses if c.occur == "should"]
-        nots = [self._node(c.node) for c in clauses if c.occur == "not"]
-        if must and should:
-            query: wq.Query = wq.AndMaybe(_and(must), wq.Or(should))
-        elif must:
-            query = _and(must)
-        elif should:
-            query = wq.Or(should) if len(should) > 1 else should[0]
-        else:
-            query = wq.Every()
-        if nots:
-            query = _AndNot(query, wq.Or(nots))
-        return query
-
-    def _node(self, node) -> wq.Query:
-        if isinstance(node, Term):
-            return self._term(node.syllable, node.field)
-        if isinstance(node, Phrase):
-            return self._phrase(node.syllables, node.field)
-        if isinstance(node, Group):
-            return self._combine(node.clauses)
-        if isinstance(node, AnyOf):
-            return wq.Or([self._node(n) for n in node.options])
-        raise TypeError(node)  # pragma: no cover
-
-    def _fields(self, field_name: str | None) -> list[tuple[str, float]]:
-        if field_name == "title":
-            return [("title", 1.0)]
-        return [("title", TITLE_WEIGHT), ("body", 1.0)]
-
-    def _term(self, syllable: str, field_name: str | None) -> wq.Query:
-        folded = text.fold_diacritics(syllable)
-        subs: list[wq.Query] = []
-        for name, weight in self._fields(field_name):
-            if folded != syllable:
-                subs.append(wq.Term(name, syllable, boost=weight))
-                subs.append(wq.Term(name + "_fold", folded, boost=weight * FOLD_WEIGHT))
-            else:
-                subs.append(wq.Term(name + "_fold", folded, boost=weight))
-        return wq.Or(subs) if len(subs) > 1 else subs[0]
-
-    def _phrase(self, syllables: tuple[str, ...], field_name: str | None) -> wq.Query:
-        if field_name == "author":
-            return wq.Phrase("author", [text.fold_diacritics(s) for s in syllables])
-        if len(syllables) == 1:
-            return self._term(syllables[0], field_name)
-        accented = any(text.has_diacritics(s) for s in syllables)
-        subs = []
-        for name, weight in self._fields(field_name):
-            if accented:
-                subs.append(wq.Phrase(name, list(syllables), boost=weight))
-            else:
-                subs.append(wq.Phrase(name + "_fold", list(syllables), boost=weight))
-        return wq.Or(subs)
-
-    def _word(self, syllables: list[str]) -> wq.Query | None:
-        word = "_".join(syllables)
-        folded = text.fold_diacritics(word)
-        if folded != word and self.reader.doc_frequency("words", word):
-            return wq.Term("words", word, boost=WORD_WEIGHT)
-        if folded == word and self.reader.doc_frequency("words_fold", folded):
-            return wq.Term("words_fold", folded, boost=WORD_WEIGHT)
-        return None
+# Decoded postings kept per searcher, in number of postings (8 bytes each): enough for
+# the vocabulary of typical queries on a large archive, bounded on any archive.
+POSTINGS_CACHE = 8_000_000
 
 
-class _AndNotMatcher(matching.AndNotMatcher):
-    """Whoosh's AndNotMatcher, fixed: it misses an excluded document when the excluded
-    matcher starts *before* the first positive match (its ``_find_first`` only looks
-    at equal ids), so ``a -b`` returned documents containing ``b``."""
+class _Postings:
+    """A :class:`searchkit.ranking.PostingsSource` over one Whoosh searcher.
 
-    def _find_first(self) -> None:
-        if self.a.is_active() and self.b.is_active():
-            self._find_next()
-
-
-class _AndNot(wq.AndNot):
-    def matcher(self, searcher, context=None):
-        positive = self.a.matcher(searcher, context)
-        negative = self.b.matcher(searcher, searcher.boolean_context())
-        return _AndNotMatcher(positive, negative)
-
-
-def _and(queries: list[wq.Query]) -> wq.Query:
-    return wq.And(queries) if len(queries) > 1 else queries[0]
-
-
-# -- snippets -------------------------------------------------------------------------
-
-@dataclass
-class Snippet:
-    text: str
-    highlights: list[tuple[int, int]]
-
-
-def _matches(source: str, syllables: Iterable[str]) -> list[tuple[int, int, str]]:
-    """Spans in ``source`` of syllables matching the query's.
-
-    An accented query syllable matches its exact (normalised) form only; an unaccented
-    one matches any form that folds to it. Offsets are into ``source`` as stored, so
-    they are right for NFD text and old-style tone marks too.
+    Reads each term's postings block by block into numpy arrays (Whoosh's W3 codec
+    keeps ids and weights of a block as arrays; walking them per posting is what made
+    plain Whoosh queries slow) and caches them until the searcher is refreshed.
     """
-    exact = {s for s in syllables if text.has_diacritics(s)}
-    folded = {s for s in syllables if not text.has_diacritics(s)}
-    found = []
-    for syl in text.syllables(source):
-        if syl.text in exact:
-            found.append((syl.start, syl.end, syl.text))
-        elif folded:
-            f = text.fold_diacritics(syl.text)
-            if f in folded:
-                found.append((syl.start, syl.end, f))
-    return found
+
+    def __init__(self, searcher):
+        self.searcher = searcher
+        reader = searcher.reader()
+        self.leaves = reader.leaf_readers()
+        self.doc_count_all = reader.doc_count_all()
+        self.doc_count = reader.doc_count()
+        self._live = np.ones(self.doc_count_all, dtype=bool)
+        for leaf, offset in self.leaves:
+            if leaf.has_deletions():
+                for docnum in range(leaf.doc_count_all()):
+                    if leaf.is_deleted(docnum):
+                        self._live[offset + docnum] = False
+        self._lengths: dict[str, np.ndarray] = {}
+        self._cache: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
+        self._cached = 0
+        self._columns: dict[str, list] = {}
+        self._forms: dict[str, list[tuple[str, int]]] | None = None
+
+    def live(self) -> np.ndarray:
+        return self._live.copy()
+
+    def average_length(self, field: str) -> float:
+        return self.searcher.reader().field_length(field) / max(self.doc_count, 1)
+
+    def lengths(self, field: str) -> np.ndarray:
+        if field not in self._lengths:
+            parts = []
+            for leaf, _ in self.leaves:
+                column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)  # noqa: SLF001
+                codes = np.frombuffer(bytes(column), dtype=np.uint8) if column is not None else np.zeros(leaf.doc_count_all(), np.uint8)
+                parts.append(_LENGTH_OF_BYTE[codes])
+            self._lengths[field] = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+        return self._lengths[field]
+
+    def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        key = (field, term)
+        if key in self._cache:
+            self._cache.move_to_end(key)
+            return self._cache[key]
+        found = self._read(field, term)
+        self._cache[key] = found
+        self._cached += len(found[0]) if found else 0
+        while self._cached > POSTINGS_CACHE and len(self._cache) > 1:
+            _, old = self._cache.popitem(last=False)
+            self._cached -= len(old[0]) if old else 0
+        return found
+
+    def _read(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        id_parts, tf_parts = [], []
+        for leaf, offset in self.leaves:
+            if (field, term) not in leaf:
+                continue
+            matcher = leaf.postings(field, term)
+            ids: list[int] = []
+            weights: list[float] = []
+            if isinstance(matcher, W3LeafMatcher):
+                while not matcher._atend:  # noqa: SLF001 - block-level reads, see class doc
+                    matcher._read_ids()
+                    matcher._read_weights()
+                    ids.extend(matcher._ids)
+                    weights.extend(matcher._weights)
+                    matcher._next_block()
+            else:  # another codec: the generic, slower path
+                for docnum, weight in matcher.items_as("weight"):
+                    ids.append(docnum)
+                    weights.append(weight)
+            id_parts.append(np.asarray(ids, dtype=np.int64) + offset)
+            tf_parts.append(np.asarray(weights, dtype=np.float32))
+        if not id_parts:
+            return None
+        ids_all = np.concatenate(id_parts)
+        tf_all = np.concatenate(tf_parts)
+        keep = self._live[ids_all]
+        if not keep.all():
+            ids_all, tf_all = ids_all[keep], tf_all[keep]
+        return (ids_all, tf_all) if len(ids_all) else None
+
+    def phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
+        query = wq.Phrase(field, syllables) if len(syllables) > 1 else wq.Term(field, syllables[0])
+        return self.mask_of(query)
+
+    def mask_of(self, query: wq.Query) -> np.ndarray:
+        mask = np.zeros(self.doc_count_all, dtype=bool)
+        docs = list(self.searcher.docs_for_query(query))
+        if docs:
+            mask[np.asarray(docs, dtype=np.int64)] = True
+        return mask
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        return self.searcher.reader().doc_frequency(field, term)
+
+    def accented_forms(self, folded: str) -> list[tuple[str, int]]:
+        if self._forms is None:
+            # One pass over the syllable vocabulary (tens of thousands of terms), once
+            # per searcher: fold → exact forms by document frequency.
+            forms: dict[str, list[tuple[str, int]]] = {}
+            reader = self.searcher.reader()
+            for raw, info in reader.iter_field("body"):
+                term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
+                forms.setdefault(text.fold_diacritics(term), []).append((term, info.doc_frequency()))
+            for entries in forms.values():
+                entries.sort(key=lambda e: -e[1])
+            self._forms = forms
+        return self._forms.get(folded, [])
+
+    def raw_column(self, field: str) -> list:
+        """A column's stored numbers (dates as integers: no conversion, no overflow
+        for documents without a value)."""
+        key = field + "#raw"
+        if key not in self._columns:
+            values = self.searcher.reader().column_reader(field, translate=False)
+            # Whoosh fills the DATETIME column of a document without a value with the
+            # largest unsigned 64-bit number; count those as the oldest instead.
+            self._columns[key] = [-1 if v == _MISSING_NUMBER else v for v in values]
+        return self._columns[key]
+
+    def column(self, field: str) -> list:
+        """All values of a sortable field's column, by docnum."""
+        if field not in self._columns:
+            self._columns[field] = list(self.searcher.reader().column_reader(field))
+        return self._columns[field]
 
 
-def make_snippet(source: str, syllables: list[str], width: int = SNIPPET_CHARS) -> Snippet:
-    """The ``width``-character passage of ``source`` with the most distinct query words."""
-    source = source.strip()
-    matches = _matches(source, syllables)
-    if not matches:
-        end = _cut_end(source, 0, width)
-        return Snippet(source[:end] + ("…" if end < len(source) else ""), [])
-    best, best_score = 0, (-1, -1)
-    for i, (start, _, _) in enumerate(matches):
-        in_window = [m for m in matches[i:] if m[1] <= start + width]
-        score = (len({m[2] for m in in_window}), len(in_window))
-        if score > best_score:
-            best, best_score = i, score
-    anchor = matches[best][0]
-    start = _cut_start(source, max(0, anchor - width // 5), anchor)
-    end = _cut_end(source, start, width)
-    prefix = "…" if start > 0 else ""
-    suffix = "…" if end < len(source) else ""
-    shift = len(prefix) - start
-    highlights = [(s + shift, e + shift) for s, e, _ in matches if s >= start and e <= end]
-    return Snippet(prefix + source[start:end] + suffix, highlights)
+def _length_table() -> np.ndarray:
+    return np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
 
 
-def _cut_start(source: str, start: int, anchor: int) -> int:
-    """Move ``start`` forward to a sentence or word boundary before ``anchor``."""
-    if start == 0:
-        return 0
-    for mark in (". ", "\n"):
-        at = source.rfind(mark, start, anchor)
-        if at >= 0:
-            return at + len(mark)
-    space = source.find(" ", start, anchor)
-    return space + 1 if space >= 0 else start
-
-
-def _cut_end(source: str, start: int, width: int) -> int:
-    end = start + width
-    if end >= len(source):
-        return len(source)
-    space = source.rfind(" ", start + width // 2, end)
-    return space if space > 0 else end
+_LENGTH_OF_BYTE = _length_table()
+_MISSING_NUMBER = 2**64 - 1
 
 
 # -- the index ------------------------------------------------------------------------
@@ -291,13 +261,16 @@ def _date_bound(value: date | datetime | str | None, end: bool) -> datetime | No
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             raise QuerySyntaxError(f"invalid date {value!r}: use YYYY-MM-DD") from exc
     if not isinstance(value, datetime):
         value = datetime.combine(value, dtime.max if end else dtime.min)
     if value.tzinfo is None:
         value = value.replace(tzinfo=VIETNAM)
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
+    try:
+        return value.astimezone(timezone.utc).replace(tzinfo=None)
+    except OverflowError as exc:
+        raise QuerySyntaxError(f"date out of range: {value.date().isoformat()}") from exc
 
 
 class Index:
@@ -307,17 +280,23 @@ class Index:
     >>> ix.search("nông thôn mới").hits[0].title  # doctest: +SKIP
     """
 
-    def __init__(self, path: str | Path):
+    def __init__(self, path: str | Path, params: RankingParams | None = None):
         self.path = Path(path)
+        self.params = params or RankingParams()
         self._ix = open_whoosh_index(self.path)
-        self._searcher = self._ix.searcher(weighting=scoring.BM25F())
+        self._searcher = self._ix.searcher()
+        self._postings = _Postings(self._searcher)
         self._lock = threading.Lock()
 
-    def _current(self):
-        """The searcher, refreshed if another process committed since it was opened."""
-        if not self._searcher.up_to_date():
-            self._searcher = self._searcher.refresh()
-        return self._searcher
+    def _current(self) -> _Postings:
+        """Postings of the current searcher, refreshed if another process committed."""
+        try:
+            if not self._searcher.up_to_date():
+                self._searcher = self._searcher.refresh()
+                self._postings = _Postings(self._searcher)
+        except Exception as exc:  # the index directory was deleted or damaged under us
+            raise IndexNotFoundError(f"the index at {self.path}/ is gone or unreadable ({exc}); run `searchkit index`") from exc
+        return self._postings
 
     def close(self) -> None:
         self._searcher.close()
@@ -331,7 +310,7 @@ class Index:
     @property
     def doc_count(self) -> int:
         with self._lock:
-            return self._current().doc_count()
+            return self._current().doc_count
 
     @property
     def last_modified(self) -> datetime:
@@ -365,28 +344,26 @@ class Index:
             raise QuerySyntaxError(f"unknown sort {sort!r}: use relevance or date")
         parsed = parse_query(query)
         with self._lock:
-            searcher = self._current()
-            compiled = _Compiler(searcher.reader()).compile(parsed)
+            postings = self._current()
+            scores, mask = evaluate(parsed, postings, self.params)
             filters = self._filters(since, until, author, category)
-            kwargs: dict[str, Any] = {"limit": max(1, offset + limit), "filter": filters}
+            if filters is not None:
+                mask &= postings.mask_of(filters)
+            matched = np.flatnonzero(mask)
+            total = len(matched)
+            wanted = min(offset + limit, total)
             if sort == "date":
-                kwargs["sortedby"] = "date"
-                kwargs["reverse"] = True
-            if facets:
-                kwargs["groupedby"] = {
-                    "month": sorting.FieldFacet("month", maptype=sorting.Count),
-                    "category": sorting.FieldFacet("category", maptype=sorting.Count),
-                }
-            results = searcher.search(compiled, **kwargs)
+                dates = postings.raw_column("date")  # numbers; undated documents sort last
+                order = sorted(matched.tolist(), key=lambda d: (dates[d], scores[d]), reverse=True)[:wanted]
+            elif wanted:
+                top = matched[np.argpartition(-scores[matched], wanted - 1)[:wanted]] if wanted < total else matched
+                order = top[np.lexsort((top, -scores[top]))].tolist()  # ties: index order
+            else:
+                order = []
             syllables = parsed.syllables()
-            hits = [self._hit(r.fields(), r.score, syllables) for r in results[offset : offset + limit]]
-            total = len(results)
-            facet_counts = None
-            if facets:
-                facet_counts = {
-                    name: {str(k): v for k, v in sorted(results.groups(name).items(), key=lambda kv: str(kv[0])) if k}
-                    for name in ("month", "category")
-                }
+            searcher = self._searcher
+            hits = [self._hit(searcher.stored_fields(d), float(scores[d]), syllables) for d in order[offset:wanted]]
+            facet_counts = self._facets(postings, matched) if facets else None
         return SearchResult(
             query=query,
             total=total,
@@ -395,6 +372,15 @@ class Index:
             facets=facet_counts,
             took_ms=(time.perf_counter() - started) * 1000,
         )
+
+    @staticmethod
+    def _facets(postings: _Postings, matched: np.ndarray) -> dict[str, dict[str, int]]:
+        counts = {}
+        for name in ("month", "category"):
+            column = postings.column(name)
+            tally = Counter(column[d] for d in matched.tolist())
+            counts[name] = {k: v for k, v in sorted(tally.items()) if k}
+        return counts
 
     def _filters(self, since, until, author, category) -> wq.Query | None:
         parts: list[wq.Query] = []
@@ -409,7 +395,7 @@ class Index:
             parts.append(wq.Term("category_fold", text.fold_diacritics(text.normalize_term(category)).strip()))
         if not parts:
             return None
-        return _and(parts)
+        return wq.And(parts) if len(parts) > 1 else parts[0]
 
     def _hit(self, stored: dict, score: float | None, syllables: list[str], with_body: bool = False) -> Hit:
         doc = stored.get("doc", {})
@@ -437,7 +423,8 @@ class Index:
     def get(self, doc_id: str) -> Hit:
         """The stored document with id ``doc_id`` (with its body), or DocumentNotFoundError."""
         with self._lock:
-            stored = self._current().document(id=doc_id)
+            self._current()
+            stored = self._searcher.document(id=doc_id)
         if stored is None:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
         return self._hit(stored, None, [], with_body=True)

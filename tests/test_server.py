@@ -1,0 +1,549 @@
+"""The HTTP server (`searchkit serve`), started for real in a subprocess and queried with httpx."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx
+import pytest
+
+from conftest import RECORDS, SAMPLE_CORPUS, SAMPLE_IDS, write_records
+
+SEARCHKIT = [sys.executable, "-m", "searchkit.cli"]
+XSS = "<script>alert(1)</script>"
+XSS_RECORD = {
+    "id": "tin/xss-<b>1</b>",
+    "title": f"Cảnh báo {XSS} bảo mật",
+    "body": f"Đoạn mã {XSS} được chèn vào bài báo. Hệ thống phải hiển thị nó như chữ thường.",
+    "author": "<b>Kẻ Tấn Công</b>",
+    "url": "javascript:alert(2)",
+    "date": "2023-04-01T09:00:00+07:00",
+    "category": "Công nghệ",
+}
+# Enough matches for "đường sắt" to page through (10 hits a page on the HTML page).
+RAIL_RECORDS = [
+    {"id": f"duong-sat-{i:02d}", "title": f"Đường sắt tốc độ cao, bài {i}",
+     "body": f"Dự án đường sắt số {i} được khởi công. Tuyến đường sắt nối các tỉnh.",
+     "date": f"2023-05-{i + 1:02d}T08:00:00+07:00", "author": "Võ Thị Hoa", "category": "Giao thông"}
+    for i in range(12)
+]
+NESTED_ID = "sub/dir/a.txt"
+NESTED_TEXT = "Phố cổ Hội An đón khách\n\nPhố cổ Hội An đón hàng nghìn lượt khách du lịch trong dịp lễ.\n"
+RAIL = '"đường sắt"'  # the phrase: only the rail records have it
+ALL_RECORDS = RECORDS + [XSS_RECORD] + RAIL_RECORDS
+DOC_COUNT = len(SAMPLE_IDS) + len(ALL_RECORDS) + 1
+
+
+# -- helpers shared with test_browser.py -----------------------------------------------
+
+
+def build_corpus(root: Path) -> tuple[Path, Path]:
+    """The sample corpus plus RECORDS, the <script> record, the rail records and a nested
+    text file, indexed into ``root/index``; returns ``(corpus, index)``."""
+    from searchkit import index_paths
+
+    corpus, index_dir = root / "corpus", root / "index"
+    shutil.copytree(SAMPLE_CORPUS, corpus)
+    for f in corpus.iterdir():
+        f.chmod(0o644)
+    write_records(corpus / "records.jsonl", ALL_RECORDS)
+    (corpus / "sub" / "dir").mkdir(parents=True)
+    (corpus / NESTED_ID).write_text(NESTED_TEXT, encoding="utf-8")
+    report = index_paths([corpus], index_dir, jobs=1)
+    assert report.added == DOC_COUNT and not report.problems, report.summary()
+    return corpus, index_dir
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """`searchkit serve` in a subprocess on 127.0.0.1, its output in a log file."""
+
+    def __init__(self, index_dir: Path, log: Path):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        with open(log, "wb") as out:
+            self.proc = subprocess.Popen(
+                [*SEARCHKIT, "serve", "--index", str(index_dir), "--host", "127.0.0.1", "--port", str(self.port)],
+                stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ, NO_COLOR="1"),
+            )
+        deadline = time.monotonic() + 60
+        while True:
+            if self.proc.poll() is not None:
+                raise AssertionError(f"the server exited with {self.proc.returncode}:\n{self.output()}")
+            try:
+                if httpx.get(self.url + "/health", timeout=2).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                self.stop()
+                raise AssertionError(f"the server did not answer /health:\n{self.output()}")
+            time.sleep(0.1)
+
+    def output(self) -> str:
+        return self.log.read_text(encoding="utf-8", errors="replace")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+# -- fixtures -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    root = tmp_path_factory.mktemp("server")
+    corpus, index_dir = build_corpus(root)
+    server = Server(index_dir, root / "server.log")
+    try:
+        yield {"corpus": corpus, "index": index_dir, "server": server}
+    finally:
+        server.stop()
+    assert "Traceback" not in server.output(), server.output()
+
+
+@pytest.fixture(scope="module")
+def client(site):
+    with httpx.Client(base_url=site["server"].url, timeout=60) as c:
+        yield c
+
+
+def assert_error(response: httpx.Response, status: int) -> str:
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    data = response.json()
+    message = data.get("error") or data.get("detail")
+    assert message, data
+    return str(message)
+
+
+# -- /health and /search -------------------------------------------------------------------
+
+
+def test_health(client, site):
+    r = client.get("/health")
+    assert r.status_code == 200
+    data = r.json()
+    assert data["documents"] == DOC_COUNT
+    assert Path(data["index"]) == site["index"].resolve()
+    modified = datetime.fromisoformat(data["last_modified"])
+    assert modified.tzinfo is not None and abs(time.time() - modified.timestamp()) < 3600
+
+
+def test_search_is_the_cli_json_plus_time(client, site):
+    r = client.get("/search?q=n%C3%B4ng+th%C3%B4n")  # the README's example
+    assert r.status_code == 200
+    data = r.json()
+    assert data["query"] == "nông thôn"
+    assert isinstance(data["took_ms"], (int, float)) and data["took_ms"] >= 0
+    assert {h["id"] for h in data["hits"]} == SAMPLE_IDS
+    done = subprocess.run(
+        [*SEARCHKIT, "query", "nông thôn", "--index", str(site["index"]), "--json"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    cli = json.loads(done.stdout)
+    del cli["took_ms"], data["took_ms"]
+    assert data == cli
+
+
+def test_search_paging_filters_sort_and_facets(client):
+    everything = client.get("/search", params={"q": RAIL, "limit": 100}).json()
+    assert everything["total"] == len(RAIL_RECORDS)
+    ids = [h["id"] for h in everything["hits"]]
+    page = client.get("/search", params={"q": RAIL, "limit": 5, "offset": 5}).json()
+    assert page["offset"] == 5 and page["total"] == len(RAIL_RECORDS)
+    assert [h["id"] for h in page["hits"]] == ids[5:10]
+
+    dated = client.get("/search", params={"q": RAIL, "since": "2023-05-03", "until": "2023-05-04"}).json()
+    assert {h["id"] for h in dated["hits"]} == {"duong-sat-02", "duong-sat-03"}
+
+    by_author = client.get("/search", params={"q": "hà nội OR hải phòng", "author": "Tran Thi Binh"}).json()
+    assert [h["id"] for h in by_author["hits"]] == ["hp-cang"]
+    by_category = client.get("/search", params={"q": "giao thông", "category": "xã hội"}).json()
+    assert {h["id"] for h in by_category["hits"]} == {"hn-giao-thong"}
+
+    faceted = client.get("/search", params={"q": RAIL, "facets": "true"}).json()
+    assert faceted["facets"]["month"] == {"2023-05": len(RAIL_RECORDS)}
+    assert "facets" not in everything
+
+
+def test_search_sorted_by_date(client):
+    """Newest first; the index also holds a document without a date (sub/dir/a.txt)."""
+    r = client.get("/search", params={"q": RAIL, "sort": "date", "limit": 3})
+    assert r.status_code == 200, r.text
+    assert [h["id"] for h in r.json()["hits"]] == ["duong-sat-11", "duong-sat-10", "duong-sat-09"]
+    r = client.get("/search", params={"q": "phố cổ OR đường sắt", "sort": "date", "limit": 100})
+    assert r.status_code == 200, r.text
+    ids = [h["id"] for h in r.json()["hits"]]
+    assert ids[0] == "duong-sat-11" and NESTED_ID in ids
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": '"nông thôn'},
+        {"q": "(hà nội"},
+        {"q": "hà nội OR"},
+        {"q": "title:"},
+        {"q": "-thuế"},
+        {"q": ""},
+    ],
+    ids=["quote", "paren", "dangling-or", "empty-field", "only-exclusions", "empty"],
+)
+def test_malformed_query_is_400(client, params):
+    message = assert_error(client.get("/search", params=params), 400)
+    assert len(message) < 300
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"q": "nông thôn", "limit": 0},
+        {"q": "nông thôn", "limit": 1000},
+        {"q": "nông thôn", "limit": "ten"},
+        {"q": "a " * 600},
+        {"q": "nông thôn", "offset": -1},
+        {"q": "nông thôn", "offset": 10**30},
+        {"q": "nông thôn", "sort": "random"},
+        {"q": "nông thôn", "since": "yesterday"},
+        {"q": "nông thôn", "since": "0001-01-01"},
+        {"q": "nông thôn", "until": "2023-13-01"},
+        {},
+    ],
+    ids=["limit-0", "limit-1000", "limit-text", "too-long", "offset-negative", "offset-huge",
+         "sort", "since-text", "since-year-1", "until-month-13", "no-q"],
+)
+def test_bad_parameters_are_422(client, params):
+    message = assert_error(client.get("/search", params=params), 422)
+    assert len(message) < 500
+
+
+def test_limit_bounds_are_accepted(client):
+    assert client.get("/search", params={"q": "nông thôn", "limit": 1}).status_code == 200
+    assert client.get("/search", params={"q": "nông thôn", "limit": 100}).status_code == 200
+    from searchkit.query import MAX_QUERY_LENGTH
+
+    longest = ("nông thôn " * MAX_QUERY_LENGTH)[:MAX_QUERY_LENGTH].strip()
+    assert client.get("/search", params={"q": longest}).status_code == 200
+
+
+# -- documents and summaries ---------------------------------------------------------------
+
+
+def test_document_with_body_and_summary(client):
+    r = client.get("/documents/hp-cang")
+    assert r.status_code == 200
+    doc = r.json()
+    assert doc["id"] == "hp-cang" and doc["title"] == "Cảng Hải Phòng mở rộng bến container"
+    assert doc["body"].startswith("Cảng Hải Phòng khởi công")
+    assert doc["author"] == "Trần Thị Bình" and doc["score"] is None
+    assert isinstance(doc["summary"], list) and doc["summary"]
+
+
+def test_document_ids_with_slashes(client):
+    for path in (f"/documents/{NESTED_ID}", "/documents/" + quote(NESTED_ID, safe="")):
+        r = client.get(path)
+        assert r.status_code == 200, r.text
+        assert r.json()["id"] == NESTED_ID and r.json()["title"] == "Phố cổ Hội An đón khách"
+    r = client.get(f"/documents/{NESTED_ID}/summary")
+    assert r.status_code == 200 and r.json()["id"] == NESTED_ID
+    r = client.get("/documents/" + quote(XSS_RECORD["id"], safe="/"))
+    assert r.status_code == 200 and r.json()["title"] == XSS_RECORD["title"]
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/documents/no-such-document",
+        "/documents/sub/dir",
+        "/documents/..%2F..%2F..%2Fetc%2Fpasswd",
+        "/documents/%2Fetc%2Fpasswd",
+        "/documents//etc/passwd",
+        "/documents/no-such-document/summary",
+        "/documents/..%2Fetc%2Fpasswd/summary?sentences=2",
+    ],
+)
+def test_unknown_documents_are_404(client, path):
+    assert "no document" in assert_error(client.get(path), 404)
+
+
+def test_raw_dot_dot_paths_are_not_found(site):
+    """Dot segments sent as they are (httpx would normalise them away)."""
+    conn = http.client.HTTPConnection("127.0.0.1", site["server"].port, timeout=30)
+    try:
+        for path in ("/documents/../../../../etc/passwd", "/documents/sub/../../etc/passwd", "/view/../../etc/passwd"):
+            conn.request("GET", path)
+            response = conn.getresponse()
+            body = response.read().decode()
+            assert response.status == 404, (path, body)
+            assert "root:" not in body
+    finally:
+        conn.close()
+
+
+def test_document_summary_stored_and_computed(client):
+    stored = client.get("/documents/hp-cang").json()["summary"]
+    r = client.get("/documents/hp-cang/summary")
+    assert r.status_code == 200 and r.json() == {"id": "hp-cang", "summary": stored}
+    doc = client.get("/documents/doi-moi-tu-duy-hanh-dong-quyet-liet.txt").json()
+    r = client.get("/documents/doi-moi-tu-duy-hanh-dong-quyet-liet.txt/summary", params={"sentences": 2})
+    assert r.status_code == 200, r.text
+    summary = r.json()["summary"]
+    assert r.json()["id"] == doc["id"] and len(summary) == 2
+    assert all(s and s in doc["body"] for s in summary)
+    one = client.get("/documents/doi-moi-tu-duy-hanh-dong-quyet-liet.txt/summary", params={"sentences": 1}).json()
+    assert len(one["summary"]) == 1
+    for bad in (0, -1, 1000, "two"):
+        assert_error(client.get("/documents/hp-cang/summary", params={"sentences": bad}), 422)
+
+
+def test_summarize_endpoint(client):
+    text = (
+        "Hà Nội khởi công tuyến đường sắt đô thị mới. Dự án dài 20 km, đi qua năm quận. "
+        "Thành phố dự kiến hoàn thành vào năm 2027. Người dân kỳ vọng giảm ùn tắc giao thông."
+    )
+    r = client.post("/summarize", json={"text": text, "sentences": 2})
+    assert r.status_code == 200, r.text
+    summary = r.json()["summary"]
+    assert len(summary) == 2 and all(s in text for s in summary)
+    r = client.post("/summarize", json={"text": text, "sentences": 1, "method": "lead"})
+    assert r.json() == {"summary": ["Hà Nội khởi công tuyến đường sắt đô thị mới."]}
+    assert client.post("/summarize", json={"text": "", "sentences": 2}).json() == {"summary": []}
+    assert "nope" in assert_error(client.post("/summarize", json={"text": text, "method": "nope"}), 400)
+    assert_error(client.post("/summarize", json={"sentences": 2}), 422)
+    assert_error(client.post("/summarize", json={"text": text, "sentences": 0}), 422)
+    assert_error(client.post("/summarize", json={"text": 5}), 422)
+    assert_error(client.post("/summarize", content=b"{not json", headers={"content-type": "application/json"}), 422)
+    assert_error(client.post("/summarize"), 422)
+
+
+def test_unknown_route_is_json_404(client):
+    assert_error(client.get("/no/such/route"), 404)
+    assert client.post("/health").status_code == 405
+
+
+def test_openapi_schema(client):
+    r = client.get("/openapi.json")
+    assert r.status_code == 200
+    schema = r.json()
+    paths = schema["paths"]
+    assert {"/search", "/documents/{doc_id}", "/documents/{doc_id}/summary", "/summarize", "/health"} <= set(paths)
+    assert "/" not in paths and not any(p.startswith("/view") for p in paths)
+    params = {p["name"]: p for p in paths["/search"]["get"]["parameters"]}
+    assert {"q", "limit", "offset", "since", "until", "author", "category", "sort", "facets"} <= set(params)
+    assert params["limit"]["schema"]["minimum"] == 1 and params["limit"]["schema"]["maximum"] == 100
+    from searchkit.query import MAX_QUERY_LENGTH
+
+    assert params["q"]["schema"]["maxLength"] == MAX_QUERY_LENGTH
+    assert "requestBody" in paths["/summarize"]["post"]
+    assert client.get("/docs").status_code == 200
+
+
+# -- the HTML pages ------------------------------------------------------------------------
+
+
+def test_search_page_form(client):
+    r = client.get("/")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+    html = r.text
+    assert '<meta name="viewport"' in html
+    assert '<form class="search" method="get" action="/"' in html and 'name="q"' in html
+    assert "<script" not in html  # the pages need no JavaScript
+    assert "script-src" not in r.headers["content-security-policy"]  # so none may run
+
+
+def test_search_page_results(client):
+    r = client.get("/", params={"q": "nông thôn"})
+    assert r.status_code == 200
+    html = r.text
+    assert "Đổi mới tư duy, hành động quyết liệt" in html
+    assert 'href="/view/doi-moi-tu-duy-hanh-dong-quyet-liet.txt"' in html
+    assert "<mark>nông</mark> <mark>thôn</mark>" in html
+    assert "Đào Quyên" in html and "2023-03-09" in html
+    assert 'value="nông thôn"' in html
+    # the stored summary is shown
+    summary = client.get("/documents/doi-moi-tu-duy-hanh-dong-quyet-liet.txt").json()["summary"]
+    assert summary and summary[0].replace('"', "&#34;").replace("'", "&#39;") in html
+
+
+def test_search_page_paging(client):
+    first = client.get("/", params={"q": RAIL}).text
+    assert first.count('<li>\n      <h2><a href="/view/duong-sat-') == 10
+    assert 'rel="next"' in first and 'rel="prev"' not in first
+    assert "offset=10" in first
+    second = client.get("/", params={"q": RAIL, "offset": 10}).text
+    assert second.count('<h2><a href="/view/duong-sat-') == 2
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    # an unreadable offset on the page is the first page, not an error
+    assert client.get("/", params={"q": RAIL, "offset": "abc"}).status_code == 200
+
+
+def test_search_page_escapes_documents_and_query(client):
+    html = client.get("/", params={"q": "alert"}).text
+    assert "Cảnh báo &lt;script&gt;alert(1)&lt;/script&gt; bảo mật" in html
+    assert "&lt;b&gt;Kẻ Tấn Công&lt;/b&gt;" in html
+    assert "<script>alert" not in html and "<b>Kẻ" not in html
+    html = client.get("/", params={"q": f"{XSS} giao thông"}).text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; giao thông" in html
+    assert "<script>alert" not in html
+
+
+def test_search_page_malformed_query(client):
+    r = client.get("/", params={"q": '"<script>alert(1)</script>'})
+    assert r.status_code == 400
+    assert r.headers["content-type"].startswith("text/html")
+    assert "unbalanced quote" in r.text
+    assert "<script>alert" not in r.text
+
+
+def test_search_page_without_results(client):
+    r = client.get("/", params={"q": "xyzzyqwerty"})
+    assert r.status_code == 200 and "xyzzyqwerty" in r.text and "<mark>" not in r.text
+
+
+def test_document_page(client):
+    r = client.get("/view/hp-cang")
+    assert r.status_code == 200
+    html = r.text
+    assert "<h1>Cảng Hải Phòng mở rộng bến container</h1>" in html
+    assert "Trần Thị Bình" in html and "2023-02-20" in html
+    assert "<p>Cảng Hải Phòng khởi công mở rộng bến." in html
+    assert 'class="summary"' in html
+    nested = client.get(f"/view/{NESTED_ID}")
+    assert nested.status_code == 200 and "Phố cổ Hội An đón khách" in nested.text
+
+
+def test_document_page_escapes_and_drops_script_links(client):
+    r = client.get("/view/" + quote(XSS_RECORD["id"], safe="/"))
+    assert r.status_code == 200
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in r.text
+    assert "<script>alert" not in r.text and "javascript:" not in r.text
+
+
+def test_document_page_not_found(client):
+    r = client.get("/view/..%2F..%2Fetc%2Fpasswd")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "no document" in r.text
+
+
+# -- rendering details, in-process ----------------------------------------------------------
+
+
+def test_highlight_parts_escape_and_bad_offsets():
+    from searchkit.server import highlight_parts
+
+    assert highlight_parts("a <b> c", [(2, 5)]) == [("a ", False), ("<b>", True), (" c", False)]
+    # overlapping, reversed, out-of-range and empty spans never break the page
+    assert highlight_parts("abcdef", [(4, 99), (1, 3), (2, 4), (5, 5), (-3, 0)]) == [
+        ("a", False), ("bc", True), ("d", True), ("ef", True)]
+    assert highlight_parts("", [(0, 3)]) == []
+
+
+def test_did_you_mean_is_a_link(site):
+    import asyncio
+
+    from searchkit.server import create_app
+
+    app = create_app(site["index"])
+    ix = app.state.index
+    real = ix.search
+
+    def with_suggestion(query, *args, **kwargs):
+        result = real(query, *args, **kwargs)
+        result.suggestion = "nông thôn <mới>"
+        return result
+
+    ix.search = with_suggestion
+
+    async def fetch() -> str:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://test") as local:
+            return (await local.get("/", params={"q": "nong thon"})).text
+
+    try:
+        html = asyncio.run(fetch())
+    finally:
+        ix.close()
+    assert 'href="/?q=n%C3%B4ng+th%C3%B4n+%3Cm%E1%BB%9Bi%3E"' in html
+    assert "nông thôn &lt;mới&gt;</a>" in html
+
+
+# -- starting up -------------------------------------------------------------------------------
+
+
+def test_missing_index_is_one_line_and_exit_1(tmp_path):
+    done = subprocess.run(
+        [*SEARCHKIT, "serve", "--index", str(tmp_path / "none"), "--port", str(free_port())],
+        capture_output=True, text=True, timeout=60, env=dict(os.environ, COLUMNS="200"),
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no index" in lines[0], done.stderr
+
+
+def test_port_in_use_is_one_line_and_non_zero(site):
+    done = subprocess.run(
+        [*SEARCHKIT, "serve", "--index", str(site["index"]), "--port", str(site["server"].port)],
+        capture_output=True, text=True, timeout=60, env=dict(os.environ, COLUMNS="200"),
+    )
+    assert done.returncode != 0
+    assert "Traceback" not in done.stderr + done.stdout
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "in use" in lines[0], done.stderr
+
+
+def test_bad_port_is_usage_error(site):
+    done = subprocess.run(
+        [*SEARCHKIT, "serve", "--index", str(site["index"]), "--port", "70000"],
+        capture_output=True, text=True, timeout=60,
+    )
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+
+
+# -- re-indexing while serving (keep last: it changes the index) -----------------------------
+
+
+def test_reindex_is_seen_without_restart(client, site):
+    from searchkit import index_paths
+
+    before = client.get("/health").json()
+    assert client.get("/search", params={"q": '"kỳ lân"'}).json()["total"] == 0
+    (site["corpus"] / "ky-lan.txt").write_text(
+        "Kỳ lân xuất hiện ở Thanh Hóa\n\nNgười dân Thanh Hóa kể chuyện kỳ lân trong lễ hội đầu năm.\n",
+        encoding="utf-8",
+    )
+    time.sleep(0.05)  # a distinct commit time
+    report = index_paths([site["corpus"]], site["index"], jobs=1)
+    assert report.added == 1, report.summary()
+
+    found = client.get("/search", params={"q": '"kỳ lân"'}).json()
+    assert [h["id"] for h in found["hits"]] == ["ky-lan.txt"]
+    after = client.get("/health").json()
+    assert after["documents"] == before["documents"] + 1
+    assert after["last_modified"] >= before["last_modified"]
+    assert client.get("/documents/ky-lan.txt").json()["title"] == "Kỳ lân xuất hiện ở Thanh Hóa"
+    assert "Kỳ lân xuất hiện ở Thanh Hóa" in client.get("/", params={"q": '"ky lan"'}).text

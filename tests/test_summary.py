@@ -1,0 +1,150 @@
+"""Extractive summaries: every method returns whole sentences of the normalised input."""
+
+from __future__ import annotations
+
+import unicodedata
+
+import pytest
+
+from searchkit import segment, summary
+from searchkit.text import normalize, tokens
+
+TITLE = "Khởi tố hai nhân viên công ty địa ốc chống lệnh cưỡng chế"
+ARTICLE = (
+    "Ngày 22/6, cơ quan CSĐT Công an TP. Vũng Tàu đã khởi tố vụ án gây rối trật tự công cộng. "
+    "Hai nhân viên công ty địa ốc bị tạm giam về hành vi cố ý làm hư hỏng tài sản. "
+    "Theo hồ sơ, sáng 13/6, UBND xã phối hợp với các cơ quan chức năng tiến hành cưỡng chế. "
+    "Khoảng 60 – 70 người mặc áo của công ty địa ốc đã tập trung lại, hò hét và cản trở. "
+    "Đoàn cưỡng chế đã giải thích rõ nhiệm vụ và yêu cầu đám đông chấp hành. "
+    "Tuy nhiên, đám đông vẫn cương quyết chống đối, đập phá chiếc máy múc. "
+    "Tại cơ quan điều tra, các bị can khai nhận hành vi cố ý làm hư hỏng tài sản.\n"
+    "Ảnh: Nhân viên công ty địa ốc tập trung ngăn cản lực lượng chức năng"
+)
+
+
+def sentences_of(text: str) -> list[str]:
+    from searchkit.sentences import split_sentences
+
+    normalised = normalize(text)
+    return [normalised[a:b] for a, b in split_sentences(normalised)]
+
+
+def assert_in_order_substrings(result: list[str], text: str) -> None:
+    normalised = normalize(text)
+    position = 0
+    for sentence in result:
+        found = normalised.find(sentence, position)
+        assert found >= 0, f"{sentence!r} is not a substring after offset {position}"
+        position = found + len(sentence)
+
+
+def test_method_names() -> None:
+    expected = {"lsa", "luhn", "edmundson", "lex-rank", "text-rank", "sum-basic", "kl", "reduction", "random"}
+    assert expected | {"lead"} <= set(summary.METHODS)
+    assert summary.DEFAULT_METHOD in summary.METHODS
+    assert summary.DEFAULT_METHOD != "lead"
+
+
+@pytest.mark.parametrize("method", summary.METHODS)
+@pytest.mark.parametrize("count", [1, 2, 3])
+def test_exact_substrings_in_document_order(method: str, count: int) -> None:
+    result = summary.summarize(ARTICLE, count, method=method, title=TITLE)
+    assert 1 <= len(result) <= count
+    assert len(set(result)) == len(result)
+    assert set(result) <= set(sentences_of(ARTICLE))
+    assert_in_order_substrings(result, ARTICLE)
+
+
+def test_default_and_lead() -> None:
+    assert summary.summarize(ARTICLE, 2, method="lead") == sentences_of(ARTICLE)[:2]
+    assert summary.summarize(ARTICLE, 2) == summary.summarize(ARTICLE, 2, method=summary.DEFAULT_METHOD)
+
+
+@pytest.mark.parametrize("method", summary.METHODS)
+def test_more_sentences_asked_than_there_are(method: str) -> None:
+    text = "Hà Nội mưa to suốt đêm qua. Nhiều tuyến phố bị ngập sâu. Giao thông ùn tắc kéo dài."
+    assert summary.summarize(text, 10, method=method) == sentences_of(text)
+
+
+@pytest.mark.parametrize("method", summary.METHODS)
+@pytest.mark.parametrize("text", ["", "   \n  "])
+def test_empty_input(method: str, text: str) -> None:
+    assert summary.summarize(text, 3, method=method) == []
+
+
+@pytest.mark.parametrize("method", summary.METHODS)
+def test_one_sentence(method: str) -> None:
+    text = "Công an TP. HCM khởi tố vụ án lừa đảo chiếm đoạt 1.500 tỷ đồng."
+    assert summary.summarize(text, 3, method=method, title="Khởi tố vụ án") == [text]
+
+
+@pytest.mark.parametrize("method", summary.METHODS)
+def test_no_final_punctuation(method: str) -> None:
+    text = "Giá xăng tăng mạnh từ chiều nay. Người dân đổ xô đi mua xăng. Cửa hàng xăng dầu đông nghịt người"
+    result = summary.summarize(text, 3, method=method)
+    assert result == sentences_of(text)
+    assert result[-1] == "Cửa hàng xăng dầu đông nghịt người"
+
+
+def test_zero_sentences() -> None:
+    assert summary.summarize(ARTICLE, 0) == []
+
+
+def test_unknown_method_lists_the_methods() -> None:
+    with pytest.raises(ValueError) as error:
+        summary.summarize(ARTICLE, 2, method="bert")
+    for name in summary.METHODS:
+        assert name in str(error.value)
+
+
+def test_input_is_normalised() -> None:
+    """Old tone marks and NFD input: results are substrings of the normalised text."""
+    text = unicodedata.normalize("NFD", "Thuỷ điện Hoà Bình phát điện. Công suất tăng mạnh. Dân vui mừng.")
+    result = summary.summarize(text, 2, method="lead")
+    assert result == ["Thủy điện Hòa Bình phát điện.", "Công suất tăng mạnh."]
+    assert_in_order_substrings(summary.summarize(text, 2), text)
+
+
+def _word_spans(text: str) -> list[tuple[int, int]]:
+    toks = list(tokens(text))
+    syllables = [t for t in toks if t.is_word]
+    return [(syllables[a].start, syllables[b - 1].end) for a, b in segment.word_groups(toks)]
+
+
+@pytest.mark.parametrize("method", summary.METHODS)
+def test_segmented_entry_does_not_run_pyvi(method: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = normalize(ARTICLE)
+    spans = _word_spans(text)
+
+    def no_pyvi() -> None:
+        raise AssertionError("pyvi must not run again")
+
+    monkeypatch.setattr(segment, "_vi_tokenizer", no_pyvi)
+    result = summary.summarize_segmented(text, spans, 2, method=method, title=TITLE)
+    assert 1 <= len(result) <= 2
+    assert_in_order_substrings(result, text)
+
+
+def test_prepare_uses_pyvi_words() -> None:
+    text = normalize("Người dân nông thôn ở Hà Nội. Họ trồng lúa.")
+    doc = summary.prepare(text, _word_spans(text), title="Nông thôn Hà Nội")
+    assert "nông_thôn" in doc.words[0]
+    assert "hà_nội" in doc.words[0]
+    assert doc.title_words == ["nông_thôn", "hà_nội"]  # segmented against the body's words
+    assert len(summary.sentence_features(doc)[0]) == len(summary.FEATURES)
+
+
+def test_stop_words_are_pyvi_forms() -> None:
+    words = summary.stop_words()
+    assert len(words) > 1900
+    assert "ai_nấy" in words and "bao_giờ" in words
+
+
+def test_tokenizer_works_with_sumy_parsers() -> None:
+    from sumy.parsers.plaintext import PlaintextParser
+
+    tokenizer = summary.VietnameseTokenizer()
+    parser = PlaintextParser.from_string("Ông sống ở TP. HCM. Bà sống ở nông thôn.", tokenizer)
+    sentences = [str(s) for s in parser.document.sentences]
+    assert sentences == ["Ông sống ở TP. HCM.", "Bà sống ở nông thôn."]
+    assert "nông_thôn" in parser.document.sentences[1].words
