@@ -30,6 +30,7 @@ __all__ = [
     "DocumentNotFoundError",
     "index_paths",
     "open_index",
+    "summarize",
 ]
 
 _WHERE = {
@@ -38,6 +39,7 @@ _WHERE = {
     "Index": "search",
     "SearchResult": "search",
     "open_index": "search",
+    "summarize": "summary",
     "IndexReport": "index",
     "index_paths": "index",
     "SearchkitError": "errors",
@@ -51,6 +53,7 @@ if TYPE_CHECKING:
     from .errors import DocumentNotFoundError, IndexNotFoundError, QuerySyntaxError, SearchkitError
     from .index import IndexReport, index_paths
     from .search import Hit, Index, SearchResult, open_index
+    from .summary import summarize
 
 
 def __getattr__(name: str) -> Any:

@@ -17,6 +17,7 @@ title, body    syllable, normalised, lower case, positions  ``nông``, ``thôn``
 *_fold         the same folded to ASCII (đ→d)               ``nong``, ``thon``
 words          pyvi words of 2+ syllables, ``_``-joined     ``nông_thôn``
 words_fold     the same folded                              ``nong_thon``
+pairs          adjacent syllables, folded, no positions      ``nong_thon``
 =============  ==========================================  =========================
 
 Single-syllable words are not repeated in ``words``: the syllable fields already hold
@@ -113,6 +114,7 @@ class AnalyzedArticle:
     body_fold: list[str] = field(default_factory=list)
     words: list[str] = field(default_factory=list)
     words_fold: list[str] = field(default_factory=list)
+    pairs: list[str] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
 
 
@@ -138,6 +140,13 @@ def _segment(original: str) -> _Segmented:
     return _Segmented(normalised, syllables, words, spans)
 
 
+def _pairs(syllables: list[str]) -> list[str]:
+    """Adjacent syllable pairs, folded (``vo_nho``): a cheap proximity signal at query
+    time, for neighbours that are not one word (``vỏ nho``) as much as for those that are."""
+    folded = [text.fold_diacritics(s) for s in syllables]
+    return [f"{a}_{b}" for a, b in zip(folded, folded[1:])]
+
+
 def analyze_article(article: Article) -> AnalyzedArticle:
     """Compute every field's terms for ``article`` (the costly step: runs pyvi)."""
     title = _segment(article.title)
@@ -156,5 +165,6 @@ def analyze_article(article: Article) -> AnalyzedArticle:
         body_fold=[text.fold_diacritics(t) for t in body_terms],
         words=words,
         words_fold=[text.fold_diacritics(w) for w in words],
+        pairs=_pairs(title.syllables) + _pairs(body_terms),
         summary=summary,
     )

@@ -144,7 +144,11 @@ def _walk_dir(root: Path, root_key: tuple[int, int], report: _Report) -> Iterato
         try:
             is_dir, is_file = entry.is_dir(), entry.is_file()  # both follow symlinks
             key = _dir_key(entry) if is_dir else None
-        except OSError:  # vanished or became unreadable since the directory was listed
+        except OSError as exc:
+            # A symlink that resolves to itself (ELOOP) or cannot be followed is named;
+            # an entry that vanished since the directory was listed is skipped silently.
+            if not isinstance(exc, FileNotFoundError) and _file_kind(entry.name) is not None:
+                report(ReadProblem(_relative(path, root), None, f"cannot follow symbolic link: {exc.strerror or exc}"))
             continue
         if key is not None:
             if key in ancestors:
@@ -192,6 +196,16 @@ def _relative(path: Path, root: Path | None) -> str:
 # --------------------------------------------------------------------------- reading
 
 
+# One article's text (title, sapo and body) is at most this long. News articles are far
+# shorter; anything larger is a dump or a broken export, and analysing it would take
+# minutes (pyvi runs at roughly 200 kB/s) and hold the whole run up.
+MAX_ARTICLE_CHARS = 1_000_000
+
+
+def _too_large(size: int) -> str:
+    return f"too large for one article: {size:,} characters (at most {MAX_ARTICLE_CHARS:,})"
+
+
 class _Unreadable(Exception):
     """The whole file cannot be read; the message says why, in words for the user."""
 
@@ -217,6 +231,8 @@ def read_file(path: Path, root: Path | None = None) -> FileRead:
         if not text.strip():
             raise _Unreadable("empty file")
         if kind == ".txt":
+            if len(text) > MAX_ARTICLE_CHARS:
+                raise _Unreadable(_too_large(len(text)))
             return FileRead([_parse_newspaper(text, rel)], [])
         if kind.startswith(".jsonl"):
             return _read_jsonl(text, rel)
@@ -558,6 +574,9 @@ def _article_from_record(record: Any, rel: str, number: int) -> Article:
         raise _RecordError(f"expected a JSON object, got {_json_type(record)}")
     title = " ".join(_string(record, "title").split())
     body = _body(record)
+    size = len(title) + len(body) + len(record.get("sapo") or "")
+    if size > MAX_ARTICLE_CHARS:
+        raise _RecordError(_too_large(size))
     if not title and not body:
         raise _RecordError(f"no title and no body (expected 'title' and one of {', '.join(map(repr, _BODY_FIELDS))})")
     return Article(

@@ -159,6 +159,55 @@ def query(
 
 
 @app.command()
+def summarize(
+    file: Optional[str] = typer.Argument(None, help="An article file (.txt/.json/.jsonl), or - for standard input."),
+    doc_id: Optional[str] = typer.Option(None, "--id", help="Summarise this indexed document instead."),
+    index_dir: Path = IndexOption,
+    sentences: int = typer.Option(3, "--sentences", "-n", min=1, max=50, help="Sentences to pick."),
+    method: Optional[str] = typer.Option(None, "--method", "-m", help="learned (default), lead, lsa, luhn, edmundson, lex-rank, text-rank, sum-basic, kl, reduction, random."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Print the extractive summary of a file, of standard input, or of an indexed document."""
+    from .errors import SearchkitError
+    from .summary import METHODS, summarize as summarize_text
+
+    with _user_errors():
+        if method is not None and method not in METHODS:
+            raise SearchkitError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
+        if (file is None) == (doc_id is None):
+            raise SearchkitError("give a FILE (or - for standard input) or --id DOC_ID")
+        results = []
+        if doc_id is not None:
+            from .search import open_index
+
+            with open_index(index_dir) as ix:
+                doc = ix.get(doc_id)
+            results.append((doc.id, doc.title, summarize_text(doc.body or "", sentences, method, doc.title)))
+        elif file == "-":
+            results.append(("-", "", summarize_text(sys.stdin.read(), sentences, method)))
+        else:
+            from .articles import read_file
+
+            path = Path(file)
+            if not path.is_file():
+                raise SearchkitError(f"no such file: {file}")
+            read = read_file(path, path.parent)
+            if not read.articles:
+                raise SearchkitError(str(read.problems[0]) if read.problems else f"no article in {file}")
+            for art in read.articles:
+                results.append((art.id, art.title, summarize_text(art.body, sentences, method, art.title)))
+    if as_json:
+        payload = [{"id": i, "title": t, "summary": s} for i, t, s in results]
+        sys.stdout.write(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2) + "\n")
+        return
+    for doc_id_, title, summary in results:
+        if title:
+            console.print(Text(title, style="bold"))
+        for sentence in summary:
+            console.print(Text(f"• {sentence}"))
+
+
+@app.command()
 def serve(
     index_dir: Path = IndexOption,
     host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 for every interface)."),

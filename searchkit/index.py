@@ -73,6 +73,7 @@ def schema() -> fields.Schema:
         body_fold=fields.TEXT(analyzer=fold, phrase=True),
         words=fields.TEXT(analyzer=syl, phrase=False),
         words_fold=fields.TEXT(analyzer=fold, phrase=False),
+        pairs=fields.TEXT(analyzer=fold, phrase=False),
         author=fields.TEXT(analyzer=fold, phrase=True),
         category=fields.ID(sortable=True),  # normalised, lower case: facet values
         category_fold=fields.ID(),  # folded too: what --category matches
@@ -222,6 +223,7 @@ def _document(analyzed: AnalyzedArticle, source: str, signature: str) -> dict:
         "body_fold": analyzed.body_fold,
         "words": analyzed.words,
         "words_fold": analyzed.words_fold,
+        "pairs": analyzed.pairs,
         "doc": stored,
     }
     if art.author:

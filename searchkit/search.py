@@ -138,6 +138,7 @@ class _Postings:
         self._cached = 0
         self._columns: dict[str, list] = {}
         self._forms: dict[str, list[tuple[str, int]]] | None = None
+        self.cache: dict = {}
 
     def live(self) -> np.ndarray:
         return self._live.copy()

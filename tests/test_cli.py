@@ -82,3 +82,36 @@ def test_skipped_files_set_exit_status_3(tmp_path):
 def test_help_is_fast_to_reach():
     done = run("--help")
     assert done.returncode == 0 and "index" in done.stdout and "query" in done.stdout
+
+
+def test_json_hits_carry_stored_summaries(cli_index):
+    data = json.loads(run("query", "nông thôn mới", "--index", str(cli_index), "--json").stdout)
+    for hit in data["hits"]:
+        assert 1 <= len(hit["summary"]) <= 3
+        assert all(isinstance(s, str) and s for s in hit["summary"])
+
+
+def test_summarize_a_file_stdin_and_an_indexed_document(cli_index):
+    from conftest import SAMPLE_CORPUS
+
+    article = SAMPLE_CORPUS / "tao-du-dia-phat-trien-moi.txt"
+    done = run("summarize", str(article), "--sentences", "2", "--json")
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)["summary"]
+    assert len(summary) == 2 and all(s in article.read_text(encoding="utf-8") for s in summary)
+
+    by_id = run("summarize", "--id", "tao-du-dia-phat-trien-moi.txt", "--index", str(cli_index), "--sentences", "2", "--json")
+    assert by_id.returncode == 0, by_id.stderr
+    assert json.loads(by_id.stdout)["summary"] == summary
+
+    env = dict(os.environ, NO_COLOR="1")
+    piped = subprocess.run([*SEARCHKIT, "summarize", "-", "-n", "1", "--method", "lead"], input="Câu một. Câu hai.",
+                           capture_output=True, text=True, env=env, timeout=120)
+    assert piped.returncode == 0 and "Câu một." in piped.stdout and "Câu hai." not in piped.stdout
+
+
+def test_summarize_errors_are_one_line(cli_index, tmp_path):
+    for args in (["summarize", str(tmp_path / "missing.txt")], ["summarize", "-", "--method", "nope"],
+                 ["summarize", "--id", "no-such-doc", "--index", str(cli_index)]):
+        done = run(*args)
+        assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, (args, done.stderr)
