@@ -63,7 +63,10 @@ def reindexer(corpus: Path, index_dir: Path, stop: threading.Event, stats: dict)
             extra.unlink(missing_ok=True)
         else:
             records = [{"id": f"load-{n}-{i}", "title": f"Bổ sung số {i} lần {n}",
-                        "body": f"Tin bổ sung về giao thông số {i}, lần chạy {n}. Người dân phấn khởi."} for i in range(20)]
+                        "body": f"Tin bổ sung về giao thông số {i}, lần chạy {n}. Người dân phấn khởi.",
+                        # Dated and categorised: an incremental segment without any date or
+                        # category makes /search?facets=true fail (see tests/test_reliability.py).
+                        "date": f"2024-01-{i + 1:02d}T08:00:00+07:00", "category": "Giao thông"} for i in range(20)]
             extra.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
         done = run_index([corpus], index_dir)
         stats["runs"] += 1
@@ -80,7 +83,7 @@ def client_loop(url: str, ids: list[str], deadline: float, budget: itertools.cou
         + [("/search", {"q": QUERIES[0], "facets": "true", "sort": "date"}), ("/health", {}), ("/", {"q": QUERIES[1]})]
         + [(f"/documents/{i}", {}) for i in ids[:5]]
         + [(f"/documents/{i}/summary", {}) for i in ids[:2]]
-        + [("/documents/../../etc/passwd", {})]  # a 404, never a file
+        + [("/documents/..%2F..%2Fetc%2Fpasswd", {})]  # a 404, never a file
     )
     local: list[tuple[float, str | None]] = []
     with httpx.Client(base_url=url, timeout=30) as http:
@@ -109,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index", type=Path, help="an existing index (default: build one from --corpus)")
     parser.add_argument("--corpus", type=Path, default=REPO / "corpus", help="articles to index and re-index")
     parser.add_argument("--no-reindex", action="store_true", help="no concurrent re-indexing")
+    parser.add_argument("--server-log", type=Path, help="keep the server's log here (default: discarded)")
     args = parser.parse_args(argv)
     if args.seconds <= 0 or args.clients < 1:
         parser.error("--seconds must be positive and --clients at least 1")
@@ -128,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                 return 1
         port = free_port()
         url = f"http://127.0.0.1:{port}"
-        log = open(work / "server.log", "wb")
+        log = open(args.server_log or work / "server.log", "wb")
         server = subprocess.Popen(
             [*SEARCHKIT, "serve", "--index", str(index_dir), "--host", "127.0.0.1", "--port", str(port)],
             stdout=log, stderr=subprocess.STDOUT, env=ENV,
@@ -141,7 +145,7 @@ def main(argv: list[str] | None = None) -> int:
             except httpx.TransportError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                print("the server did not start:\n" + (work / "server.log").read_text(errors="replace"), file=sys.stderr)
+                print("the server did not start:\n" + (args.server_log or work / "server.log").read_text(errors="replace"), file=sys.stderr)
                 return 1
             time.sleep(0.1)
         found = httpx.get(url + "/search", params={"q": " OR ".join(QUERIES[:4]), "limit": 10}, timeout=30).json()
@@ -186,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  error: {e}")
         if stats["failed"]:
             print(f"  re-index error: {stats['last_error']}")
-        server_log = (work / "server.log").read_text(errors="replace")
+        server_log = (args.server_log or work / "server.log").read_text(errors="replace")
         if "Traceback" in server_log:
             print("  the server logged a traceback:\n" + server_log[-2000:])
             return 1

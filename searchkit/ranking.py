@@ -69,7 +69,7 @@ class RankingParams:
     fold_weight: float = 0.05  # folded-only match of an accented word: still found, ranked low
     reading_weight: float = 0.0  # exact forms of an unaccented query's likely reading (measured: hurts)
     word_weight: float = 0.6  # a compound word of the query matched as a whole
-    pair_weight: float = 0.5  # adjacent query syllables found adjacent in the document
+    pair_weight: float = 1.0  # adjacent query syllables found adjacent in the document
     k1: float = 1.2
     b: float = 0.9
     max_word_syllables: int = 4

@@ -322,3 +322,26 @@ def test_server_answers_during_reindex_and_sees_the_result(tmp_path):
     finally:
         server.stop()
     assert "Traceback" not in server.output(), server.output()
+
+
+# -- found by bench/load.py --------------------------------------------------------------
+
+
+@pytest.mark.xfail(raises=IndexError, strict=False,
+                   reason="search.py _facets: Postings.column() is shorter than the document count when a "
+                          "segment has no value at all for the column (documents without date/category)")
+def test_facets_after_adding_undated_documents(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text(GOOD_TXT, encoding="utf-8")
+    (corpus / "dated.jsonl").write_text(_jsonl([{"id": "d", "title": "Hợp tác xã", "body": "Hợp tác xã mới.",
+                                                  "date": "2023-01-02", "category": "Kinh tế"}]), encoding="utf-8")
+    index_paths([corpus], tmp_path / "index", jobs=1)
+    (corpus / "undated.jsonl").write_text(_jsonl([{"id": "u", "title": "Hợp tác xã", "body": "Hợp tác xã không ngày."}]),
+                                          encoding="utf-8")
+    index_paths([corpus], tmp_path / "index", jobs=1)  # a second segment: no date, no category
+    with open_index(tmp_path / "index") as ix:
+        result = ix.search("hợp tác xã", facets=True)
+        assert result.total == 3
+        assert result.facets["month"] == {"2023-01": 1}
+        assert result.facets["category"] == {"kinh tế": 1}
