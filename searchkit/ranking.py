@@ -230,13 +230,22 @@ class _Evaluator:
 READING_CANDIDATES = 6
 
 
+def _together(source: PostingsSource, a: str, b: str) -> int:
+    """How many documents contain both exact syllables in their body."""
+    pa, pb = source.postings("body", a), source.postings("body", b)
+    if pa is None or pb is None:
+        return 0
+    return len(np.intersect1d(pa[0], pb[0], assume_unique=True))
+
+
 def likely_reading(syllables: list[str], source: PostingsSource) -> list[str]:
     """The most likely accented reading of unaccented ``syllables`` (``nong thon moi`` →
     ``nông thôn mới``), from the index's own vocabulary.
 
     A Viterbi search over the accented forms of each syllable: a pair of neighbours
-    scores by how many documents contain it as a word (``nông_thôn``), a syllable alone
-    by how many contain it; so context picks ``thôn mới`` over the commoner ``mỗi``.
+    scores by how many documents contain it as a word (``nông_thôn``) and how many
+    contain both forms, a syllable alone (a little) by how many contain it; so context
+    picks ``thôn mới`` over the commoner ``mỗi``.
     Syllables with diacritics already, or with no accented form, stay as they are.
     """
     options: list[list[tuple[str, float]]] = []
@@ -252,7 +261,7 @@ def likely_reading(syllables: list[str], source: PostingsSource) -> list[str]:
             choices = []
             for prev, (score, _) in best[-1].items():
                 pair = source.doc_frequency("words", f"{prev}_{form}")
-                choices.append((score + unigram + math.log1p(pair), prev))
+                choices.append((score + unigram + math.log1p(pair) + math.log1p(_together(source, prev, form)), prev))
             layer[form] = max(choices)
         best.append(layer)
     form = max(best[-1], key=lambda f: best[-1][f][0])

@@ -36,7 +36,7 @@ from . import text
 from .errors import DocumentNotFoundError, IndexNotFoundError, QuerySyntaxError
 from .index import open_whoosh_index
 from .query import parse_query
-from .ranking import RankingParams, evaluate
+from .ranking import RankingParams, evaluate, likely_reading
 from .snippets import make_snippet
 
 __all__ = ["Index", "Hit", "SearchResult", "open_index"]
@@ -274,6 +274,16 @@ def _date_bound(value: date | datetime | str | None, end: bool) -> datetime | No
         raise QuerySyntaxError(f"date out of range: {value.date().isoformat()}") from exc
 
 
+def _suggest(parsed, postings: _Postings) -> str | None:
+    """For a plain query typed without diacritics, its likely accented reading
+    (``nong thon moi`` → ``nông thôn mới``), from the index's vocabulary; else None."""
+    bare = [s for run in parsed.runs for s in run]
+    if not bare or len(bare) != len(parsed.clauses) or any(text.has_diacritics(s) for s in bare):
+        return None
+    reading = [w for run in parsed.runs for w in likely_reading(run, postings)]
+    return " ".join(reading) if reading != bare else None
+
+
 class Index:
     """A searchkit index opened for reading. Thread-safe; sees re-indexing as it happens.
 
@@ -365,12 +375,14 @@ class Index:
             searcher = self._searcher
             hits = [self._hit(searcher.stored_fields(d), float(scores[d]), syllables) for d in order[offset:wanted]]
             facet_counts = self._facets(postings, matched) if facets else None
+            suggestion = _suggest(parsed, postings)
         return SearchResult(
             query=query,
             total=total,
             hits=hits,
             offset=offset,
             facets=facet_counts,
+            suggestion=suggestion,
             took_ms=(time.perf_counter() - started) * 1000,
         )
 

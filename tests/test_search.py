@@ -132,3 +132,11 @@ def test_result_dict_shape(ix):
 def test_missing_index(tmp_path):
     with pytest.raises(IndexNotFoundError, match="searchkit index"):
         open_index(tmp_path / "nothing")
+
+
+def test_did_you_mean_restores_diacritics(ix):
+    assert ix.search("nong thon").suggestion == "nông thôn"
+    assert ix.search("cang hai phong").suggestion == "cảng hải phòng"
+    assert ix.search("giao thong ha noi").suggestion == "giao thông hà nội"
+    assert ix.search("nông thôn mới").suggestion is None  # already accented
+    assert ix.search('"nong thon"').suggestion is None  # only plain word queries
