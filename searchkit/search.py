@@ -227,12 +227,23 @@ class _Postings:
             self._forms = forms
         return self._forms.get(folded, [])
 
+    def _leaf_columns(self, field: str, translate: bool, missing) -> list:
+        """A column over all segments, by global docnum; ``missing`` where a segment has
+        no such column (e.g. none of its documents had a date)."""
+        values: list = []
+        for leaf, _ in self.leaves:
+            if leaf.has_column(field):
+                values.extend(leaf.column_reader(field, translate=translate))
+            else:
+                values.extend([missing] * leaf.doc_count_all())
+        return values
+
     def raw_column(self, field: str) -> list:
         """A column's stored numbers (dates as integers: no conversion, no overflow
         for documents without a value)."""
         key = field + "#raw"
         if key not in self._columns:
-            values = self.searcher.reader().column_reader(field, translate=False)
+            values = self._leaf_columns(field, False, _MISSING_NUMBER)
             # Whoosh fills the DATETIME column of a document without a value with the
             # largest unsigned 64-bit number; count those as the oldest instead.
             self._columns[key] = [-1 if v == _MISSING_NUMBER else v for v in values]
@@ -241,7 +252,7 @@ class _Postings:
     def column(self, field: str) -> list:
         """All values of a sortable field's column, by docnum."""
         if field not in self._columns:
-            self._columns[field] = list(self.searcher.reader().column_reader(field))
+            self._columns[field] = self._leaf_columns(field, True, None)
         return self._columns[field]
 
 
@@ -303,8 +314,12 @@ class Index:
         """Postings of the current searcher, refreshed if another process committed."""
         try:
             if not self._searcher.up_to_date():
-                self._searcher = self._searcher.refresh()
+                # A new searcher, not Searcher.refresh(): refresh reuses the reader of a
+                # segment whose name is unchanged and so misses deletions committed to it.
+                old = self._searcher
+                self._searcher = self._ix.searcher()
                 self._postings = _Postings(self._searcher)
+                old.close()
         except Exception as exc:  # the index directory was deleted or damaged under us
             raise IndexNotFoundError(f"the index at {self.path}/ is gone or unreadable ({exc}); run `searchkit index`") from exc
         return self._postings
@@ -392,7 +407,7 @@ class Index:
         for name in ("month", "category"):
             column = postings.column(name)
             tally = Counter(column[d] for d in matched.tolist())
-            counts[name] = {k: v for k, v in sorted(tally.items()) if k}
+            counts[name] = dict(sorted((k, v) for k, v in tally.items() if k))
         return counts
 
     def _filters(self, since, until, author, category) -> wq.Query | None:
