@@ -6,6 +6,8 @@ the text as stored, so the offsets are right for any normal form the source used
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Iterable
 
@@ -28,9 +30,38 @@ def _matches(source: str, syllables: Iterable[str]) -> list[tuple[int, int, str]
     An accented query syllable matches its exact (normalised) form only; an unaccented
     one matches any form that folds to it. Offsets are into ``source`` as stored, so
     they are right for NFD text and old-style tone marks too.
+
+    Fast path: for NFC text, normalising, lower-casing and folding keep every offset, so
+    one regular-expression scan over the whole transformed text finds the matches
+    (tokenising each stored document syllable by syllable was 85% of query time).
     """
     exact = {s for s in syllables if text.has_diacritics(s)}
     folded = {s for s in syllables if not text.has_diacritics(s)}
+    if not exact and not folded:
+        return []
+    if source.isascii() or unicodedata.is_normalized("NFC", source):
+        lowered = text.normalize(source).lower()
+        if len(lowered) == len(source):
+            found = []
+            if exact:
+                found += [(m.start(), m.end(), m.group()) for m in _alternatives(exact).finditer(lowered)]
+            if folded:
+                flat = text.fold_diacritics(lowered)
+                if len(flat) == len(source):
+                    found += [(m.start(), m.end(), m.group()) for m in _alternatives(folded).finditer(flat)]
+                    return sorted(found)
+            else:
+                return sorted(found)
+    return _matches_by_syllable(source, exact, folded)
+
+
+def _alternatives(words: set[str]) -> re.Pattern[str]:
+    """Any of ``words`` as a whole syllable (not inside a longer run of letters/digits)."""
+    body = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
+    return re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_\u0300-\u036f])")
+
+
+def _matches_by_syllable(source: str, exact: set[str], folded: set[str]) -> list[tuple[int, int, str]]:
     found = []
     for syl in text.syllables(source):
         if syl.text in exact:
