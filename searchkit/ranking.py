@@ -243,9 +243,10 @@ def likely_reading(syllables: list[str], source: PostingsSource) -> list[str]:
     ``nông thôn mới``), from the index's own vocabulary.
 
     A Viterbi search over the accented forms of each syllable: a pair of neighbours
-    scores by how many documents contain it as a word (``nông_thôn``) and how many
-    contain both forms, a syllable alone (a little) by how many contain it; so context
-    picks ``thôn mới`` over the commoner ``mỗi``.
+    scores by how many documents contain it as a word (``nông_thôn``), as adjacent
+    syllables (a phrase query: costly, which is why suggestions are only made for
+    queries that find little) and anywhere together; a syllable alone (a little) by how
+    many contain it. So context picks ``thôn mới`` over the commoner ``mỗi``.
     Syllables with diacritics already, or with no accented form, stay as they are.
     """
     options: list[list[tuple[str, float]]] = []
@@ -260,8 +261,12 @@ def likely_reading(syllables: list[str], source: PostingsSource) -> list[str]:
         for form, unigram in options[i]:
             choices = []
             for prev, (score, _) in best[-1].items():
-                pair = source.doc_frequency("words", f"{prev}_{form}")
-                choices.append((score + unigram + math.log1p(pair) + math.log1p(_together(source, prev, form)), prev))
+                evidence = (
+                    math.log1p(source.doc_frequency("words", f"{prev}_{form}"))
+                    + 2 * math.log1p(source.phrase_mask("body", [prev, form]).sum())
+                    + 0.5 * math.log1p(_together(source, prev, form))
+                )
+                choices.append((score + unigram + evidence, prev))
             layer[form] = max(choices)
         best.append(layer)
     form = max(best[-1], key=lambda f: best[-1][f][0])

@@ -285,14 +285,40 @@ def _date_bound(value: date | datetime | str | None, end: bool) -> datetime | No
         raise QuerySyntaxError(f"date out of range: {value.date().isoformat()}") from exc
 
 
+# A query with fewer hits than this gets a "did you mean" suggestion when one exists.
+SUGGEST_BELOW = 10
+
+
 def _suggest(parsed, postings: _Postings) -> str | None:
-    """For a plain query typed without diacritics, its likely accented reading
-    (``nong thon moi`` → ``nông thôn mới``), from the index's vocabulary; else None."""
+    """A corrected query from the index's vocabulary, or None.
+
+    For plain word queries only: each syllable the index does not know is replaced by
+    the most frequent known one at one edit (``thonn`` → ``thon``), then syllables typed
+    without diacritics get their likely accented reading (``nong thon moi`` →
+    ``nông thôn mới``).
+    """
     bare = [s for run in parsed.runs for s in run]
-    if not bare or len(bare) != len(parsed.clauses) or any(text.has_diacritics(s) for s in bare):
+    if not bare or len(bare) != len(parsed.clauses):
         return None
-    reading = [w for run in parsed.runs for w in likely_reading(run, postings)]
+    runs = [[_known_or_corrected(s, postings) for s in run] for run in parsed.runs]
+    reading = [w for run in runs for w in (run if all(map(text.has_diacritics, run)) else likely_reading(run, postings))]
     return " ".join(reading) if reading != bare else None
+
+
+_EDIT_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _known_or_corrected(syllable: str, postings: _Postings) -> str:
+    folded = text.fold_diacritics(syllable)
+    if postings.accented_forms(folded):
+        return syllable
+    splits = [(folded[:i], folded[i:]) for i in range(len(folded) + 1)]
+    edits = {a + b[1:] for a, b in splits if b}
+    edits |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    edits |= {a + c + b[1:] for a, b in splits if b for c in _EDIT_ALPHABET}
+    edits |= {a + c + b for a, b in splits for c in _EDIT_ALPHABET}
+    known = [(forms[0][1], edit) for edit in edits if (forms := postings.accented_forms(edit))]
+    return max(known)[1] if known else syllable
 
 
 class Index:
@@ -390,7 +416,7 @@ class Index:
             searcher = self._searcher
             hits = [self._hit(searcher.stored_fields(d), float(scores[d]), syllables) for d in order[offset:wanted]]
             facet_counts = self._facets(postings, matched) if facets else None
-            suggestion = _suggest(parsed, postings)
+            suggestion = _suggest(parsed, postings) if total < SUGGEST_BELOW else None
         return SearchResult(
             query=query,
             total=total,

@@ -140,3 +140,9 @@ def test_did_you_mean_restores_diacritics(ix):
     assert ix.search("giao thong ha noi").suggestion == "giao thông hà nội"
     assert ix.search("nông thôn mới").suggestion is None  # already accented
     assert ix.search('"nong thon"').suggestion is None  # only plain word queries
+
+
+def test_did_you_mean_fixes_a_mistyped_syllable(ix):
+    result = ix.search("cangg hai phong")
+    assert result.suggestion == "cảng hải phòng"
+    assert ix.search(result.suggestion).hits[0].id == "hp-cang"
