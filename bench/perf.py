@@ -36,7 +36,6 @@ import multiprocessing
 import os
 import random
 import re
-import resource
 import shutil
 import statistics
 import subprocess

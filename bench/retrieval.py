@@ -40,7 +40,7 @@ def _open(path: Path):
 
 
 def find(directory: Path, stem: str) -> Path | None:
-    for name in (f"{stem}.jsonl", f"{stem}.jsonl.gz", f"{stem}.tsv", f"qrels/test.tsv"):
+    for name in (f"{stem}.jsonl", f"{stem}.jsonl.gz", f"{stem}.tsv", "qrels/test.tsv"):
         if (directory / name).exists():
             return directory / name
     return None

@@ -40,7 +40,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from searchkit import summary, text  # noqa: E402
-from searchkit.segment import word_groups  # noqa: E402
+from searchkit.segment import word_groups, word_spans  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "vietnews-val-2000.jsonl.gz"
 DEFAULT_TRAIN = ROOT.parent / "shared" / "data" / "vietnews-train-20k.jsonl.gz"
@@ -144,10 +144,9 @@ def segment_articles(records: Iterable[dict]) -> tuple[list[Article], float, int
         body = text.normalize(record.get("body") or " ".join(record.get("sentences", [])))
         started = time.perf_counter()
         toks = list(text.tokens(body))
-        syllables = [t for t in toks if t.is_word]
-        spans = [(syllables[a].start, syllables[b - 1].end) for a, b in word_groups(toks)]
+        spans = word_spans(toks)
         pyvi_seconds += time.perf_counter() - started
-        syllable_count += len(syllables)
+        syllable_count += sum(t.is_word for t in toks)
         started = time.perf_counter()
         doc = summary.prepare(body, spans, record["title"])
         prepare_ms = (time.perf_counter() - started) * 1000

@@ -45,7 +45,6 @@ __all__ = [
     "folded_analyzer",
     "AnalyzedArticle",
     "analyze_article",
-    "indexed_text",
 ]
 
 
@@ -95,14 +94,6 @@ def folded_analyzer() -> object:
     return SyllableTokenizer() | FoldFilter()
 
 
-def indexed_text(article: Article) -> str:
-    """The text indexed as the body: the sapo (when apart from the body), then the body.
-
-    Highlights and snippets are computed on this same string, so their offsets agree.
-    """
-    return f"{article.sapo}\n{article.body}" if article.sapo else article.body
-
-
 @dataclass
 class AnalyzedArticle:
     """An article with the terms of every indexed field, ready for the writer."""
@@ -132,12 +123,10 @@ def _segment(original: str) -> _Segmented:
     """Tokenise and segment ``original`` once; everything else is derived from that."""
     normalised = text.normalize(original)
     toks = list(text.tokens(normalised))
-    syl_tokens = [t for t in toks if t.is_word]
-    syllables = [t.text.lower() for t in syl_tokens]
+    syllables = [t.text.lower() for t in toks if t.is_word]
     groups = segment.word_groups(toks)
     words = ["_".join(syllables[a:b]) for a, b in groups if b - a > 1]
-    spans = [(syl_tokens[a].start, syl_tokens[b - 1].end) for a, b in groups]
-    return _Segmented(normalised, syllables, words, spans)
+    return _Segmented(normalised, syllables, words, segment.word_spans(toks, groups))
 
 
 def _pairs(syllables: list[str]) -> list[str]:

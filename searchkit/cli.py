@@ -108,7 +108,7 @@ def _hit_text(hit: Hit, rank: int) -> Text:
     return line
 
 
-def _print_result(result: SearchResult, limit: int) -> None:
+def _print_result(result: SearchResult) -> None:
     if result.suggestion:
         console.print(f"did you mean: [bold]{escape(result.suggestion)}[/]?")
     if not result.hits:
@@ -155,7 +155,7 @@ def query(
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
-        _print_result(result, limit)
+        _print_result(result)
 
 
 @app.command()

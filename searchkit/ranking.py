@@ -75,6 +75,13 @@ class RankingParams:
     max_word_syllables: int = 4
 
 
+def _plus(total: np.ndarray | None, scores: np.ndarray | None, weight: float) -> np.ndarray | None:
+    """``total + weight * scores``, where None stands for "no match anywhere"."""
+    if scores is None:
+        return total
+    return scores * weight if total is None else total + scores * weight
+
+
 class _Evaluator:
     def __init__(self, source: PostingsSource, params: RankingParams):
         self.source = source
@@ -87,13 +94,7 @@ class _Evaluator:
         if found is None:
             return None
         ids, tf = found
-        p = self.params
-        df = len(ids)
-        idf = math.log(1 + (self.source.doc_count - df + 0.5) / (df + 0.5))
-        norm = self.source.lengths(field)[ids] / max(self.source.average_length(field), 1e-9)
-        scores = np.zeros(self.n, dtype=np.float32)
-        scores[ids] = idf * tf * (p.k1 + 1) / (tf + p.k1 * (1 - p.b + p.b * norm))
-        return scores
+        return self._scores(ids, tf, self.source.lengths(field)[ids], self.source.average_length(field))
 
     def bm25f(self, fields: list[tuple[str, float]], term: str) -> np.ndarray | None:
         """BM25F of ``term`` over weighted ``fields``: the fields' term frequencies and
@@ -115,14 +116,18 @@ class _Evaluator:
         if not found:
             return None
         ids = np.flatnonzero(tf)
+        lengths, average = self._combined_lengths(tuple(fields))
+        return self._scores(ids, tf[ids], lengths[ids], average)
+
+    def _scores(self, ids: np.ndarray, tf: np.ndarray, lengths: np.ndarray, average: float) -> np.ndarray:
+        """BM25 for every document from one term's postings (``ids``, ``tf``) and the
+        matching documents' ``lengths``; zero elsewhere."""
         p = self.params
         df = len(ids)
         idf = math.log(1 + (self.source.doc_count - df + 0.5) / (df + 0.5))
-        lengths, average = self._combined_lengths(tuple(fields))
-        norm = lengths[ids] / max(average, 1e-9)
+        norm = lengths / max(average, 1e-9)
         scores = np.zeros(self.n, dtype=np.float32)
-        t = tf[ids]
-        scores[ids] = idf * t * (p.k1 + 1) / (t + p.k1 * (1 - p.b + p.b * norm))
+        scores[ids] = idf * tf * (p.k1 + 1) / (tf + p.k1 * (1 - p.b + p.b * norm))
         return scores
 
     def _combined_lengths(self, fields: tuple[tuple[str, float], ...]) -> tuple[np.ndarray, float]:
@@ -149,9 +154,7 @@ class _Evaluator:
         if folded != syllable:
             total = self.bm25f(fields, syllable)
             if self.params.fold_weight:
-                extra = self.bm25f(folded_fields, folded)
-                if extra is not None:
-                    total = extra * self.params.fold_weight if total is None else total + extra * self.params.fold_weight
+                total = _plus(total, self.bm25f(folded_fields, folded), self.params.fold_weight)
         else:
             total = self.bm25f(folded_fields, folded)
         return total if total is not None else np.zeros(self.n, dtype=np.float32)
@@ -220,9 +223,7 @@ class _Evaluator:
                     word = "_".join(run[i:j])
                     folded = text.fold_diacritics(word)
                     field = "words" if folded != word else "words_fold"
-                    scores = self.bm25(field, word if folded != word else folded)
-                    if scores is not None:
-                        total = scores * self.params.word_weight if total is None else total + scores * self.params.word_weight
+                    total = _plus(total, self.bm25(field, word if folded != word else folded), self.params.word_weight)
         return total
 
 

@@ -33,7 +33,7 @@ from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
 from whoosh.util.numeric import byte_to_length
 
 from . import text
-from .errors import DocumentNotFoundError, IndexNotFoundError, QuerySyntaxError
+from .errors import DocumentNotFoundError, IndexNotFoundError, InvalidParameterError, QuerySyntaxError
 from .index import open_whoosh_index
 from .query import parse_query
 from .ranking import RankingParams, evaluate, likely_reading
@@ -266,15 +266,19 @@ _MISSING_NUMBER = 2**64 - 1
 
 # -- the index ------------------------------------------------------------------------
 
-def _date_bound(value: date | datetime | str | None, end: bool) -> datetime | None:
-    """A UTC-naive datetime for a --since/--until value (a date means the whole day)."""
+def _date_bound(value: date | datetime | str | None, name: str) -> datetime | None:
+    """A UTC-naive datetime for the ``since``/``until`` value (a date means the whole
+    day: its start for ``since``, its end for ``until``), or InvalidParameterError."""
+    end = name == "until"
+    if isinstance(value, str):
+        value = value.strip()
     if value is None or value == "":
         return None
     if isinstance(value, str):
         try:
             value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
         except (ValueError, OverflowError) as exc:
-            raise QuerySyntaxError(f"invalid date {value!r}: use YYYY-MM-DD") from exc
+            raise InvalidParameterError(name, f"invalid {name} date {value!r}: use YYYY-MM-DD") from exc
     if not isinstance(value, datetime):
         value = datetime.combine(value, dtime.max if end else dtime.min)
     if value.tzinfo is None:
@@ -282,7 +286,7 @@ def _date_bound(value: date | datetime | str | None, end: bool) -> datetime | No
     try:
         return value.astimezone(timezone.utc).replace(tzinfo=None)
     except OverflowError as exc:
-        raise QuerySyntaxError(f"date out of range: {value.date().isoformat()}") from exc
+        raise InvalidParameterError(name, f"{name} date out of range: {value.date().isoformat()}") from exc
 
 
 # A query with fewer hits than this gets a "did you mean" suggestion when one exists.
@@ -398,9 +402,7 @@ class Index:
         with self._lock:
             postings = self._current()
             scores, mask = evaluate(parsed, postings, self.params)
-            filters = self._filters(since, until, author, category)
-            if filters is not None:
-                mask &= postings.mask_of(filters)
+            mask &= self._filter_mask(postings, since, until, author, category)
             matched = np.flatnonzero(mask)
             total = len(matched)
             wanted = min(offset + limit, total)
@@ -436,25 +438,25 @@ class Index:
             counts[name] = dict(sorted((k, v) for k, v in tally.items() if k))
         return counts
 
-    def _filters(self, since, until, author, category) -> wq.Query | None:
-        parts: list[wq.Query] = []
-        start, end = _date_bound(since, False), _date_bound(until, True)
+    @staticmethod
+    def _filter_mask(postings: _Postings, since, until, author, category) -> np.ndarray | bool:
+        """Documents passing every filter given (True when there is none)."""
+        mask: np.ndarray | bool = True
+        start, end = _date_bound(since, "since"), _date_bound(until, "until")
         if start or end:
-            parts.append(wq.DateRange("date", start, end))
+            mask &= postings.mask_of(wq.DateRange("date", start, end))
         if author:
             names = [text.fold_diacritics(s.text) for s in text.syllables(author)]
             if names:
-                parts.append(wq.Phrase("author", names) if len(names) > 1 else wq.Term("author", names[0]))
+                mask &= postings.phrase_mask("author", names)
         if category:
-            parts.append(wq.Term("category_fold", text.fold_diacritics(text.normalize_term(category)).strip()))
-        if not parts:
-            return None
-        return wq.And(parts) if len(parts) > 1 else parts[0]
+            mask &= postings.mask_of(wq.Term("category_fold", text.fold_diacritics(text.normalize_term(category)).strip()))
+        return mask
 
     def _hit(self, stored: dict, score: float | None, syllables: list[str], with_body: bool = False) -> Hit:
         doc = stored.get("doc", {})
         sapo, body = doc.get("sapo", ""), doc.get("body", "")
-        snippet = make_snippet(f"{sapo}\n{body}" if sapo else body, syllables)
+        snippet = make_snippet(text.indexed_text(sapo, body), syllables)
         return Hit(
             id=stored["id"],
             title=doc.get("title", ""),

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from .text import Token
 
-__all__ = ["word_groups", "words"]
+__all__ = ["word_groups", "word_spans", "words"]
 
 _PUNCTUATION = frozenset(string.punctuation)
 
@@ -68,6 +68,20 @@ def word_groups(tokens: Sequence[Token]) -> list[tuple[int, int]]:
             groups.append((syllable_index, syllable_index + 1))
         previous = text
     return groups
+
+
+def word_spans(
+    tokens: Sequence[Token], groups: Sequence[tuple[int, int]] | None = None
+) -> list[tuple[int, int]]:
+    """The ``(start, end)`` character span of every word of ``tokens``, in order.
+
+    ``groups`` are :func:`word_groups` of the same tokens when the caller already has
+    them (pyvi is the costly step: never run it twice on one text).
+    """
+    syllables = [t for t in tokens if t.is_word]
+    if groups is None:
+        groups = word_groups(tokens)
+    return [(syllables[a].start, syllables[b - 1].end) for a, b in groups]
 
 
 def words(text: str) -> list[str]:

@@ -29,7 +29,7 @@ import socket
 import threading
 import time
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Optional
 from urllib.parse import urlencode
@@ -43,8 +43,9 @@ from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from . import __version__
-from .errors import DocumentNotFoundError, QuerySyntaxError, SearchkitError
+from .errors import DocumentNotFoundError, InvalidParameterError, QuerySyntaxError, SearchkitError
 from .query import MAX_QUERY_LENGTH
+from .text import indexed_text
 from .search import Hit, Index, open_index
 
 __all__ = ["create_app", "serve"]
@@ -54,7 +55,6 @@ MAX_OFFSET = 100_000  # deeper paging is refused (Whoosh collects offset + limit
 PAGE_SIZE = 10  # hits per HTML page
 MAX_SUMMARY_SENTENCES = 100
 MAX_SUMMARIZE_CHARS = 1_000_000  # POST /summarize text
-VIETNAM = timezone(timedelta(hours=7))
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 
@@ -114,35 +114,6 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 
 
 # -- helpers --------------------------------------------------------------------------
-
-
-class _BadParameter(Exception):
-    """A parameter the validators could not catch (a date that overflows, …): 422."""
-
-    def __init__(self, name: str, message: str):
-        super().__init__(message)
-        self.name = name
-        self.message = message
-
-
-def _check_date(name: str, value: str | None) -> str | None:
-    """Refuse (422) a ``since``/``until`` the index could not use, as a parameter error."""
-    if value is None or value.strip() == "":
-        return None
-    value = value.strip()
-    try:
-        if "T" in value or " " in value:
-            moment = datetime.fromisoformat(value)
-        else:
-            moment = datetime.combine(date.fromisoformat(value), datetime.min.time())
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=VIETNAM)
-        # The index compares in UTC: a date next to year 1 or 9999 must still convert.
-        (moment - timedelta(days=2)).astimezone(timezone.utc)
-        (moment + timedelta(days=2)).astimezone(timezone.utc)
-    except (ValueError, OverflowError):
-        raise _BadParameter(name, f"invalid {name} date {value!r}: use YYYY-MM-DD") from None
-    return value
 
 
 def _error(status: int, message: str, **extra: Any) -> JSONResponse:
@@ -281,10 +252,12 @@ def create_app(index_dir: str | Path) -> FastAPI:
             return page_error(422, message)
         return _error(422, message, detail=errors)
 
-    @app.exception_handler(_BadParameter)
-    async def _on_bad_parameter(request: Request, exc: _BadParameter):
-        detail = [{"loc": ["query", exc.name], "msg": exc.message, "type": "value_error"}]
-        return _error(422, exc.message, detail=detail)
+    # Registered apart from QuerySyntaxError (its base class): a bad date is a bad
+    # parameter (422), not a malformed query (400).
+    @app.exception_handler(InvalidParameterError)
+    async def _on_bad_parameter(request: Request, exc: InvalidParameterError):
+        detail = [{"loc": ["query", exc.name], "msg": str(exc), "type": "value_error"}]
+        return _error(422, str(exc), detail=detail)
 
     @app.exception_handler(QuerySyntaxError)
     async def _on_query_error(request: Request, exc: QuerySyntaxError):
@@ -325,7 +298,6 @@ def create_app(index_dir: str | Path) -> FastAPI:
         facets: bool = Query(False, description="Add counts per publication month and per category."),
     ) -> dict[str, Any]:
         """Search: the same result as `searchkit query --json`, with `took_ms`."""
-        since, until = _check_date("since", since), _check_date("until", until)
         result = index.search(
             q, limit=limit, offset=offset, since=since, until=until,
             author=author or None, category=category or None, sort=sort, facets=facets,
@@ -349,7 +321,7 @@ def create_app(index_dir: str | Path) -> FastAPI:
             from .summary import summarize
         except ImportError:  # pragma: no cover - the summariser ships with searchkit
             return {"id": hit.id, "summary": hit.summary[:sentences]}
-        text = f"{hit.sapo}\n{hit.body}" if hit.sapo else (hit.body or "")
+        text = indexed_text(hit.sapo, hit.body or "")
         with _summarize_lock:
             summary = summarize(text, sentences=sentences, title=hit.title or None)
         return {"id": hit.id, "summary": summary}
@@ -409,13 +381,11 @@ def create_app(index_dir: str | Path) -> FastAPI:
         start = _int_param(offset, 0, 0, MAX_OFFSET)
         started = time.perf_counter()
         try:
-            _check_date("since", since)
-            _check_date("until", until)
             result = index.search(
                 q, limit=PAGE_SIZE, offset=start, since=since or None, until=until or None,
                 author=author or None, category=category or None, sort=sort_by,  # type: ignore[arg-type]
             )
-        except (QuerySyntaxError, _BadParameter) as exc:
+        except QuerySyntaxError as exc:
             context["error"] = str(exc)
             return render("search.html", 400, **context)
         context["took_ms"] = (time.perf_counter() - started) * 1000

@@ -457,9 +457,7 @@ def summarize(
     normalised = textmod.normalize(text)
     if not normalised.strip():
         return []
-    from .segment import word_groups
+    from .segment import word_spans
 
-    toks = list(textmod.tokens(normalised))
-    syllables = [t for t in toks if t.is_word]
-    spans = [(syllables[a].start, syllables[b - 1].end) for a, b in word_groups(toks)]
+    spans = word_spans(list(textmod.tokens(normalised)))
     return summarize_segmented(normalised, spans, sentences, method, title)

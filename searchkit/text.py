@@ -31,6 +31,7 @@ __all__ = [
     "has_diacritics",
     "syllables",
     "tokens",
+    "indexed_text",
 ]
 
 # The five tone marks as combining characters: grave, acute, tilde, hook above, dot below.
@@ -152,3 +153,9 @@ def tokens(text: str) -> Iterator[Token]:
 def syllables(text: str) -> list[Syllable]:
     """The syllables of ``text``, normalised and lower-cased, with spans into ``text``."""
     return [Syllable(t.text.lower(), t.start, t.end) for t in tokens(text) if t.is_word]
+
+
+def indexed_text(sapo: str, body: str) -> str:
+    """The text indexed as an article's body: its sapo (when it has one apart from the
+    body), then the body. Snippets and highlights are computed on this same string."""
+    return f"{sapo}\n{body}" if sapo else body

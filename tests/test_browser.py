@@ -30,11 +30,8 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 def server(tmp_path_factory):
     root = tmp_path_factory.mktemp("browser")
     _, index_dir = build_corpus(root)
-    running = Server(index_dir, root / "server.log")
-    try:
+    with Server(index_dir, root / "server.log") as running:
         yield running
-    finally:
-        running.stop()
 
 
 @pytest.fixture(scope="module")

@@ -25,11 +25,8 @@ SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=list(H
 def fuzz_site(tmp_path_factory):
     root = tmp_path_factory.mktemp("fuzz")
     _, index_dir = build_corpus(root)
-    server = Server(index_dir, root / "server.log")
-    try:
+    with Server(index_dir, root / "server.log") as server:
         yield server
-    finally:
-        server.stop()
     assert "Traceback" not in server.output(), server.output()
 
 

@@ -303,8 +303,7 @@ def test_server_answers_during_reindex_and_sees_the_result(tmp_path):
     corpus = _bulk_corpus(tmp_path)
     index_dir = tmp_path / "index"
     index_paths([corpus / "part-0.jsonl"], index_dir, jobs=1)
-    server = Server(index_dir, tmp_path / "server.log")
-    try:
+    with Server(index_dir, tmp_path / "server.log") as server:
         with httpx.Client(base_url=server.url, timeout=30) as client:
             assert client.get("/health").json()["documents"] == PER_FILE
             writer = _start_index(corpus, index_dir, 1, small_commits=True, log=tmp_path / "writer.log")
@@ -319,8 +318,6 @@ def test_server_answers_during_reindex_and_sees_the_result(tmp_path):
             assert answered > 3
             assert client.get("/health").json()["documents"] == TOTAL
             assert client.get("/search", params={"q": "ma7x49"}).json()["hits"][0]["id"] == "f7-49"
-    finally:
-        server.stop()
     assert "Traceback" not in server.output(), server.output()
 
 

@@ -99,6 +99,12 @@ class Server:
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -116,11 +122,8 @@ class Server:
 def site(tmp_path_factory):
     root = tmp_path_factory.mktemp("server")
     corpus, index_dir = build_corpus(root)
-    server = Server(index_dir, root / "server.log")
-    try:
+    with Server(index_dir, root / "server.log") as server:
         yield {"corpus": corpus, "index": index_dir, "server": server}
-    finally:
-        server.stop()
     assert "Traceback" not in server.output(), server.output()
 
 

@@ -106,9 +106,7 @@ def test_input_is_normalised() -> None:
 
 
 def _word_spans(text: str) -> list[tuple[int, int]]:
-    toks = list(tokens(text))
-    syllables = [t for t in toks if t.is_word]
-    return [(syllables[a].start, syllables[b - 1].end) for a, b in segment.word_groups(toks)]
+    return segment.word_spans(list(tokens(text)))
 
 
 @pytest.mark.parametrize("method", summary.METHODS)
