@@ -6,6 +6,7 @@ the text as stored, so the offsets are right for any normal form the source used
 
 from __future__ import annotations
 
+import bisect
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -39,20 +40,23 @@ def _matches(source: str, syllables: Iterable[str]) -> list[tuple[int, int, str]
     folded = {s for s in syllables if not text.has_diacritics(s)}
     if not exact and not folded:
         return []
-    if source.isascii() or unicodedata.is_normalized("NFC", source):
-        lowered = text.normalize(source).lower()
-        if len(lowered) == len(source):
-            found = []
-            if exact:
-                found += [(m.start(), m.end(), m.group()) for m in _alternatives(exact).finditer(lowered)]
-            if folded:
-                flat = text.fold_diacritics(lowered)
-                if len(flat) == len(source):
-                    found += [(m.start(), m.end(), m.group()) for m in _alternatives(folded).finditer(flat)]
-                    return sorted(found)
-            else:
-                return sorted(found)
-    return _matches_by_syllable(source, exact, folded)
+    found = _matches_in_nfc(source, exact, folded)
+    return found if found is not None else _matches_by_syllable(source, exact, folded)
+
+
+def _matches_in_nfc(source: str, exact: set[str], folded: set[str]) -> list[tuple[int, int, str]] | None:
+    """The fast path of :func:`_matches`; None when the text's transforms would move offsets."""
+    if not (source.isascii() or unicodedata.is_normalized("NFC", source)):
+        return None
+    lowered = text.normalize(source).lower()
+    flat = text.fold_diacritics(lowered) if folded else lowered
+    if not len(source) == len(lowered) == len(flat):
+        return None
+    # Keyed by start: a syllable matching both ways is reported once, as the exact form.
+    found = {m.start(): (m.start(), m.end(), m.group()) for m in _alternatives(folded).finditer(flat)} if folded else {}
+    if exact:
+        found.update((m.start(), (m.start(), m.end(), m.group())) for m in _alternatives(exact).finditer(lowered))
+    return sorted(found.values())
 
 
 def _alternatives(words: set[str]) -> re.Pattern[str]:
@@ -80,9 +84,10 @@ def make_snippet(source: str, syllables: list[str], width: int = SNIPPET_CHARS) 
     if not matches:
         end = _cut_end(source, 0, width)
         return Snippet(source[:end] + ("…" if end < len(source) else ""), [])
+    ends = [m[1] for m in matches]  # increasing: matches do not overlap
     best, best_score = 0, (-1, -1)
     for i, (start, _, _) in enumerate(matches):
-        in_window = [m for m in matches[i:] if m[1] <= start + width]
+        in_window = matches[i : bisect.bisect_right(ends, start + width)]
         score = (len({m[2] for m in in_window}), len(in_window))
         if score > best_score:
             best, best_score = i, score

@@ -146,3 +146,11 @@ def test_did_you_mean_fixes_a_mistyped_syllable(ix):
     result = ix.search("cangg hai phong")
     assert result.suggestion == "cảng hải phòng"
     assert ix.search(result.suggestion).hits[0].id == "hp-cang"
+
+
+def test_a_syllable_matching_two_query_forms_is_highlighted_once(ix):
+    # "mới" matches both the exact "mới" and the unaccented "moi" of the query.
+    hits = ix.search("mới moi").hits
+    assert hits
+    for hit in hits:
+        assert len(set(hit.highlights)) == len(hit.highlights), hit.id
