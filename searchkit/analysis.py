@@ -2,11 +2,12 @@
 
 Two faces:
 
-* Whoosh analyzers built the Whoosh way, ``SyllableTokenizer() | FoldFilter()``, so a
-  field can analyse a plain string itself (and the schema says what its terms are);
+* Whoosh analyzers built the Whoosh way, ``SyllableTokenizer() | FoldFilter()``, for
+  the small fields Whoosh indexes itself (author);
 * :func:`analyze_article`, the expensive part of indexing (segmentation, summary), a
-  plain function over plain data so it can run in worker processes. Its output is lists
-  of terms that the writer hands to Whoosh as pre-analysed values.
+  plain function over plain data so it can run in worker processes. Its output is each
+  text field's terms already counted (:class:`searchkit.postings.FieldTerms`), which
+  the writer lays out in postings files with little work of its own.
 
 Terms of each field:
 
@@ -27,13 +28,16 @@ them, and a words field of compounds only is smaller and sharper as a ranking si
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, Sequence
+
+import numpy as np
 
 from whoosh.analysis import Filter, Tokenizer
 from whoosh.analysis.acore import Token as WhooshToken
 
-from . import segment, text
+from . import postings, segment, text
 from .articles import Article
+from .postings import BatchPostings
 from .summary import summarize_segmented
 
 SUMMARY_SENTENCES = 3  # stored with each article; the same default as summarize()
@@ -44,7 +48,9 @@ __all__ = [
     "syllable_analyzer",
     "folded_analyzer",
     "AnalyzedArticle",
+    "AnalyzedBatch",
     "analyze_article",
+    "analyze_batch",
 ]
 
 
@@ -96,17 +102,18 @@ def folded_analyzer() -> object:
 
 @dataclass
 class AnalyzedArticle:
-    """An article with the terms of every indexed field, ready for the writer."""
+    """An article with its summary (its text fields are in the batch's postings)."""
 
     article: Article
-    title: list[str] = field(default_factory=list)
-    title_fold: list[str] = field(default_factory=list)
-    body: list[str] = field(default_factory=list)
-    body_fold: list[str] = field(default_factory=list)
-    words: list[str] = field(default_factory=list)
-    words_fold: list[str] = field(default_factory=list)
-    pairs: list[str] = field(default_factory=list)
     summary: list[str] = field(default_factory=list)
+
+
+@dataclass
+class AnalyzedBatch:
+    """Analysed articles and the postings of their text fields, in the same order."""
+
+    articles: list[AnalyzedArticle]
+    postings: BatchPostings
 
 
 @dataclass
@@ -129,31 +136,81 @@ def _segment(original: str) -> _Segmented:
     return _Segmented(normalised, syllables, words, segment.word_spans(toks, groups))
 
 
-def _pairs(syllables: list[str]) -> list[str]:
-    """Adjacent syllable pairs, folded (``vo_nho``): a cheap proximity signal at query
-    time, for neighbours that are not one word (``vỏ nho``) as much as for those that are."""
-    folded = [text.fold_diacritics(s) for s in syllables]
-    return [f"{a}_{b}" for a, b in zip(folded, folded[1:])]
+@dataclass
+class _Texts:
+    """The token streams of one article that its text fields are made of."""
+
+    title: list[str]  # syllables
+    body: list[str]  # syllables of sapo and body
+    words: list[str]  # compounds of title, sapo and body
 
 
-def analyze_article(article: Article) -> AnalyzedArticle:
-    """Compute every field's terms for ``article`` (the costly step: runs pyvi)."""
+def _analyze(article: Article) -> tuple[AnalyzedArticle, _Texts]:
     title = _segment(article.title)
     sapo = _segment(article.sapo) if article.sapo else None
     body = _segment(article.body)
-    body_terms = (sapo.syllables if sapo else []) + body.syllables
-    words = title.words + (sapo.words if sapo else []) + body.words
     # The summary reuses the body's segmentation: pyvi is the costly step, run it once.
     # It summarises the body only: a reader already sees the sapo.
     summary = summarize_segmented(body.text, body.word_spans, sentences=SUMMARY_SENTENCES, title=article.title)
-    return AnalyzedArticle(
-        article=article,
+    texts = _Texts(
         title=title.syllables,
-        title_fold=[text.fold_diacritics(t) for t in title.syllables],
-        body=body_terms,
-        body_fold=[text.fold_diacritics(t) for t in body_terms],
-        words=words,
-        words_fold=[text.fold_diacritics(w) for w in words],
-        pairs=_pairs(title.syllables) + _pairs(body_terms),
-        summary=summary,
+        body=(sapo.syllables if sapo else []) + body.syllables,
+        words=title.words + (sapo.words if sapo else []) + body.words,
     )
+    return AnalyzedArticle(article, summary), texts
+
+
+def analyze_batch(articles: Sequence[Article]) -> AnalyzedBatch:
+    """Analyse ``articles`` (the costly step: runs pyvi) and count their text fields.
+
+    Counting works on the whole batch at once, a few numpy calls per field rather than
+    per article: per-call overhead, not arithmetic, is what small arrays cost.
+    """
+    analysed, texts = [], []
+    for article in articles:
+        a, t = _analyze(article)
+        analysed.append(a)
+        texts.append(t)
+    return AnalyzedBatch(analysed, _batch_postings(texts))
+
+
+def _batch_postings(texts: list[_Texts]) -> BatchPostings:
+    n = len(texts)
+    fold = text.fold_diacritics
+    # Title and body syllables of all articles as one stream, numbered once; folded
+    # forms, the fields and the pairs are derived from it with numpy.
+    title_len = np.array([len(t.title) for t in texts], dtype=np.int64)
+    body_len = np.array([len(t.body) for t in texts], dtype=np.int64)
+    stream = [s for t in texts for s in (t.title + t.body)]
+    syllables = postings.Vocabulary.of(stream)
+    folded = syllables.mapped(fold)
+    per_doc = title_len + body_len
+    docs = np.repeat(np.arange(n, dtype=np.int32), per_doc)
+    doc_start = np.zeros(n, dtype=np.int64)
+    np.cumsum(per_doc[:-1], out=doc_start[1:])
+    local = np.arange(len(stream), dtype=np.int64) - doc_start[docs]  # index in title+body
+    in_title = local < title_len[docs]
+    in_body = ~in_title
+    body_pos = local - title_len[docs]
+    # Adjacent syllables, folded (``vo_nho``): a cheap proximity signal at query time,
+    # for neighbours that are not one word (``vỏ nho``) as much as for those that are.
+    # Not across articles, nor across the title/body boundary.
+    joined = (docs[:-1] == docs[1:]) & (in_title[:-1] == in_title[1:])
+    compounds = postings.Vocabulary.of([w for t in texts for w in t.words])
+    word_docs = np.repeat(np.arange(n, dtype=np.int32), [len(t.words) for t in texts])
+    count = postings.count_field
+    fields = {
+        "title": count(syllables, in_title, docs[in_title], local[in_title], n),
+        "title_fold": count(folded, in_title, docs[in_title], local[in_title], n),
+        "body": count(syllables, in_body, docs[in_body], body_pos[in_body], n, keep_texts=True),
+        "body_fold": count(folded, in_body, docs[in_body], body_pos[in_body], n),
+        "words": count(compounds, slice(None), word_docs, None, n),
+        "words_fold": count(compounds.mapped(fold), slice(None), word_docs, None, n),
+        "pairs": postings.count_pairs(folded, docs, joined, n),
+    }
+    return BatchPostings(n, fields)
+
+
+def analyze_article(article: Article) -> AnalyzedBatch:
+    """Analyse one article: :func:`analyze_batch` of one."""
+    return analyze_batch([article])

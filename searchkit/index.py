@@ -36,7 +36,9 @@ from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import try_for
 from whoosh.writing import LockError
 
-from . import analysis, text
+import numpy as np
+
+from . import analysis, postings, text
 from .analysis import AnalyzedArticle
 from . import articles as _articles
 from .articles import Article, ReadProblem
@@ -46,7 +48,8 @@ __all__ = ["IndexReport", "index_paths", "schema", "open_whoosh_index", "DEFAULT
 
 DEFAULT_INDEX_DIR = "index"
 INDEX_NAME = "searchkit"
-SCHEMA_VERSION = 1
+# Version 2: text fields moved from Whoosh to postings parts (postings.py).
+SCHEMA_VERSION = 2
 
 # Commit at the first file boundary after this many new documents: a crash then loses at
 # most this much work, and each commit is a cheap segment flush, not a full merge.
@@ -54,26 +57,24 @@ COMMIT_EVERY_DOCS = 20_000
 # Articles per batch sent to a worker: large enough to amortise pickling, small enough
 # that the batches in flight (2 per worker) bound memory on any corpus size.
 BATCH_ARTICLES = 64
+# Default bound on the writer's memory: postings collected for a part before it is
+# written out (the workers and the Whoosh writer's own pool come on top, ~150 MB).
+DEFAULT_MEMORY_MB = 512
+# Whoosh now pools only the small fields (ids, author, category, dates).
+WHOOSH_POOL_MB = 32
 
 ProgressCallback = Callable[[int, int], None]
 """Called with (bytes done, bytes total) as files are finished."""
 
 
 def schema() -> fields.Schema:
-    """The index schema. Text fields receive pre-analysed term lists (see analysis.py)."""
-    syl = analysis.syllable_analyzer()
+    """The Whoosh schema: stored documents, ids, filters and sort keys. The text fields
+    (postings.TEXT_FIELDS) live in postings parts beside each segment."""
     fold = analysis.folded_analyzer()
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
         source=fields.ID(sortable=True),  # resolved path of the file the document came from
         signature=fields.STORED(),  # "mtime_ns:size" of that file when it was read
-        title=fields.TEXT(analyzer=syl, phrase=True, field_boost=1.0),
-        title_fold=fields.TEXT(analyzer=fold, phrase=True),
-        body=fields.TEXT(analyzer=syl, phrase=True),
-        body_fold=fields.TEXT(analyzer=fold, phrase=True),
-        words=fields.TEXT(analyzer=syl, phrase=False),
-        words_fold=fields.TEXT(analyzer=fold, phrase=False),
-        pairs=fields.TEXT(analyzer=fold, phrase=False),
         author=fields.TEXT(analyzer=fold, phrase=True),
         category=fields.ID(sortable=True),  # normalised, lower case: facet values
         category_fold=fields.ID(),  # folded too: what --category matches
@@ -112,9 +113,14 @@ def open_whoosh_index(index_dir: str | Path) -> whoosh_index.Index:
             f"no index at {path}/ — run `searchkit index PATH` first to build it"
         )
     try:
-        return whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
+        ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
     except Exception as exc:  # a damaged TOC file, an index from another program
         raise SearchkitError(f"cannot open the index at {path}/: {exc}") from exc
+    if "body" in ix.schema.names():  # version 1 kept the text fields in Whoosh
+        raise SearchkitError(
+            f"the index at {path}/ was built by an older searchkit; rebuild it with `searchkit index --rebuild PATH`"
+        )
+    return ix
 
 
 def _create_or_open(path: Path, rebuild: bool) -> whoosh_index.Index:
@@ -135,7 +141,7 @@ def _create_or_open(path: Path, rebuild: bool) -> whoosh_index.Index:
 def _writer(ix: whoosh_index.Index, wait: float, on_wait: Callable[[str], None] | None):
     """A writer, waiting up to ``wait`` seconds for a concurrent run to finish."""
     try:
-        return ix.writer(limitmb=128)
+        return ix.writer(limitmb=WHOOSH_POOL_MB)
     except LockError:
         pass
     if on_wait:
@@ -145,7 +151,7 @@ def _writer(ix: whoosh_index.Index, wait: float, on_wait: Callable[[str], None] 
     def attempt() -> bool:
         nonlocal writer
         try:
-            writer = ix.writer(limitmb=128)
+            writer = ix.writer(limitmb=WHOOSH_POOL_MB)
             return True
         except LockError:
             return False
@@ -155,6 +161,134 @@ def _writer(ix: whoosh_index.Index, wait: float, on_wait: Callable[[str], None] 
             f"the index is still locked by another searchkit index after {wait:.0f} s"
         )
     return writer
+
+
+def part_path(index_dir: str | Path, segment_id: str, base: int) -> Path:
+    """The postings part of segment ``segment_id`` starting at its document ``base``.
+
+    Not ``<segment id>.<ext>``: Whoosh would fold such a file into its compound segment
+    file and delete it as its own when cleaning up."""
+    return Path(index_dir) / f"{segment_id}-{base}{postings.PART_SUFFIX}"
+
+
+def segment_parts(index_dir: str | Path, segment_id: str, names: Iterable[str] | None = None) -> list[Path]:
+    """The postings parts of one segment, in document order (``names``: a listing of
+    ``index_dir`` when the caller has one)."""
+    prefix, found = segment_id + "-", []
+    for name in names if names is not None else os.listdir(index_dir):
+        if name.startswith(prefix) and name.endswith(postings.PART_SUFFIX):
+            base = name[len(prefix) : -len(postings.PART_SUFFIX)]
+            if base.isdigit():
+                found.append((int(base), Path(index_dir) / name))
+    return [path for _, path in sorted(found)]
+
+
+def _fib(n: int) -> int:
+    a, b = 1, 1
+    for _ in range(n - 1):
+        a, b = b, a + b
+    return b if n > 0 else 1
+
+
+class _Writer:
+    """The Whoosh writer of one new segment and the postings parts of its documents.
+
+    Document ``n`` of the Whoosh segment is document ``n`` of its parts. Parts are
+    written before Whoosh writes the TOC that names the segment, so a committed segment
+    always has its parts; parts of a segment no TOC names (a killed run) are deleted at
+    the next commit. Merges go through :meth:`_merge_small`, which renumbers the parts
+    of merged segments the way Whoosh renumbers their documents.
+    """
+
+    def __init__(self, ix: whoosh_index.Index, wait: float, on_wait, memory_mb: int):
+        self.ix = ix
+        self.whoosh = _writer(ix, wait, on_wait)
+        self.folder = Path(ix.storage.folder)
+        self.segment_id = self.whoosh.newsegment.segment_id()
+        self.part_bytes = memory_mb * 1024 * 1024 // 2  # writing a part needs as much again
+        self.part = postings.PartWriter(0)
+
+    def reader(self):
+        return self.whoosh.reader()
+
+    def delete_by_term(self, fieldname: str, value: str) -> None:
+        self.whoosh.delete_by_term(fieldname, value)
+
+    def add(self, documents: list[dict], text_fields: postings.BatchPostings) -> None:
+        """Add documents with the postings of their text fields (in the same order)."""
+        for document in documents:
+            self.whoosh.add_document(**document)
+        self.part.add(text_fields)
+        if self.part.nbytes >= self.part_bytes:
+            self._write_part()
+
+    def _write_part(self) -> None:
+        if self.part.ndocs:
+            self.part.write(part_path(self.folder, self.segment_id, self.part.base))
+            self.part = postings.PartWriter(self.part.base + self.part.ndocs)
+
+    def commit(self, merge: bool) -> None:
+        self._write_part()
+        self.whoosh.commit(mergetype=self._merge_small if merge else self._no_merge)
+
+    def cancel(self) -> None:
+        self.whoosh.cancel()
+        for path in segment_parts(self.folder, self.segment_id):
+            path.unlink(missing_ok=True)
+
+    def _no_merge(self, writer, segments: list) -> list:
+        self._remove_unused_parts(segments)
+        return segments
+
+    def _merge_small(self, writer, segments: list) -> list:
+        """Whoosh's MERGE_SMALL policy (merge the smallest segments while their total is
+        under a Fibonacci bound), with the merged segments' parts carried over."""
+        ordered = sorted(segments, key=lambda seg: seg.doc_count_all())
+        to_merge, kept, total, found = [], [], 0, False
+        for i, seg in enumerate(ordered):
+            if found:
+                kept.append(seg)
+                continue
+            total += seg.doc_count_all()
+            to_merge.append(seg)
+            if i > 3 and total < _fib(i + 5):
+                found = True
+        if not (found and len(to_merge) > 1):
+            kept, to_merge = segments, []
+        for seg in to_merge:
+            self._merge_segment(writer, seg)
+        self._remove_unused_parts(kept)
+        return kept
+
+    def _merge_segment(self, writer, seg) -> None:
+        from whoosh.reading import SegmentReader
+
+        reader = SegmentReader(writer.storage, writer.schema, seg)
+        try:
+            live = np.ones(seg.doc_count_all(), dtype=bool)
+            deleted = list(seg.deleted_docs())
+            if deleted:
+                live[deleted] = False
+            # Whoosh's add_reader appends the live documents in order from writer.docnum.
+            mapping = np.where(live, writer.docnum + np.cumsum(live) - 1, -1)
+            writer.add_reader(reader)
+        finally:
+            reader.close()
+        for path in segment_parts(self.folder, seg.segment_id()):
+            part = postings.PartReader(path)
+            sub = mapping[part.base : part.base + part.ndocs]
+            if (sub >= 0).any():
+                postings.remap_part(part, sub, part_path(self.folder, self.segment_id, int(sub[sub >= 0][0])))
+            part.close()
+
+    def _remove_unused_parts(self, kept_segments: list) -> None:
+        """Delete parts of segments that the TOC about to be written does not name: of
+        merged segments, and of runs killed before their commit. Runs under the lock."""
+        keep = {seg.segment_id() for seg in kept_segments} | {self.segment_id}
+        for name in os.listdir(self.folder):
+            if name.endswith(postings.PART_SUFFIX) or name.endswith(postings.PART_SUFFIX + ".tmp"):
+                if name.rsplit("-", 1)[0] not in keep:
+                    (self.folder / name).unlink(missing_ok=True)
 
 
 def _signature(path: Path) -> str | None:
@@ -197,7 +331,7 @@ def _utc_naive(moment: datetime) -> datetime:
 
 
 def _document(analyzed: AnalyzedArticle, source: str, signature: str) -> dict:
-    """The Whoosh document for one analysed article."""
+    """The Whoosh document for one analysed article (its text fields go to the parts)."""
     art = analyzed.article
     stored = {
         "title": art.title,
@@ -217,13 +351,6 @@ def _document(analyzed: AnalyzedArticle, source: str, signature: str) -> dict:
         "id": art.id,
         "source": source,
         "signature": signature,
-        "title": analyzed.title,
-        "title_fold": analyzed.title_fold,
-        "body": analyzed.body,
-        "body_fold": analyzed.body_fold,
-        "words": analyzed.words,
-        "words_fold": analyzed.words_fold,
-        "pairs": analyzed.pairs,
         "doc": stored,
     }
     if art.author:
@@ -235,10 +362,6 @@ def _document(analyzed: AnalyzedArticle, source: str, signature: str) -> dict:
         doc["date"] = _utc_naive(art.date)
         doc["month"] = art.date.strftime("%Y-%m")
     return doc
-
-
-def _analyze_batch(articles: list[Article]) -> list[AnalyzedArticle]:
-    return [analysis.analyze_article(a) for a in articles]
 
 
 class _Analyzer:
@@ -256,14 +379,14 @@ class _Analyzer:
             ctx = multiprocessing.get_context("fork")
             self.pool = ctx.Pool(jobs)
 
-    def run(self, batches: Iterable[tuple[object, list[Article]]]) -> Iterator[tuple[object, list[AnalyzedArticle]]]:
+    def run(self, batches: Iterable[tuple[object, list[Article]]]) -> Iterator[tuple[object, analysis.AnalyzedBatch]]:
         if self.pool is None:
             for tag, batch in batches:
-                yield tag, _analyze_batch(batch)
+                yield tag, analysis.analyze_batch(batch)
             return
         pending: deque = deque()
         for tag, batch in batches:
-            pending.append((tag, self.pool.apply_async(_analyze_batch, (batch,))))
+            pending.append((tag, self.pool.apply_async(analysis.analyze_batch, (batch,))))
             while len(pending) >= 2 * self.jobs:
                 done_tag, result = pending.popleft()
                 yield done_tag, result.get()
@@ -308,6 +431,7 @@ def index_paths(
     on_problem: Callable[[ReadProblem], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
     wait: float = 600.0,
+    memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> IndexReport:
     """Build or update the index at ``index_dir`` from files and directories in ``paths``.
 
@@ -315,7 +439,8 @@ def index_paths(
     ``paths`` are removed. ``jobs`` worker processes analyse articles (default: the
     number of CPUs). ``progress`` receives (bytes done, bytes total); ``on_problem``
     each skipped file or record as it is found; ``on_wait`` a message when another run
-    holds the index and this one waits (up to ``wait`` seconds).
+    holds the index and this one waits (up to ``wait`` seconds). ``memory_mb`` bounds
+    the postings the writer holds before writing them out.
     """
     started = time.perf_counter()
     jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
@@ -327,7 +452,7 @@ def index_paths(
             on_problem(p)
 
     ix = _create_or_open(Path(index_dir), rebuild)
-    writer = _writer(ix, wait, on_wait)
+    writer = _Writer(ix, wait, on_wait, memory_mb)
     analyzer: _Analyzer | None = None
     try:
         existing = _existing_state(writer.reader())
@@ -401,9 +526,8 @@ def index_paths(
             if job.old_ids and not job.deleted_old:
                 writer.delete_by_term("source", job.source)
                 job.deleted_old = True
-            for a in analyzed:
-                writer.add_document(**_document(a, job.source, job.signature))
-                job.new_ids.add(a.article.id)
+            writer.add([_document(a, job.source, job.signature) for a in analyzed.articles], analyzed.postings)
+            job.new_ids.update(a.article.id for a in analyzed.articles)
             if not last:
                 continue
             report.updated += len(job.new_ids & job.old_ids)
@@ -413,7 +537,7 @@ def index_paths(
             advance(job.size)
             if pending_docs >= COMMIT_EVERY_DOCS:
                 writer.commit(merge=False)
-                writer = _writer(ix, wait, on_wait)
+                writer = _Writer(ix, wait, on_wait, memory_mb)
                 pending_docs = 0
         analyzer.close()
 
@@ -421,7 +545,7 @@ def index_paths(
             if source not in seen_sources and _under(source, roots) and not os.path.exists(source):
                 writer.delete_by_term("source", source)
                 report.removed += len(ids)
-        writer.commit(optimize=False)
+        writer.commit(merge=True)
     except BaseException:
         if analyzer is not None:
             analyzer.terminate()

@@ -19,6 +19,7 @@ own vocabulary, so queries never need pyvi (and never pay its 1.5 s model load).
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections import Counter, OrderedDict
@@ -29,12 +30,11 @@ from typing import Any, Literal
 
 import numpy as np
 from whoosh import query as wq
-from whoosh.codec.whoosh3 import LENGTHS_COLUMN, W3LeafMatcher, _lenfield
-from whoosh.util.numeric import byte_to_length
 
 from . import text
 from .errors import DocumentNotFoundError, IndexNotFoundError, InvalidParameterError, QuerySyntaxError
-from .index import open_whoosh_index
+from .index import open_whoosh_index, segment_parts
+from .postings import TEXT_FIELDS, PartReader, key_of
 from .query import parse_query
 from .ranking import RankingParams, evaluate, likely_reading
 from .snippets import make_snippet
@@ -114,25 +114,30 @@ POSTINGS_CACHE = 8_000_000
 
 
 class _Postings:
-    """A :class:`searchkit.ranking.PostingsSource` over one Whoosh searcher.
+    """A :class:`searchkit.ranking.PostingsSource` over one Whoosh searcher and the
+    postings parts of its segments (postings.py).
 
-    Reads each term's postings block by block into numpy arrays (Whoosh's W3 codec
-    keeps ids and weights of a block as arrays; walking them per posting is what made
-    plain Whoosh queries slow) and caches them until the searcher is refreshed.
+    The text fields' postings come from the parts as numpy arrays (slices of memory
+    maps) and are cached until the searcher is refreshed; filters on the small fields
+    (dates, category, author) are Whoosh queries.
     """
 
-    def __init__(self, searcher):
+    def __init__(self, searcher, folder: Path):
         self.searcher = searcher
         reader = searcher.reader()
         self.leaves = reader.leaf_readers()
         self.doc_count_all = reader.doc_count_all()
         self.doc_count = reader.doc_count()
         self._live = np.ones(self.doc_count_all, dtype=bool)
+        names = os.listdir(folder)
+        self.parts: list[tuple[PartReader, int]] = []  # with the global number of its first document
         for leaf, offset in self.leaves:
-            if leaf.has_deletions():
-                for docnum in range(leaf.doc_count_all()):
-                    if leaf.is_deleted(docnum):
-                        self._live[offset + docnum] = False
+            deleted = list(leaf.segment().deleted_docs()) if leaf.has_deletions() else []
+            if deleted:
+                self._live[offset + np.asarray(deleted, dtype=np.int64)] = False
+            for path in segment_parts(folder, leaf.segment().segment_id(), names):
+                part = PartReader(path)
+                self.parts.append((part, offset + part.base))
         self._lengths: dict[str, np.ndarray] = {}
         self._cache: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
         self._cached = 0
@@ -144,16 +149,14 @@ class _Postings:
         return self._live.copy()
 
     def average_length(self, field: str) -> float:
-        return self.searcher.reader().field_length(field) / max(self.doc_count, 1)
+        return float(self.lengths(field)[self._live].sum()) / max(self.doc_count, 1)
 
     def lengths(self, field: str) -> np.ndarray:
         if field not in self._lengths:
-            parts = []
-            for leaf, _ in self.leaves:
-                column = leaf._perdoc._cached_reader(_lenfield(field), LENGTHS_COLUMN)  # noqa: SLF001
-                codes = np.frombuffer(bytes(column), dtype=np.uint8) if column is not None else np.zeros(leaf.doc_count_all(), np.uint8)
-                parts.append(_LENGTH_OF_BYTE[codes])
-            self._lengths[field] = np.concatenate(parts) if parts else np.zeros(0, np.float32)
+            lengths = np.zeros(self.doc_count_all, dtype=np.float32)
+            for part, base in self.parts:
+                lengths[base : base + part.ndocs] = part.lengths(field)
+            self._lengths[field] = lengths
         return self._lengths[field]
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
@@ -171,25 +174,13 @@ class _Postings:
 
     def _read(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         id_parts, tf_parts = [], []
-        for leaf, offset in self.leaves:
-            if (field, term) not in leaf:
-                continue
-            matcher = leaf.postings(field, term)
-            ids: list[int] = []
-            weights: list[float] = []
-            if isinstance(matcher, W3LeafMatcher):
-                while not matcher._atend:  # noqa: SLF001 - block-level reads, see class doc
-                    matcher._read_ids()
-                    matcher._read_weights()
-                    ids.extend(matcher._ids)
-                    weights.extend(matcher._weights)
-                    matcher._next_block()
-            else:  # another codec: the generic, slower path
-                for docnum, weight in matcher.items_as("weight"):
-                    ids.append(docnum)
-                    weights.append(weight)
-            id_parts.append(np.asarray(ids, dtype=np.int64) + offset)
-            tf_parts.append(np.asarray(weights, dtype=np.float32))
+        key = key_of(field, term)
+        for part, base in self.parts:
+            i = part.find(field, term, key)
+            if i >= 0:
+                docs, tf = part.postings(field, i)
+                id_parts.append(docs.astype(np.int64) + base)
+                tf_parts.append(tf.astype(np.float32))
         if not id_parts:
             return None
         ids_all = np.concatenate(id_parts)
@@ -200,8 +191,16 @@ class _Postings:
         return (ids_all, tf_all) if len(ids_all) else None
 
     def phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
-        query = wq.Phrase(field, syllables) if len(syllables) > 1 else wq.Term(field, syllables[0])
-        return self.mask_of(query)
+        if field not in TEXT_FIELDS:  # author: a small Whoosh field
+            query = wq.Phrase(field, syllables) if len(syllables) > 1 else wq.Term(field, syllables[0])
+            return self.mask_of(query)
+        mask = np.zeros(self.doc_count_all, dtype=bool)
+        keys = [key_of(field, s) for s in syllables]
+        for part, base in self.parts:
+            docs = _phrase_docs(part, field, syllables, keys)
+            if docs is not None and len(docs):
+                mask[docs.astype(np.int64) + base] = True
+        return mask & self._live
 
     def mask_of(self, query: wq.Query) -> np.ndarray:
         mask = np.zeros(self.doc_count_all, dtype=bool)
@@ -211,17 +210,22 @@ class _Postings:
         return mask
 
     def doc_frequency(self, field: str, term: str) -> int:
+        if field in TEXT_FIELDS:
+            key = key_of(field, term)
+            return sum(part.doc_frequency(field, term, key) for part, _ in self.parts)
         return self.searcher.reader().doc_frequency(field, term)
 
     def accented_forms(self, folded: str) -> list[tuple[str, int]]:
         if self._forms is None:
             # One pass over the syllable vocabulary (tens of thousands of terms), once
             # per searcher: fold → exact forms by document frequency.
+            frequency: Counter[str] = Counter()
+            for part, _ in self.parts:
+                for term, df in part.terms("body"):
+                    frequency[term] += df
             forms: dict[str, list[tuple[str, int]]] = {}
-            reader = self.searcher.reader()
-            for raw, info in reader.iter_field("body"):
-                term = raw.decode("utf-8") if isinstance(raw, bytes) else raw
-                forms.setdefault(text.fold_diacritics(term), []).append((term, info.doc_frequency()))
+            for term, df in frequency.items():
+                forms.setdefault(text.fold_diacritics(term), []).append((term, df))
             for entries in forms.values():
                 entries.sort(key=lambda e: -e[1])
             self._forms = forms
@@ -256,11 +260,38 @@ class _Postings:
         return self._columns[field]
 
 
-def _length_table() -> np.ndarray:
-    return np.array([byte_to_length(i) for i in range(256)], dtype=np.float32)
+# Phrase positions are keyed as document << _POSITION_BITS | (position + _PHRASE_SLACK -
+# offset in the phrase): positions stay below 2**21 (articles are at most 1,000,000
+# characters) and queries below 1,000 characters, so keys never collide.
+_POSITION_BITS = 22
+_PHRASE_SLACK = 1024
 
 
-_LENGTH_OF_BYTE = _length_table()
+def _phrase_docs(part: PartReader, field: str, syllables: list[str], keys: list[int]) -> np.ndarray | None:
+    """Part-local documents where ``syllables`` (with their ``keys``) occur
+    consecutively in ``field``."""
+    entries = [part.find(field, s, key) for s, key in zip(syllables, keys)]
+    if any(i < 0 for i in entries):
+        return None
+    candidates = None
+    for i in entries:  # documents holding every syllable first: cheap, and narrows a lot
+        docs, _ = part.postings(field, i)
+        candidates = docs if candidates is None else np.intersect1d(candidates, docs, assume_unique=True)
+    if len(syllables) == 1 or not len(candidates):
+        return candidates
+    keys = None
+    for k, i in enumerate(entries):
+        docs, tf = part.postings(field, i)
+        positions = part.positions(field, i)
+        wanted = np.repeat(np.isin(docs, candidates, assume_unique=True), tf)
+        doc_of = np.repeat(docs, tf)[wanted].astype(np.int64)
+        key = (doc_of << _POSITION_BITS) | (positions[wanted].astype(np.int64) + _PHRASE_SLACK - k)
+        keys = key if keys is None else np.intersect1d(keys, key, assume_unique=True)
+        if not len(keys):
+            break
+    return np.unique(keys >> _POSITION_BITS)
+
+
 _MISSING_NUMBER = 2**64 - 1
 
 
@@ -336,9 +367,22 @@ class Index:
         self.path = Path(path)
         self.params = params or RankingParams()
         self._ix = open_whoosh_index(self.path)
-        self._searcher = self._ix.searcher()
-        self._postings = _Postings(self._searcher)
+        self._searcher, self._postings = self._open()
         self._lock = threading.Lock()
+
+    def _open(self):
+        """A searcher and its postings. A commit between reading the TOC and opening a
+        part can delete the part (its segment merged away): then open the new state."""
+        for attempt in range(5):
+            searcher = self._ix.searcher()
+            try:
+                return searcher, _Postings(searcher, self.path)
+            except FileNotFoundError:
+                searcher.close()
+                if attempt == 4:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
+        raise AssertionError("unreachable")
 
     def _current(self) -> _Postings:
         """Postings of the current searcher, refreshed if another process committed."""
@@ -347,8 +391,7 @@ class Index:
                 # A new searcher, not Searcher.refresh(): refresh reuses the reader of a
                 # segment whose name is unchanged and so misses deletions committed to it.
                 old = self._searcher
-                self._searcher = self._ix.searcher()
-                self._postings = _Postings(self._searcher)
+                self._searcher, self._postings = self._open()
                 old.close()
         except Exception as exc:  # the index directory was deleted or damaged under us
             raise IndexNotFoundError(f"the index at {self.path}/ is gone or unreadable ({exc}); run `searchkit index`") from exc

@@ -1,0 +1,478 @@
+"""The inverted index of the text fields: our own postings files, written with numpy.
+
+Why not Whoosh's postings: its writer spends about 90 µs of pure Python per term and a
+few µs per posting (pooling, sorting, block encoding), about 55 ms per news article
+with our fields, four times pyvi's segmentation, which is the one cost indexing cannot
+avoid (measured with bench/perf.py; see the note of the speed issue). Here the worker
+that analysed a document also counts its terms and turns each into a 64-bit key
+(:func:`term_keys`, vectorised), so the single writer only appends arrays, and a part
+is laid out with a few numpy sorts. Whoosh keeps everything else: stored documents,
+ids, filters, deletions, the commit protocol and the lock (index.py ties a part to its
+Whoosh segment).
+
+A *part* holds the postings of a contiguous range of documents of one segment, in one
+file of numpy arrays behind a JSON header, read through mmap (nothing is decoded when
+an index is opened, so a query's cold start does not grow with the archive). Per field:
+
+==============  ========  ============================================================
+array           dtype     meaning
+==============  ========  ============================================================
+``keys``        uint64    the terms' keys, ascending (the term dictionary)
+``poff``        int64     postings of term i are ``docs/tf[poff[i]:poff[i+1]]``
+``docs``        int32     part-local document numbers, ascending within a term
+``tf``          int32     occurrences of the term in that document
+``xoff/pos``    int64/i32 positions of term i's postings, ``pos[xoff[i]:xoff[i+1]]``,
+                          ``tf`` of them per posting (positional fields only)
+``len``         int32     tokens per document (BM25's field length)
+``toff/tblob``  int64/u8  each term's UTF-8 text in key order (``body`` only: the
+                          vocabulary that "did you mean" and accent restoration read)
+==============  ========  ============================================================
+
+Terms are found by their key alone. Two different terms with one key would share
+postings; with 64-bit keys and a final avalanche step that is expected about once in
+2**64 / n**2 (n terms): for ten million terms, odds of about one in 300,000.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import mmap
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+
+__all__ = [
+    "TEXT_FIELDS",
+    "FieldPostings",
+    "BatchPostings",
+    "Vocabulary",
+    "count_field",
+    "count_pairs",
+    "term_keys",
+    "key_of",
+    "PartWriter",
+    "PartReader",
+    "remap_part",
+    "PART_SUFFIX",
+]
+
+# The text fields and whether their positions are kept (for phrase queries).
+TEXT_FIELDS: dict[str, bool] = {
+    "title": True,
+    "title_fold": True,
+    "body": True,
+    "body_fold": True,
+    "words": False,
+    "words_fold": False,
+    "pairs": False,
+}
+# Fields whose term texts are kept beside their keys.
+TEXT_KEPT = frozenset({"body"})
+# ``pairs`` terms are adjacent syllables ``a_b``; their key combines the two syllables'
+# keys (:func:`pair_keys`), so a worker never builds the pair strings.
+PAIR_FIELD = "pairs"
+
+PART_SUFFIX = ".skp"
+_MAGIC = b"SKPOSTS2"
+_EMPTY_I32 = np.zeros(0, dtype=np.int32)
+_EMPTY_U64 = np.zeros(0, dtype=np.uint64)
+
+# -- term keys -------------------------------------------------------------------------
+
+_BASE = np.uint64(0x100000001B3)  # an odd multiplier for the polynomial over the bytes
+
+
+def _power_table(n: int) -> np.ndarray:
+    """_BASE**0 .. _BASE**(n-1) modulo 2**64."""
+    table = np.ones(n, dtype=np.uint64)
+    table[1:] = np.cumprod(np.full(n - 1, _BASE, dtype=np.uint64))
+    return table
+
+
+_POWERS = _power_table(256)
+
+
+def _powers(n: int) -> np.ndarray:
+    global _POWERS
+    if n > len(_POWERS):
+        _POWERS = _power_table(max(n, 2 * len(_POWERS)))
+    return _POWERS
+
+
+def _avalanche(h: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every input bit affects every output bit."""
+    h = h ^ (h >> np.uint64(30))
+    h = h * np.uint64(0xBF58476D1CE4E5B9)
+    h = h ^ (h >> np.uint64(27))
+    h = h * np.uint64(0x94D049BB133111EB)
+    return h ^ (h >> np.uint64(31))
+
+
+def term_keys(terms: Sequence[str]) -> np.ndarray:
+    """The 64-bit key of each term (no newlines in terms): a polynomial hash of its
+    UTF-8 bytes modulo 2**64, avalanched; computed for all terms at once with numpy."""
+    if not terms:
+        return _EMPTY_U64
+    data = np.frombuffer(("\n".join(terms) + "\n").encode("utf-8"), dtype=np.uint8)
+    ends = np.flatnonzero(data == 10)
+    starts = np.zeros(len(ends), dtype=np.int64)
+    starts[1:] = ends[:-1] + 1
+    from_end = np.repeat(ends, ends - starts + 1) - np.arange(len(data))
+    contrib = (data.astype(np.uint64) + np.uint64(1)) * _powers(int(from_end.max()) + 1)[from_end]
+    with np.errstate(over="ignore"):
+        return _avalanche(np.add.reduceat(contrib, starts) ^ (ends - starts).astype(np.uint64))
+
+
+def pair_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """Keys of the pairs ``a_b`` from the keys of ``a`` and ``b`` (order matters)."""
+    with np.errstate(over="ignore"):
+        return _avalanche(first * np.uint64(0x9E3779B97F4A7C15) + second)
+
+
+def key_of(field: str, term: str) -> int:
+    """The key under which ``term`` is stored in ``field`` (``a_b`` for pairs)."""
+    if field == PAIR_FIELD:
+        a, _, b = term.partition("_")
+        ka, kb = term_keys([a, b])
+        return int(pair_keys(np.array([ka]), np.array([kb]))[0])
+    return int(term_keys([term])[0])
+
+
+# -- the fields of one document ----------------------------------------------------------
+
+
+@dataclass
+class FieldPostings:
+    """One text field of a batch of documents, counted: one row per (document, term)."""
+
+    keys: np.ndarray  # uint64 term key per posting
+    docs: np.ndarray  # int32 batch-local document per posting, ascending
+    tf: np.ndarray  # int32 occurrences per posting
+    positions: np.ndarray | None  # int32, ``tf`` token positions per posting, in order
+    lengths: np.ndarray  # int32 tokens per document
+    texts: tuple[np.ndarray, list[str]] | None = None  # (keys, texts) of kept fields
+
+
+@dataclass
+class BatchPostings:
+    """The text fields of consecutive documents: what a worker sends the writer."""
+
+    ndocs: int
+    fields: dict[str, FieldPostings]
+
+
+@dataclass
+class Vocabulary:
+    """Tokens numbered by distinct term, with the terms' texts and keys."""
+
+    ids: np.ndarray  # int64 per token
+    terms: list[str]
+    keys: np.ndarray  # uint64 per term
+
+    @classmethod
+    def of(cls, tokens: Sequence[str]) -> Vocabulary:
+        number: dict[str, int] = {}
+        ids = np.fromiter(map(number.setdefault, tokens, itertools.count()), dtype=np.int64, count=len(tokens))
+        # setdefault offered each token its own index: renumber first indices 0..n-1
+        firsts = np.fromiter(number.values(), dtype=np.int64, count=len(number))
+        rank = np.zeros(len(tokens), dtype=np.int64)
+        rank[firsts] = np.arange(len(firsts), dtype=np.int64)
+        terms = list(number)
+        return cls(rank[ids] if len(ids) else ids, terms, term_keys(terms))
+
+    def mapped(self, mapping: Callable[[str], str]) -> Vocabulary:
+        """The tokens ``mapping(term)``; ``mapping`` runs once per distinct term."""
+        number: dict[str, int] = {}
+        table = np.fromiter((number.setdefault(mapping(t), len(number)) for t in self.terms), dtype=np.int64, count=len(self.terms))
+        terms = list(number)
+        return Vocabulary(table[self.ids] if len(self.ids) else self.ids, terms, term_keys(terms))
+
+
+def count_field(
+    vocabulary: Vocabulary,
+    select: np.ndarray | slice,
+    docs: np.ndarray,
+    positions: np.ndarray | None,
+    ndocs: int,
+    keep_texts: bool = False,
+) -> FieldPostings:
+    """Count the tokens ``vocabulary.ids[select]`` of documents ``docs`` (one per selected
+    token, non-decreasing) into postings; ``positions`` are the tokens' positions in
+    their document's field (kept only when given)."""
+    ids = vocabulary.ids[select]
+    lengths = np.bincount(docs, minlength=ndocs).astype(np.int32) if len(docs) else np.zeros(ndocs, dtype=np.int32)
+    if not len(ids):
+        return FieldPostings(_EMPTY_U64, _EMPTY_I32, _EMPTY_I32, _EMPTY_I32 if positions is not None else None, lengths, (_EMPTY_U64, []) if keep_texts else None)
+    codes = docs.astype(np.int64) * len(vocabulary.terms) + ids
+    order = np.argsort(codes, kind="stable")  # by document, then term, then position
+    ordered = codes[order]
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    starts = np.flatnonzero(first)
+    tf = np.diff(np.append(starts, len(ordered))).astype(np.int32)
+    post_docs, post_terms = np.divmod(ordered[starts], len(vocabulary.terms))
+    texts = None
+    if keep_texts:
+        used = np.unique(post_terms)
+        texts = (vocabulary.keys[used], [vocabulary.terms[i] for i in used.tolist()])
+    return FieldPostings(
+        vocabulary.keys[post_terms],
+        post_docs.astype(np.int32),
+        tf,
+        positions[order].astype(np.int32) if positions is not None else None,
+        lengths,
+        texts,
+    )
+
+
+def count_pairs(vocabulary: Vocabulary, docs: np.ndarray, joined: np.ndarray, ndocs: int) -> FieldPostings:
+    """Postings of adjacent token pairs ``a_b``: token i and i+1 pair where ``joined[i]``
+    (same document, same text)."""
+    ids = vocabulary.ids
+    lengths = np.zeros(ndocs, dtype=np.int32)
+    if len(ids) < 2 or not joined.any():
+        return FieldPostings(_EMPTY_U64, _EMPTY_I32, _EMPTY_I32, None, lengths)
+    n = len(vocabulary.terms)
+    pair_docs = docs[:-1][joined]
+    pairs = ids[:-1][joined] * n + ids[1:][joined]
+    lengths = np.bincount(pair_docs, minlength=ndocs).astype(np.int32)
+    codes = pair_docs.astype(np.int64) * (n * n) + pairs
+    distinct, counts = np.unique(codes, return_counts=True)
+    post_docs, pair_codes = np.divmod(distinct, n * n)
+    firsts, seconds = np.divmod(pair_codes, n)
+    keys = pair_keys(vocabulary.keys[firsts], vocabulary.keys[seconds])
+    return FieldPostings(keys, post_docs.astype(np.int32), counts.astype(np.int32), None, lengths)
+
+
+# -- writing -----------------------------------------------------------------------------
+
+
+class PartWriter:
+    """Collects batches of documents' postings and writes them as one part file.
+
+    Memory is about :attr:`nbytes`.
+    """
+
+    def __init__(self, base: int):
+        self.base = base  # segment-local number of the part's first document
+        self.ndocs = 0
+        self._keys: dict[str, list[np.ndarray]] = {f: [] for f in TEXT_FIELDS}
+        self._docs: dict[str, list[np.ndarray]] = {f: [] for f in TEXT_FIELDS}
+        self._tf: dict[str, list[np.ndarray]] = {f: [] for f in TEXT_FIELDS}
+        self._pos: dict[str, list[np.ndarray]] = {f: [] for f, p in TEXT_FIELDS.items() if p}
+        self._len: dict[str, list[np.ndarray]] = {f: [] for f in TEXT_FIELDS}
+        self._texts: dict[str, dict[int, str]] = {f: {} for f in TEXT_KEPT}
+        self.nbytes = 0
+
+    def add(self, batch: BatchPostings) -> None:
+        """Add the batch's documents as the next ones (from ``base + ndocs``)."""
+        for name in TEXT_FIELDS:
+            fp = batch.fields.get(name)
+            if fp is None:
+                self._len[name].append(np.zeros(batch.ndocs, dtype=np.int32))
+                continue
+            self._keys[name].append(fp.keys)
+            self._docs[name].append(fp.docs + np.int32(self.ndocs))
+            self._tf[name].append(fp.tf)
+            self._len[name].append(fp.lengths)
+            self.nbytes += 16 * len(fp.keys)
+            if name in self._pos:
+                self._pos[name].append(fp.positions)
+                self.nbytes += fp.positions.nbytes
+            if name in self._texts and fp.texts is not None:
+                texts = self._texts[name]
+                before = len(texts)
+                texts.update(zip(fp.texts[0].tolist(), fp.texts[1]))
+                self.nbytes += 100 * (len(texts) - before)
+        self.ndocs += batch.ndocs
+
+    def write(self, path: str | Path) -> None:
+        """Write the part; the file appears under ``path`` only once complete."""
+        arrays: dict[str, np.ndarray] = {}
+        for name, positional in TEXT_FIELDS.items():
+            keys = np.concatenate(self._keys[name]) if self._keys[name] else _EMPTY_U64
+            tf = np.concatenate(self._tf[name]) if self._tf[name] else _EMPTY_I32
+            docs = np.concatenate(self._docs[name]) if self._docs[name] else _EMPTY_I32
+            positions = None
+            if positional:
+                positions = np.concatenate(self._pos[name]) if self._pos[name] else _EMPTY_I32
+            lengths = np.concatenate(self._len[name]) if self._len[name] else _EMPTY_I32
+            arrays.update(_layout(name, keys, docs, tf, positions, lengths.astype(np.int32)))
+            if name in self._texts:
+                arrays.update(_texts(name, arrays[f"{name}/keys"], self._texts[name]))
+        _write_arrays(Path(path), {"base": self.base, "docs": self.ndocs}, arrays)
+
+
+def _layout(name: str, keys: np.ndarray, docs: np.ndarray, tf: np.ndarray, positions: np.ndarray | None, lengths: np.ndarray) -> dict[str, np.ndarray]:
+    """Arrays of one field from postings in document order."""
+    order = np.argsort(keys, kind="stable")  # stable: documents stay ascending per term
+    sorted_keys = keys[order]
+    first = np.ones(len(sorted_keys), dtype=bool)
+    first[1:] = sorted_keys[1:] != sorted_keys[:-1]
+    starts = np.flatnonzero(first)
+    poff = np.append(starts, len(sorted_keys)).astype(np.int64)
+    tf_sorted = tf[order].astype(np.int32)
+    out = {
+        f"{name}/keys": sorted_keys[starts],
+        f"{name}/poff": poff,
+        f"{name}/docs": docs[order].astype(np.int32),
+        f"{name}/tf": tf_sorted,
+        f"{name}/len": lengths,
+    }
+    if positions is not None:
+        out[f"{name}/pos"] = _runs(positions, tf, order)
+        cum = np.zeros(len(tf_sorted) + 1, dtype=np.int64)
+        np.cumsum(tf_sorted, out=cum[1:])
+        out[f"{name}/xoff"] = cum[poff]
+    return out
+
+
+def _texts(name: str, keys: np.ndarray, texts: dict[int, str]) -> dict[str, np.ndarray]:
+    encoded = [texts[k].encode("utf-8") for k in keys.tolist()]
+    toff = np.zeros(len(encoded) + 1, dtype=np.int64)
+    np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=toff[1:])
+    return {f"{name}/toff": toff, f"{name}/tblob": np.frombuffer(b"".join(encoded), dtype=np.uint8)}
+
+
+def _runs(values: np.ndarray, sizes: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """``values`` cut in consecutive runs of ``sizes``, the runs put in ``order``."""
+    if not len(order):
+        return _EMPTY_I32
+    starts = np.zeros(len(sizes), dtype=np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    sizes_o = sizes[order].astype(np.int64)
+    new_starts = np.zeros(len(order), dtype=np.int64)
+    np.cumsum(sizes_o[:-1], out=new_starts[1:])
+    index = np.repeat(starts[order] - new_starts, sizes_o) + np.arange(int(sizes_o.sum()), dtype=np.int64)
+    return values[index].astype(np.int32)
+
+
+def _write_arrays(path: Path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+    layout = {}
+    offset = 0
+    for name, arr in arrays.items():
+        arr = np.ascontiguousarray(arr)
+        layout[name] = [offset, arr.dtype.str, int(arr.size)]
+        offset += (arr.nbytes + 7) // 8 * 8
+    header = json.dumps({**meta, "arrays": layout}).encode("utf-8")
+    header += b" " * (-(len(_MAGIC) + 8 + len(header)) % 8)
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "wb") as f:
+        f.write(_MAGIC)
+        f.write(len(header).to_bytes(8, "little"))
+        f.write(header)
+        for arr in arrays.values():
+            data = np.ascontiguousarray(arr).tobytes()
+            f.write(data)
+            f.write(b"\0" * (-len(data) % 8))
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temporary, path)
+
+
+class PartReader:
+    """A part file opened for reading (memory-mapped; :meth:`close` unmaps it)."""
+
+    def __init__(self, path: str | Path):
+        self.path = Path(path)
+        with open(self.path, "rb") as f:
+            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(f.fileno()).st_size else None
+        if self._map is None or self._map[: len(_MAGIC)] != _MAGIC:
+            raise ValueError(f"{self.path} is not a searchkit postings file")
+        size = int.from_bytes(self._map[len(_MAGIC) : len(_MAGIC) + 8], "little")
+        start = len(_MAGIC) + 8
+        meta = json.loads(self._map[start : start + size])
+        data_start = start + size
+        self.base: int = meta["base"]
+        self.ndocs: int = meta["docs"]
+        self._arrays: dict[str, np.ndarray] = {}
+        for name, (offset, dtype, count) in meta["arrays"].items():
+            self._arrays[name] = np.frombuffer(self._map, dtype=np.dtype(dtype), count=count, offset=data_start + offset)
+
+    def close(self) -> None:
+        self._arrays.clear()
+        # Views into the map may still live in caches; the map closes when they go.
+
+    def array(self, name: str) -> np.ndarray:
+        return self._arrays[name]
+
+    def find(self, field: str, term: str, key: int | None = None) -> int:
+        """The number of ``term`` (or of the term with ``key``) in ``field``, or -1."""
+        keys = self._arrays.get(f"{field}/keys")
+        if keys is None or not len(keys):
+            return -1
+        wanted = np.uint64(key_of(field, term) if key is None else key)
+        i = int(np.searchsorted(keys, wanted))
+        return i if i < len(keys) and keys[i] == wanted else -1
+
+    def postings(self, field: str, i: int) -> tuple[np.ndarray, np.ndarray]:
+        """Part-local document numbers and term frequencies of term ``i``."""
+        poff = self._arrays[f"{field}/poff"]
+        a, b = int(poff[i]), int(poff[i + 1])
+        return self._arrays[f"{field}/docs"][a:b], self._arrays[f"{field}/tf"][a:b]
+
+    def positions(self, field: str, i: int) -> np.ndarray:
+        """Positions of term ``i``, ``tf`` per posting, in posting order."""
+        xoff = self._arrays[f"{field}/xoff"]
+        return self._arrays[f"{field}/pos"][int(xoff[i]) : int(xoff[i + 1])]
+
+    def doc_frequency(self, field: str, term: str, key: int | None = None) -> int:
+        i = self.find(field, term, key)
+        if i < 0:
+            return 0
+        poff = self._arrays[f"{field}/poff"]
+        return int(poff[i + 1] - poff[i])
+
+    def lengths(self, field: str) -> np.ndarray:
+        return self._arrays[f"{field}/len"]
+
+    def terms(self, field: str) -> Iterator[tuple[str, int]]:
+        """Every term of ``field`` (one of TEXT_KEPT) with its document frequency here."""
+        toff, blob = self._arrays[f"{field}/toff"], self._arrays[f"{field}/tblob"]
+        data = blob.tobytes()
+        df = np.diff(self._arrays[f"{field}/poff"]).tolist()
+        bounds = toff.tolist()
+        for i, n in enumerate(df):
+            if n:
+                yield data[bounds[i] : bounds[i + 1]].decode("utf-8"), n
+
+
+def remap_part(part: PartReader, mapping: np.ndarray, path: str | Path) -> bool:
+    """Write ``part`` renumbered for a merged segment: ``mapping[d]`` is the new
+    segment-local number of the part's document ``d`` or -1 (deleted); live documents
+    keep their order. Returns False (nothing written) when no document is live."""
+    live = mapping >= 0
+    if not live.any():
+        return False
+    new_base = int(mapping[live][0])
+    local = np.where(live, mapping - new_base, -1).astype(np.int32)
+    arrays: dict[str, np.ndarray] = {}
+    for name, positional in TEXT_FIELDS.items():
+        docs, tf = part.array(f"{name}/docs"), part.array(f"{name}/tf")
+        keep = live[docs] if len(docs) else np.zeros(0, dtype=bool)
+        poff = part.array(f"{name}/poff")
+        kept_before = np.zeros(len(keep) + 1, dtype=np.int64)
+        np.cumsum(keep, out=kept_before[1:])
+        out = {
+            f"{name}/keys": part.array(f"{name}/keys"),
+            f"{name}/poff": kept_before[poff],
+            f"{name}/docs": local[docs[keep]],
+            f"{name}/tf": tf[keep],
+            f"{name}/len": part.array(f"{name}/len")[live],
+        }
+        if positional:
+            pos = part.array(f"{name}/pos")
+            pos_keep = np.repeat(keep, tf) if len(tf) else np.zeros(0, dtype=bool)
+            out[f"{name}/pos"] = pos[pos_keep]
+            cum = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+            np.cumsum(out[f"{name}/tf"], out=cum[1:])
+            out[f"{name}/xoff"] = cum[kept_before[poff]]
+        if name in TEXT_KEPT:
+            out[f"{name}/toff"], out[f"{name}/tblob"] = part.array(f"{name}/toff"), part.array(f"{name}/tblob")
+        arrays.update(out)
+    _write_arrays(Path(path), {"base": new_base, "docs": int(live.sum())}, arrays)
+    return True
