@@ -123,17 +123,17 @@ class _Segmented:
     text: str  # normalize(original); same length as the original when that was NFC
     syllables: list[str]
     words: list[str]  # compounds of 2+ syllables, "_"-joined
-    word_spans: list[tuple[int, int]]  # every word (compound or not), spans into ``text``
+    word_spans: list[tuple[int, int]]  # every word (compound or not), spans into ``text``; only if asked
 
 
-def _segment(original: str) -> _Segmented:
+def _segment(original: str, spans: bool = False) -> _Segmented:
     """Tokenise and segment ``original`` once; everything else is derived from that."""
     normalised = text.normalize(original)
     toks = list(text.tokens(normalised))
     syllables = [t.text.lower() for t in toks if t.is_word]
     groups = segment.word_groups(toks)
     words = ["_".join(syllables[a:b]) for a, b in groups if b - a > 1]
-    return _Segmented(normalised, syllables, words, segment.word_spans(toks, groups))
+    return _Segmented(normalised, syllables, words, segment.word_spans(toks, groups) if spans else [])
 
 
 @dataclass
@@ -148,7 +148,7 @@ class _Texts:
 def _analyze(article: Article) -> tuple[AnalyzedArticle, _Texts]:
     title = _segment(article.title)
     sapo = _segment(article.sapo) if article.sapo else None
-    body = _segment(article.body)
+    body = _segment(article.body, spans=True)  # the summary needs the body's word spans
     # The summary reuses the body's segmentation: pyvi is the costly step, run it once.
     # It summarises the body only: a reader already sees the sapo.
     summary = summarize_segmented(body.text, body.word_spans, sentences=SUMMARY_SENTENCES, title=article.title)

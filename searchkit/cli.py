@@ -60,6 +60,9 @@ def index(
     index_dir: Path = IndexOption,
     rebuild: bool = typer.Option(False, "--rebuild", help="Start the index over instead of updating it."),
     jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: number of CPUs)."),
+    memory_mb: Optional[int] = typer.Option(
+        None, "--memory-mb", min=16, help="Postings held in memory before they are written out, in MB (default 512)."
+    ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
     """Build or update the index from PATHS: only new and changed files are analysed."""
@@ -87,6 +90,7 @@ def index(
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
                 on_problem=lambda p: progress.console.print(f"[yellow]skipped[/] {escape(str(p))}"),
                 on_wait=lambda msg: progress.console.print(f"[yellow]{escape(msg)}[/]"),
+                **({"memory_mb": memory_mb} if memory_mb else {}),
             )
     console.print(f"[green]indexed[/] {index_dir}/: {report.summary()}")
     if report.skipped:

@@ -26,19 +26,19 @@ import multiprocessing
 import os
 import time
 from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable, Iterable, Iterator, Sequence
 
+import numpy as np
 from whoosh import fields, index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util.filelock import try_for
 from whoosh.writing import LockError
 
-import numpy as np
-
-from . import analysis, postings, text
+from . import analysis, postings, segment, text
 from .analysis import AnalyzedArticle
 from . import articles as _articles
 from .articles import Article, ReadProblem
@@ -205,8 +205,12 @@ class _Writer:
         self.whoosh = _writer(ix, wait, on_wait)
         self.folder = Path(ix.storage.folder)
         self.segment_id = self.whoosh.newsegment.segment_id()
-        self.part_bytes = memory_mb * 1024 * 1024 // 2  # writing a part needs as much again
+        # A part is laid out (sorted) in a thread while the next one fills, and laying
+        # out needs about its size again: four part budgets in all.
+        self.part_bytes = memory_mb * 1024 * 1024 // 4
         self.part = postings.PartWriter(0)
+        self._writing: Future | None = None
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="searchkit-part")
 
     def reader(self):
         return self.whoosh.reader()
@@ -223,15 +227,32 @@ class _Writer:
             self._write_part()
 
     def _write_part(self) -> None:
+        """Write the filling part in the background (numpy's sorts release the GIL, so
+        documents keep coming meanwhile); one part in writing at a time."""
+        self._wait_for_write()
         if self.part.ndocs:
-            self.part.write(part_path(self.folder, self.segment_id, self.part.base))
+            self._writing = self._thread.submit(self.part.write, part_path(self.folder, self.segment_id, self.part.base))
             self.part = postings.PartWriter(self.part.base + self.part.ndocs)
 
+    def _wait_for_write(self) -> None:
+        if self._writing is not None:
+            writing, self._writing = self._writing, None
+            writing.result()  # re-raises an error of the write (disk full, ...)
+
     def commit(self, merge: bool) -> None:
-        self._write_part()
+        try:
+            self._write_part()
+            self._wait_for_write()
+        finally:
+            self._thread.shutdown()
         self.whoosh.commit(mergetype=self._merge_small if merge else self._no_merge)
 
     def cancel(self) -> None:
+        try:
+            self._wait_for_write()
+        except Exception:  # noqa: BLE001 - cancelling anyway; the part is deleted below
+            pass
+        self._thread.shutdown()
         self.whoosh.cancel()
         for path in segment_parts(self.folder, self.segment_id):
             path.unlink(missing_ok=True)
@@ -373,19 +394,24 @@ class _Analyzer:
     def __init__(self, jobs: int):
         self.jobs = jobs
         self.pool = None
-        if jobs > 1:
-            # fork keeps start-up cheap (the parent has imported everything but pyvi,
-            # which each worker loads once on its first batch).
+
+    def start(self) -> None:
+        """Start the workers (once): called before the first file to analyse is read,
+        so that their pyvi model load (1.5–3 s) overlaps the reading; never when no
+        file changed, so an update with nothing to do does not pay for it."""
+        if self.jobs > 1 and self.pool is None:
+            # fork keeps start-up cheap: the parent has imported everything but pyvi.
             ctx = multiprocessing.get_context("fork")
-            self.pool = ctx.Pool(jobs)
+            self.pool = ctx.Pool(self.jobs, initializer=segment.load_model)
 
     def run(self, batches: Iterable[tuple[object, list[Article]]]) -> Iterator[tuple[object, analysis.AnalyzedBatch]]:
-        if self.pool is None:
+        if self.jobs == 1:
             for tag, batch in batches:
                 yield tag, analysis.analyze_batch(batch)
             return
         pending: deque = deque()
         for tag, batch in batches:
+            self.start()
             pending.append((tag, self.pool.apply_async(analysis.analyze_batch, (batch,))))
             while len(pending) >= 2 * self.jobs:
                 done_tag, result = pending.popleft()
@@ -413,8 +439,10 @@ class _FileJob:
     signature: str
     size: int
     old_ids: set[str]  # ids of this source already in the index (empty: a new file)
+    articles: int = 0  # accepted articles
     new_ids: set[str] = field(default_factory=set)
     deleted_old: bool = False
+    reported: int = 0  # bytes of this file already reported as done
 
 
 def _under(source: str, roots: Sequence[str]) -> bool:
@@ -496,6 +524,7 @@ def index_paths(
                     report.unchanged += len(old_ids)
                     advance(sizes[f])
                     continue
+                analyzer.start()
                 read = _articles.read_file(f, root)
                 for p in read.problems:
                     problem(p)
@@ -514,7 +543,7 @@ def index_paths(
                         continue
                     claimed[art.id] = source
                     accepted.append(art)
-                job = _FileJob(source, signature or "", sizes[f], old_ids)
+                job = _FileJob(source, signature or "", sizes[f], old_ids, len(accepted))
                 starts = range(0, len(accepted), BATCH_ARTICLES) or [0]
                 for start in starts:
                     yield (job, start == starts[-1]), accepted[start : start + BATCH_ARTICLES]
@@ -528,13 +557,16 @@ def index_paths(
                 job.deleted_old = True
             writer.add([_document(a, job.source, job.signature) for a in analyzed.articles], analyzed.postings)
             job.new_ids.update(a.article.id for a in analyzed.articles)
-            if not last:
+            if not last:  # progress within a large file, by its share of articles
+                share = job.size * len(analyzed.articles) // max(job.articles, 1)
+                job.reported += share
+                advance(share)
                 continue
             report.updated += len(job.new_ids & job.old_ids)
             report.added += len(job.new_ids - job.old_ids)
             report.removed += len(job.old_ids - job.new_ids)
             pending_docs += len(job.new_ids)
-            advance(job.size)
+            advance(job.size - job.reported)
             if pending_docs >= COMMIT_EVERY_DOCS:
                 writer.commit(merge=False)
                 writer = _Writer(ix, wait, on_wait, memory_mb)

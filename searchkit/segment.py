@@ -18,7 +18,7 @@ from typing import Any, Sequence
 
 from .text import Token
 
-__all__ = ["word_groups", "word_spans", "words"]
+__all__ = ["load_model", "word_groups", "word_spans", "words"]
 
 _PUNCTUATION = frozenset(string.punctuation)
 
@@ -28,6 +28,11 @@ def _vi_tokenizer() -> Any:
     from pyvi.ViTokenizer import ViTokenizer  # slow import: the CRF model loads here
 
     return ViTokenizer
+
+
+def load_model() -> None:
+    """Load pyvi's model now (worker processes do it at start, while files are read)."""
+    _vi_tokenizer()
 
 
 def word_groups(tokens: Sequence[Token]) -> list[tuple[int, int]]:

@@ -1,0 +1,221 @@
+"""The postings parts (searchkit/postings.py) and how the index keeps them with Whoosh's
+segments: counting, layout, reading, renumbering on merges, parts split by memory."""
+
+from __future__ import annotations
+
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from searchkit import index_paths, open_index, postings
+from searchkit.errors import SearchkitError
+from searchkit.index import INDEX_NAME
+
+from conftest import RECORDS
+
+
+def _batch(docs: list[list[str]]) -> postings.BatchPostings:
+    """One positional field ``body`` (kept texts) and ``pairs`` over ``docs``' tokens."""
+    stream = [t for d in docs for t in d]
+    vocabulary = postings.Vocabulary.of(stream)
+    doc_of = np.repeat(np.arange(len(docs), dtype=np.int32), [len(d) for d in docs])
+    local = np.concatenate([np.arange(len(d)) for d in docs]) if stream else np.zeros(0, np.int64)
+    joined = doc_of[:-1] == doc_of[1:]
+    fields = {
+        "body": postings.count_field(vocabulary, slice(None), doc_of, local, len(docs), keep_texts=True),
+        "pairs": postings.count_pairs(vocabulary, doc_of, joined, len(docs)),
+    }
+    return postings.BatchPostings(len(docs), fields)
+
+
+def test_term_keys_are_stable_distinct_and_order_sensitive():
+    terms = ["nông", "thôn", "nong", "a", "ab", "ba", "nông_thôn", ""]
+    keys = postings.term_keys(terms)
+    assert len(set(keys.tolist())) == len(terms)
+    assert [postings.key_of("body", t) for t in terms] == keys.tolist()
+    # The same term alone or among others has the same key.
+    assert postings.term_keys(["thôn"])[0] == keys[1]
+    # Pairs: a_b and b_a differ; the key of "a_b" in the pairs field is the pair key.
+    assert postings.key_of("pairs", "a_b") != postings.key_of("pairs", "b_a")
+    assert postings.key_of("pairs", "a_b") != postings.key_of("words", "a_b")
+    # A long term (longer than the precomputed power table) works too.
+    long = "x" * 1000
+    assert postings.key_of("body", long) != postings.key_of("body", long + "x")
+
+
+def test_count_field_and_pairs():
+    batch = _batch([["a", "b", "a", "c"], ["b", "b"], []])
+    body = batch.fields["body"]
+    got = {(int(d), k): (int(tf)) for d, k, tf in zip(body.docs, body.keys.tolist(), body.tf)}
+    ka, kb, kc = postings.term_keys(["a", "b", "c"]).tolist()
+    assert got == {(0, ka): 2, (0, kb): 1, (0, kc): 1, (1, kb): 2}
+    assert body.lengths.tolist() == [4, 2, 0]
+    # Positions, per posting in posting order (document, then term in first-seen order).
+    assert body.positions.tolist() == [0, 2, 1, 3, 0, 1]
+    pairs = batch.fields["pairs"]
+    pair_key = {postings.key_of("pairs", p): p for p in ["a_b", "b_a", "a_c", "b_b"]}
+    got_pairs = sorted((int(d), pair_key[k], int(tf)) for d, k, tf in zip(pairs.docs, pairs.keys.tolist(), pairs.tf))
+    assert got_pairs == [(0, "a_b", 1), (0, "a_c", 1), (0, "b_a", 1), (1, "b_b", 1)]
+    assert pairs.lengths.tolist() == [3, 1, 0]
+
+
+def _part(tmp_path: Path, batches: list[list[list[str]]], name: str = "p.skp") -> postings.PartReader:
+    writer = postings.PartWriter(base=5)
+    for docs in batches:
+        writer.add(_batch(docs))
+    writer.write(tmp_path / name)
+    return postings.PartReader(tmp_path / name)
+
+
+def test_part_round_trip(tmp_path):
+    part = _part(tmp_path, [[["x", "y", "x"], ["y"]], [["z", "x"]]])
+    assert (part.base, part.ndocs) == (5, 3)
+    i = part.find("body", "x")
+    docs, tf = part.postings("body", i)
+    assert docs.tolist() == [0, 2] and tf.tolist() == [2, 1]
+    assert part.positions("body", i).tolist() == [0, 2, 1]
+    assert part.find("body", "w") == -1 and part.find("title", "x") == -1
+    assert part.doc_frequency("body", "y") == 2
+    assert part.lengths("body").tolist() == [3, 1, 2]
+    assert dict(part.terms("body")) == {"x": 2, "y": 2, "z": 1}
+    i = part.find("pairs", "x_y")
+    assert part.postings("pairs", i)[0].tolist() == [0]
+
+
+def test_remap_part_drops_deleted_documents_and_renumbers(tmp_path):
+    part = _part(tmp_path, [[["x", "y", "x"], ["y", "x"], ["x"], ["z"]]])
+    # Documents 1 and 3 deleted; 0 → 10, 2 → 11 in the merged segment.
+    assert postings.remap_part(part, np.array([10, -1, 11, -1]), tmp_path / "m.skp")
+    merged = postings.PartReader(tmp_path / "m.skp")
+    assert (merged.base, merged.ndocs) == (10, 2)
+    i = merged.find("body", "x")
+    docs, tf = merged.postings("body", i)
+    assert docs.tolist() == [0, 1] and tf.tolist() == [2, 1]
+    assert merged.positions("body", i).tolist() == [0, 2, 0]
+    assert merged.doc_frequency("body", "y") == 1 and merged.doc_frequency("body", "z") == 0
+    assert merged.lengths("body").tolist() == [3, 1]
+    assert dict(merged.terms("body")) == {"x": 2, "y": 1}
+    assert not postings.remap_part(part, np.array([-1, -1, -1, -1]), tmp_path / "none.skp")
+
+
+# -- the index ------------------------------------------------------------------------
+
+_WORDS = sorted({w for r in RECORDS for w in (r["title"] + " " + r["body"]).replace(".", " ").replace(",", " ").split()})
+QUERIES = ["giao thông", "hà nội", '"mở rộng"', "cảng -hải", "thuy dien hoa binh", "mỗi người", "điện", "title:cảng"]
+
+
+def _records(n: int, seed: int, prefix: str) -> list[dict]:
+    rng = random.Random(seed)
+    return [
+        {
+            "id": f"{prefix}-{i}",
+            "title": " ".join(rng.choices(_WORDS, k=6)),
+            "body": ". ".join(" ".join(rng.choices(_WORDS, k=12)) for _ in range(4)),
+            "date": f"2023-0{1 + i % 9}-1{i % 10}T08:00:00+07:00",
+        }
+        for i in range(n)
+    ]
+
+
+def _write(path: Path, records: list[dict]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+
+
+def _results(index_dir: Path) -> dict[str, dict[str, float]]:
+    with open_index(index_dir) as ix:
+        return {q: {h.id: h.score for h in ix.search(q, limit=1000).hits} for q in QUERIES}
+
+
+def _assert_same(a: dict, b: dict) -> None:
+    for q in QUERIES:
+        assert a[q].keys() == b[q].keys(), q
+        for doc_id, score in a[q].items():
+            assert score == pytest.approx(b[q][doc_id], rel=1e-4, abs=1e-4), (q, doc_id)
+
+
+def _parts_match_segments(index_dir: Path) -> None:
+    """Every part belongs to a live segment, and each segment's parts cover it once."""
+    from whoosh import index as whoosh_index
+
+    from searchkit.index import segment_parts
+
+    ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
+    segments = {s.segment_id(): s.doc_count_all() for s in ix._segments()}  # noqa: SLF001
+    files = [p.name for p in index_dir.iterdir() if p.name.endswith(postings.PART_SUFFIX)]
+    assert all(name.rsplit("-", 1)[0] in segments for name in files), files
+    assert not [p for p in index_dir.iterdir() if p.name.endswith(".tmp")]
+    for segment_id, count in segments.items():
+        covered = 0
+        for path in segment_parts(index_dir, segment_id):
+            part = postings.PartReader(path)
+            assert part.base == covered
+            covered += part.ndocs
+        assert covered == count, segment_id
+
+
+def test_parts_split_by_memory_give_the_same_results(tmp_path):
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    _write(corpus / "a.jsonl", RECORDS + _records(200, 1, "r"))
+    index_paths([corpus], tmp_path / "one", jobs=1)
+    index_paths([corpus], tmp_path / "many", jobs=1, memory_mb=0)  # a part per batch
+    assert len(list((tmp_path / "many").glob("*.skp"))) > len(list((tmp_path / "one").glob("*.skp"))) == 1
+    _parts_match_segments(tmp_path / "many")
+    _assert_same(_results(tmp_path / "one"), _results(tmp_path / "many"))
+
+
+def test_merged_segments_keep_their_postings(tmp_path):
+    """Many incremental runs (new, changed and deleted files) make Whoosh merge small
+    segments; the merged parts must answer as a fresh index of the same files does."""
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    _write(corpus / "base.jsonl", RECORDS)
+    index_paths([corpus], tmp_path / "ix", jobs=1)
+    for run in range(8):
+        _write(corpus / f"f{run}.jsonl", _records(7, 100 + run, f"f{run}"))
+        if run == 0:  # three files in one segment, the middle one changed later
+            _write(corpus / "g0.jsonl", _records(6, 50, "g0"))
+            _write(corpus / "g1.jsonl", _records(6, 51, "g1"))
+        if run == 3:  # changed files: their old documents are deleted in old segments
+            _write(corpus / "f1.jsonl", _records(5, 999, "f1b"))
+            _write(corpus / "g0.jsonl", _records(4, 998, "g0b"))
+        if run == 5:
+            (corpus / "f2.jsonl").unlink()
+        index_paths([corpus], tmp_path / "ix", jobs=1)
+    from whoosh import index as whoosh_index
+
+    ix = whoosh_index.open_dir(str(tmp_path / "ix"), indexname=INDEX_NAME)
+    assert len(ix._segments()) < 9  # noqa: SLF001 - merges did happen
+    _parts_match_segments(tmp_path / "ix")
+    index_paths([corpus], tmp_path / "fresh", jobs=1)
+    _assert_same(_results(tmp_path / "ix"), _results(tmp_path / "fresh"))
+    with open_index(tmp_path / "ix") as opened:
+        assert opened.doc_count == len(RECORDS) + 7 * 7 + 5 - 7 + 4 + 6
+
+
+def test_parts_of_a_killed_run_are_removed_at_the_next_commit(tmp_path, corpus_dir):
+    index_paths([corpus_dir], tmp_path / "ix", jobs=1)
+    stray = tmp_path / "ix" / f"{INDEX_NAME}_deadbeef-0{postings.PART_SUFFIX}"
+    stray.write_bytes(b"half a part")
+    (tmp_path / "ix" / f"{INDEX_NAME}_deadbeef-64{postings.PART_SUFFIX}.tmp").write_bytes(b"")
+    _write(corpus_dir / "more.jsonl", RECORDS[:1])
+    index_paths([corpus_dir], tmp_path / "ix", jobs=1)
+    assert not stray.exists()
+    _parts_match_segments(tmp_path / "ix")
+
+
+def test_an_index_of_the_old_format_asks_for_a_rebuild(tmp_path, corpus_dir):
+    from whoosh import fields, index as whoosh_index
+
+    old = tmp_path / "old"
+    old.mkdir()
+    whoosh_index.create_in(str(old), fields.Schema(id=fields.ID(stored=True), body=fields.TEXT), indexname=INDEX_NAME)
+    with pytest.raises(SearchkitError, match="--rebuild"):
+        open_index(old)
+    with pytest.raises(SearchkitError, match="--rebuild"):
+        index_paths([corpus_dir], old, jobs=1)
+    report = index_paths([corpus_dir], old, jobs=1, rebuild=True)
+    assert report.added == 2
