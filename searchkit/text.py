@@ -53,11 +53,18 @@ def _build_tone_moves() -> dict[str, str]:
 
 
 _TONE_MOVES = _build_tone_moves()
-# Old-style ending at the end of a syllable (no letter follows), not after q/Q.
+# Old-style ending at the end of a syllable (no letter follows), not after q/Q. Every
+# ending is two characters, o/u then a toned vowel: a pattern that starts with a plain
+# character class lets the regex engine skip ahead fast (the alternation of the 45
+# endings, tried at every position, made this ten times slower).
 _OLD_TONE_RE = re.compile(
-    "(?<![qQ])(" + "|".join(sorted(_TONE_MOVES, key=len, reverse=True)) + r")(?![^\W\d_])"
+    "[oOuU](?<![qQ].)[" + "".join(sorted({k[1] for k in _TONE_MOVES})) + r"](?![^\W\d_])"
 )
 _ETH_TABLE = str.maketrans({"\u00d0": "\u0110"})
+
+
+def _modern_tone(match: re.Match[str]) -> str:
+    return _TONE_MOVES.get(match.group(), match.group())  # "uà" etc. are not endings we move
 
 
 def normalize(text: str) -> str:
@@ -67,8 +74,10 @@ def normalize(text: str) -> str:
     True
     """
     if not text.isascii():
-        text = unicodedata.normalize("NFC", text).translate(_ETH_TABLE)
-        text = _OLD_TONE_RE.sub(lambda m: _TONE_MOVES[m.group(1)], text)
+        text = unicodedata.normalize("NFC", text)
+        if "\u00d0" in text:  # a cheap scan first: translate() walks the text in Python
+            text = text.translate(_ETH_TABLE)
+        text = _OLD_TONE_RE.sub(_modern_tone, text)
     return text
 
 
