@@ -6,7 +6,7 @@ Two faces:
   the small fields Whoosh indexes itself (author);
 * :func:`analyze_article`, the expensive part of indexing (segmentation, summary), a
   plain function over plain data so it can run in worker processes. Its output is each
-  text field's terms already counted (:class:`searchkit.postings.FieldTerms`), which
+  text field's terms already counted (:class:`searchkit.postings.BatchPostings`), which
   the writer lays out in postings files with little work of its own.
 
 Terms of each field:
@@ -45,7 +45,6 @@ SUMMARY_SENTENCES = 3  # stored with each article; the same default as summarize
 __all__ = [
     "SyllableTokenizer",
     "FoldFilter",
-    "syllable_analyzer",
     "folded_analyzer",
     "AnalyzedArticle",
     "AnalyzedBatch",
@@ -90,10 +89,6 @@ class FoldFilter(Filter):
         for token in tokens:
             token.text = text.fold_diacritics(token.text)
             yield token
-
-
-def syllable_analyzer() -> Tokenizer:
-    return SyllableTokenizer()
 
 
 def folded_analyzer() -> object:

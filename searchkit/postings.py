@@ -393,10 +393,6 @@ class PartReader:
         for name, (offset, dtype, count) in meta["arrays"].items():
             self._arrays[name] = np.frombuffer(self._map, dtype=np.dtype(dtype), count=count, offset=data_start + offset)
 
-    def close(self) -> None:
-        self._arrays.clear()
-        # Views into the map may still live in caches; the map closes when they go.
-
     def array(self, name: str) -> np.ndarray:
         return self._arrays[name]
 

@@ -1,6 +1,6 @@
 """The query language: parsing a user's query string into a small syntax tree.
 
-Standard library only; turning the tree into Whoosh queries is search.py's job.
+Standard library only; scoring the tree against an index is ranking.py's job.
 
 Syntax (documented in the README):
 

@@ -33,7 +33,7 @@ from whoosh import query as wq
 
 from . import text
 from .errors import DocumentNotFoundError, IndexNotFoundError, InvalidParameterError, QuerySyntaxError
-from .index import open_whoosh_index, segment_parts
+from .index import UNDATED, epoch_seconds, open_whoosh_index, segment_parts
 from .postings import TEXT_FIELDS, PartReader, key_of
 from .query import parse_query
 from .ranking import RankingParams, evaluate, likely_reading
@@ -242,16 +242,21 @@ class _Postings:
                 values.extend([missing] * leaf.doc_count_all())
         return values
 
-    def raw_column(self, field: str) -> list:
-        """A column's stored numbers (dates as integers: no conversion, no overflow
-        for documents without a value)."""
-        key = field + "#raw"
-        if key not in self._columns:
-            values = self._leaf_columns(field, False, _MISSING_NUMBER)
-            # Whoosh fills the DATETIME column of a document without a value with the
-            # largest unsigned 64-bit number; count those as the oldest instead.
-            self._columns[key] = [-1 if v == _MISSING_NUMBER else v for v in values]
-        return self._columns[key]
+    def dates(self) -> np.ndarray:
+        """Publication dates as seconds since the epoch (UNDATED when unknown), by docnum."""
+        if "#dates" not in self._columns:
+            self._columns["#dates"] = np.asarray(self._leaf_columns("date", False, UNDATED), dtype=np.int64)
+        return self._columns["#dates"]
+
+    def date_mask(self, start: datetime | None, end: datetime | None) -> np.ndarray:
+        """Documents dated within [start, end] (naive UTC bounds; None: open)."""
+        dates = self.dates()
+        mask = dates != UNDATED
+        if start is not None:
+            mask &= dates >= epoch_seconds(start)
+        if end is not None:
+            mask &= dates <= epoch_seconds(end)
+        return mask
 
     def column(self, field: str) -> list:
         """All values of a sortable field's column, by docnum."""
@@ -292,7 +297,6 @@ def _phrase_docs(part: PartReader, field: str, syllables: list[str], keys: list[
     return np.unique(keys >> _POSITION_BITS)
 
 
-_MISSING_NUMBER = 2**64 - 1
 
 
 # -- the index ------------------------------------------------------------------------
@@ -370,19 +374,18 @@ class Index:
         self._searcher, self._postings = self._open()
         self._lock = threading.Lock()
 
-    def _open(self):
+    def _open(self, attempts: int = 5):
         """A searcher and its postings. A commit between reading the TOC and opening a
         part can delete the part (its segment merged away): then open the new state."""
-        for attempt in range(5):
+        for attempt in range(1, attempts + 1):
             searcher = self._ix.searcher()
             try:
                 return searcher, _Postings(searcher, self.path)
             except FileNotFoundError:
                 searcher.close()
-                if attempt == 4:
+                if attempt == attempts:
                     raise
-                time.sleep(0.05 * (attempt + 1))
-        raise AssertionError("unreachable")
+                time.sleep(0.05 * attempt)
 
     def _current(self) -> _Postings:
         """Postings of the current searcher, refreshed if another process committed."""
@@ -450,8 +453,9 @@ class Index:
             total = len(matched)
             wanted = min(offset + limit, total)
             if sort == "date":
-                dates = postings.raw_column("date")  # numbers; undated documents sort last
-                order = sorted(matched.tolist(), key=lambda d: (dates[d], scores[d]), reverse=True)[:wanted]
+                keyed = zip(postings.dates()[matched].tolist(), scores[matched].tolist(), matched.tolist())
+                # Newest first (undated last), then by score; sorted() keeps index order on ties.
+                order = [d for _, _, d in sorted(keyed, key=lambda t: (t[0], t[1]), reverse=True)[:wanted]]
             elif wanted:
                 top = matched[np.argpartition(-scores[matched], wanted - 1)[:wanted]] if wanted < total else matched
                 order = top[np.lexsort((top, -scores[top]))].tolist()  # ties: index order
@@ -487,7 +491,7 @@ class Index:
         mask: np.ndarray | bool = True
         start, end = _date_bound(since, "since"), _date_bound(until, "until")
         if start or end:
-            mask &= postings.mask_of(wq.DateRange("date", start, end))
+            mask &= postings.date_mask(start, end)
         if author:
             names = [text.fold_diacritics(s.text) for s in text.syllables(author)]
             if names:

@@ -51,7 +51,7 @@ from .search import Hit, Index, open_index
 __all__ = ["create_app", "serve"]
 
 MAX_LIMIT = 100
-MAX_OFFSET = 100_000  # deeper paging is refused (Whoosh collects offset + limit hits)
+MAX_OFFSET = 100_000  # deeper paging is refused: each page sorts offset + limit hits
 PAGE_SIZE = 10  # hits per HTML page
 MAX_SUMMARY_SENTENCES = 100
 MAX_SUMMARIZE_CHARS = 1_000_000  # POST /summarize text
