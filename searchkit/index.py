@@ -231,9 +231,9 @@ class _Writer:
             self.whoosh.add_document(**document)
         self.part.add(text_fields)
         if self.part.nbytes >= self.part_bytes:
-            self._write_part()
+            self.write_part()
 
-    def _write_part(self) -> None:
+    def write_part(self) -> None:
         """Write the filling part in the background (numpy's sorts release the GIL, so
         documents keep coming meanwhile); one part in writing at a time."""
         self._wait_for_write()
@@ -248,7 +248,7 @@ class _Writer:
 
     def commit(self, merge: bool) -> None:
         try:
-            self._write_part()
+            self.write_part()
             self._wait_for_write()
         finally:
             self._thread.shutdown()
@@ -411,7 +411,13 @@ class _Analyzer:
             ctx = multiprocessing.get_context("fork")
             self.pool = ctx.Pool(self.jobs, initializer=segment.load_model)
 
-    def run(self, batches: Iterable[tuple[object, list[Article]]]) -> Iterator[tuple[object, analysis.AnalyzedBatch]]:
+    def run(
+        self,
+        batches: Iterable[tuple[object, list[Article]]],
+        on_drained: Callable[[], None] | None = None,
+    ) -> Iterator[tuple[object, analysis.AnalyzedBatch]]:
+        """Analysed batches, in order. ``on_drained`` is called once every batch has been
+        handed to the workers, while they still work on the last ones."""
         if self.jobs == 1:
             for tag, batch in batches:
                 yield tag, analysis.analyze_batch(batch)
@@ -423,6 +429,8 @@ class _Analyzer:
             while len(pending) >= 2 * self.jobs:
                 done_tag, result = pending.popleft()
                 yield done_tag, result.get()
+        if on_drained is not None:
+            on_drained()
         while pending:
             done_tag, result = pending.popleft()
             yield done_tag, result.get()
@@ -556,7 +564,9 @@ def index_paths(
                     yield (job, start == starts[-1]), accepted[start : start + BATCH_ARTICLES]
 
         analyzer = _Analyzer(jobs)
-        for (job, last), analyzed in analyzer.run(batches()):
+        # When the workers have their last batches, write out what the writer holds in
+        # the background: the part left for the final commit is then a few batches.
+        for (job, last), analyzed in analyzer.run(batches(), on_drained=lambda: writer.write_part()):
             # Documents go to the writer as their batch arrives (its pool spills to disk,
             # so memory stays bounded); the commit still happens only at file boundaries.
             if job.old_ids and not job.deleted_old:
