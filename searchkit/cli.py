@@ -47,7 +47,8 @@ def _user_errors() -> Iterator[None]:
     try:
         yield
     except SearchkitError as exc:
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}")
+        # soft_wrap: one line however long (rich would wrap at 80 columns off a terminal)
+        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
         raise typer.Exit(EXIT_ERROR) from None
     except KeyboardInterrupt:
         err_console.print("[bold red]interrupted[/]")
@@ -88,11 +89,11 @@ def index(
                 rebuild=rebuild,
                 jobs=jobs,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
-                on_problem=lambda p: progress.console.print(f"[yellow]skipped[/] {escape(str(p))}"),
-                on_wait=lambda msg: progress.console.print(f"[yellow]{escape(msg)}[/]"),
+                on_problem=lambda p: progress.console.print(f"[yellow]skipped[/] {escape(str(p))}", soft_wrap=True),
+                on_wait=lambda msg: progress.console.print(f"[yellow]{escape(msg)}[/]", soft_wrap=True),
                 **({"memory_mb": memory_mb} if memory_mb else {}),
             )
-    console.print(f"[green]indexed[/] {index_dir}/: {report.summary()}")
+    console.print(f"[green]indexed[/] {index_dir}/: {report.summary()}", soft_wrap=True)
     if report.skipped:
         raise typer.Exit(EXIT_SKIPPED)
 

@@ -16,8 +16,8 @@ from conftest import SAMPLE_IDS
 SEARCHKIT = [sys.executable, "-m", "searchkit.cli"]
 
 
-def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = dict(os.environ, COLUMNS="200", NO_COLOR="1")
+def run(*args: str, cwd: Path | None = None, columns: int = 200) -> subprocess.CompletedProcess:
+    env = dict(os.environ, COLUMNS=str(columns), NO_COLOR="1")
     return subprocess.run([*SEARCHKIT, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=300)
 
 
@@ -61,6 +61,25 @@ def test_missing_index_is_one_line_and_non_zero(tmp_path):
     assert done.returncode == 1
     assert "searchkit index" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+
+
+def test_a_long_error_stays_one_line_on_a_narrow_screen(tmp_path):
+    deep = tmp_path / ("a-rather-long-directory-name-" * 6) / "index"
+    done = run("query", "nông thôn", "--index", str(deep), columns=60)
+    assert done.returncode == 1 and len(str(deep)) > 150
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+
+
+def test_an_index_of_an_older_searchkit_is_one_line_asking_for_rebuild(tmp_path):
+    from whoosh import fields, index as whoosh_index
+
+    from searchkit.index import INDEX_NAME
+
+    whoosh_index.create_in(str(tmp_path), fields.Schema(id=fields.ID(stored=True), body=fields.TEXT), indexname=INDEX_NAME)
+    for args in (("query", "nông thôn"), ("index", str(tmp_path / "nothing"))):
+        done = run(*args, "--index", str(tmp_path), columns=60)
+        assert done.returncode == 1 and "--rebuild" in done.stderr
+        assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
 def test_malformed_query_is_one_line_and_non_zero(cli_index):
