@@ -303,7 +303,10 @@ class _Writer:
         finally:
             reader.close()
         for path in segment_parts(self.folder, seg.segment_id()):
-            part = postings.PartReader(path)
+            try:
+                part = postings.PartReader(path)
+            except ValueError as exc:
+                raise SearchkitError(f"the index at {self.folder}/ is damaged ({exc}); rebuild it with --rebuild") from exc
             sub = mapping[part.base : part.base + part.ndocs]
             if (sub >= 0).any():
                 postings.remap_part(part, sub, part_path(self.folder, self.segment_id, int(sub[sub >= 0][0])))

@@ -32,7 +32,7 @@ import numpy as np
 from whoosh import query as wq
 
 from . import text
-from .errors import DocumentNotFoundError, IndexNotFoundError, InvalidParameterError, QuerySyntaxError
+from .errors import DocumentNotFoundError, IndexNotFoundError, InvalidParameterError, QuerySyntaxError, SearchkitError
 from .index import UNDATED, epoch_seconds, open_whoosh_index, segment_parts
 from .postings import TEXT_FIELDS, PartReader, key_of
 from .query import parse_query
@@ -386,6 +386,9 @@ class Index:
                 if attempt == attempts:
                     raise
                 time.sleep(0.05 * attempt)
+            except ValueError as exc:  # a postings part that is not one (truncated, overwritten)
+                searcher.close()
+                raise SearchkitError(f"the index at {self.path}/ is damaged ({exc}); rebuild it with `searchkit index --rebuild PATH`") from exc
 
     def _current(self) -> _Postings:
         """Postings of the current searcher, refreshed if another process committed."""

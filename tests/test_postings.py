@@ -219,3 +219,13 @@ def test_an_index_of_the_old_format_asks_for_a_rebuild(tmp_path, corpus_dir):
         index_paths([corpus_dir], old, jobs=1)
     report = index_paths([corpus_dir], old, jobs=1, rebuild=True)
     assert report.added == 2
+
+
+def test_a_damaged_part_is_reported_not_raised_raw(tmp_path, corpus_dir):
+    index_paths([corpus_dir], tmp_path / "ix", jobs=1)
+    part = next((tmp_path / "ix").glob(f"*{postings.PART_SUFFIX}"))
+    part.write_bytes(b"")
+    with pytest.raises(SearchkitError, match="damaged.*--rebuild"):
+        open_index(tmp_path / "ix")
+    assert index_paths([corpus_dir], tmp_path / "ix", jobs=1, rebuild=True).added == 2
+    assert open_index(tmp_path / "ix").search("nông thôn").total == 2
