@@ -4,7 +4,7 @@ Two faces:
 
 * Whoosh analyzers built the Whoosh way, ``SyllableTokenizer() | FoldFilter()``, for
   the small fields Whoosh indexes itself (author);
-* :func:`analyze_article`, the expensive part of indexing (segmentation, summary), a
+* :func:`analyze_batch`, the expensive part of indexing (segmentation, summary), a
   plain function over plain data so it can run in worker processes. Its output is each
   text field's terms already counted (:class:`searchkit.postings.BatchPostings`), which
   the writer lays out in postings files with little work of its own.
@@ -48,7 +48,6 @@ __all__ = [
     "folded_analyzer",
     "AnalyzedArticle",
     "AnalyzedBatch",
-    "analyze_article",
     "analyze_batch",
 ]
 
@@ -209,8 +208,3 @@ def _batch_postings(texts: list[_Texts]) -> BatchPostings:
         "pairs": postings.count_pairs(folded, docs, joined, n),
     }
     return BatchPostings(n, fields)
-
-
-def analyze_article(article: Article) -> AnalyzedBatch:
-    """Analyse one article: :func:`analyze_batch` of one."""
-    return analyze_batch([article])

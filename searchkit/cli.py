@@ -91,7 +91,7 @@ def index(
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
                 on_problem=lambda p: progress.console.print(f"[yellow]skipped[/] {escape(str(p))}", soft_wrap=True),
                 on_wait=lambda msg: progress.console.print(f"[yellow]{escape(msg)}[/]", soft_wrap=True),
-                **({"memory_mb": memory_mb} if memory_mb else {}),
+                memory_mb=memory_mb,
             )
     console.print(f"[green]indexed[/] {index_dir}/: {report.summary()}", soft_wrap=True)
     if report.skipped:

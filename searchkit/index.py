@@ -36,6 +36,7 @@ from typing import Callable, Iterable, Iterator, Sequence
 import numpy as np
 from whoosh import columns, fields, index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
+from whoosh.util import fib
 from whoosh.util.filelock import try_for
 from whoosh.writing import LockError
 
@@ -190,13 +191,6 @@ def segment_parts(index_dir: str | Path, segment_id: str, names: Iterable[str] |
     return [path for _, path in sorted(found)]
 
 
-def _fib(n: int) -> int:
-    a, b = 1, 1
-    for _ in range(n - 1):
-        a, b = b, a + b
-    return b if n > 0 else 1
-
-
 class _Writer:
     """The Whoosh writer of one new segment and the postings parts of its documents.
 
@@ -279,7 +273,7 @@ class _Writer:
                 continue
             total += seg.doc_count_all()
             to_merge.append(seg)
-            if i > 3 and total < _fib(i + 5):
+            if i > 3 and total < fib(i + 5):
                 found = True
         if not (found and len(to_merge) > 1):
             kept, to_merge = segments, []
@@ -303,10 +297,7 @@ class _Writer:
         finally:
             reader.close()
         for path in segment_parts(self.folder, seg.segment_id()):
-            try:
-                part = postings.PartReader(path)
-            except ValueError as exc:
-                raise SearchkitError(f"the index at {self.folder}/ is damaged ({exc}); rebuild it with --rebuild") from exc
+            part = postings.PartReader(path)
             sub = mapping[part.base : part.base + part.ndocs]
             if (sub >= 0).any():
                 postings.remap_part(part, sub, part_path(self.folder, self.segment_id, int(sub[sub >= 0][0])))
@@ -477,7 +468,7 @@ def index_paths(
     on_problem: Callable[[ReadProblem], None] | None = None,
     on_wait: Callable[[str], None] | None = None,
     wait: float = 600.0,
-    memory_mb: int = DEFAULT_MEMORY_MB,
+    memory_mb: int | None = None,
 ) -> IndexReport:
     """Build or update the index at ``index_dir`` from files and directories in ``paths``.
 
@@ -486,10 +477,11 @@ def index_paths(
     number of CPUs). ``progress`` receives (bytes done, bytes total); ``on_problem``
     each skipped file or record as it is found; ``on_wait`` a message when another run
     holds the index and this one waits (up to ``wait`` seconds). ``memory_mb`` bounds
-    the postings the writer holds before writing them out.
+    the postings the writer holds before writing them out (default DEFAULT_MEMORY_MB).
     """
     started = time.perf_counter()
     jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
+    memory_mb = DEFAULT_MEMORY_MB if memory_mb is None else memory_mb
     report = IndexReport()
 
     def problem(p: ReadProblem) -> None:

@@ -45,6 +45,8 @@ from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
+from .errors import SearchkitError
+
 __all__ = [
     "TEXT_FIELDS",
     "FieldPostings",
@@ -192,6 +194,13 @@ class Vocabulary:
         return Vocabulary(table[self.ids] if len(self.ids) else self.ids, terms, term_keys(terms))
 
 
+def _run_starts(ordered: np.ndarray) -> np.ndarray:
+    """Where each run of equal values of the sorted ``ordered`` starts."""
+    first = np.ones(len(ordered), dtype=bool)
+    first[1:] = ordered[1:] != ordered[:-1]
+    return np.flatnonzero(first)
+
+
 def count_field(
     vocabulary: Vocabulary,
     select: np.ndarray | slice,
@@ -210,9 +219,7 @@ def count_field(
     codes = docs.astype(np.int64) * len(vocabulary.terms) + ids
     order = np.argsort(codes, kind="stable")  # by document, then term, then position
     ordered = codes[order]
-    first = np.ones(len(ordered), dtype=bool)
-    first[1:] = ordered[1:] != ordered[:-1]
-    starts = np.flatnonzero(first)
+    starts = _run_starts(ordered)
     tf = np.diff(np.append(starts, len(ordered))).astype(np.int32)
     post_docs, post_terms = np.divmod(ordered[starts], len(vocabulary.terms))
     texts = None
@@ -311,9 +318,7 @@ def _layout(name: str, keys: np.ndarray, docs: np.ndarray, tf: np.ndarray, posit
     """Arrays of one field from postings in document order."""
     order = np.argsort(keys, kind="stable")  # stable: documents stay ascending per term
     sorted_keys = keys[order]
-    first = np.ones(len(sorted_keys), dtype=bool)
-    first[1:] = sorted_keys[1:] != sorted_keys[:-1]
-    starts = np.flatnonzero(first)
+    starts = _run_starts(sorted_keys)
     poff = np.append(starts, len(sorted_keys)).astype(np.int64)
     tf_sorted = tf[order].astype(np.int32)
     out = {
@@ -382,7 +387,10 @@ class PartReader:
         with open(self.path, "rb") as f:
             self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(f.fileno()).st_size else None
         if self._map is None or self._map[: len(_MAGIC)] != _MAGIC:
-            raise ValueError(f"{self.path} is not a searchkit postings file")
+            raise SearchkitError(
+                f"the index at {self.path.parent}/ is damaged: {self.path.name} is not a searchkit postings file;"
+                " rebuild it with `searchkit index --rebuild PATH`"
+            )
         size = int.from_bytes(self._map[len(_MAGIC) : len(_MAGIC) + 8], "little")
         start = len(_MAGIC) + 8
         meta = json.loads(self._map[start : start + size])

@@ -386,9 +386,9 @@ class Index:
                 if attempt == attempts:
                     raise
                 time.sleep(0.05 * attempt)
-            except ValueError as exc:  # a postings part that is not one (truncated, overwritten)
+            except SearchkitError:  # a damaged part (PartReader says so)
                 searcher.close()
-                raise SearchkitError(f"the index at {self.path}/ is damaged ({exc}); rebuild it with `searchkit index --rebuild PATH`") from exc
+                raise
 
     def _current(self) -> _Postings:
         """Postings of the current searcher, refreshed if another process committed."""

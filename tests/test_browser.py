@@ -8,7 +8,7 @@ from urllib.parse import quote
 
 import pytest
 
-from test_server import RAIL, XSS, XSS_RECORD, Server, build_corpus
+from test_server import RAIL, XSS, XSS_RECORD, served_corpus
 
 CHROMIUM = next((p for p in (shutil.which("chromium"), "/usr/bin/chromium") if p and Path(p).exists()), None)
 CHROMEDRIVER = next((p for p in (shutil.which("chromedriver"), "/usr/bin/chromedriver") if p and Path(p).exists()), None)
@@ -28,9 +28,7 @@ from selenium.webdriver.support.ui import WebDriverWait  # noqa: E402
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    root = tmp_path_factory.mktemp("browser")
-    _, index_dir = build_corpus(root)
-    with Server(index_dir, root / "server.log") as running:
+    with served_corpus(tmp_path_factory.mktemp("browser")) as (_, _, running):
         yield running
 
 

@@ -14,7 +14,7 @@ schemathesis = pytest.importorskip("schemathesis")
 from schemathesis.checks import not_a_server_error  # noqa: E402
 
 from conftest import SAMPLE_IDS  # noqa: E402
-from test_server import ALL_RECORDS, NESTED_ID, Server, build_corpus  # noqa: E402
+from test_server import ALL_RECORDS, NESTED_ID, served_corpus  # noqa: E402
 
 INDEXED_IDS = SAMPLE_IDS | {r["id"] for r in ALL_RECORDS} | {NESTED_ID}
 
@@ -23,9 +23,7 @@ SETTINGS = settings(max_examples=40, deadline=None, suppress_health_check=list(H
 
 @pytest.fixture(scope="module")
 def fuzz_site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("fuzz")
-    _, index_dir = build_corpus(root)
-    with Server(index_dir, root / "server.log") as server:
+    with served_corpus(tmp_path_factory.mktemp("fuzz")) as (_, _, server):
         yield server
     assert "Traceback" not in server.output(), server.output()
 

@@ -10,8 +10,10 @@ import socket
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import quote
 
 import httpx
@@ -118,11 +120,17 @@ class Server:
 # -- fixtures -------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    root = tmp_path_factory.mktemp("server")
+@contextmanager
+def served_corpus(root: Path) -> Iterator[tuple[Path, Path, Server]]:
+    """:func:`build_corpus` in ``root``, served: (corpus, index directory, server)."""
     corpus, index_dir = build_corpus(root)
     with Server(index_dir, root / "server.log") as server:
+        yield corpus, index_dir, server
+
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    with served_corpus(tmp_path_factory.mktemp("server")) as (corpus, index_dir, server):
         yield {"corpus": corpus, "index": index_dir, "server": server}
     assert "Traceback" not in server.output(), server.output()
 
