@@ -1,8 +1,8 @@
 """Articles and the readers that turn files into them.
 
 The public face of this module is :class:`Article`, :class:`ReadProblem`, :class:`FileRead`,
-:data:`SUPPORTED_SUFFIXES`, :func:`source_files` (which files to read) and :func:`read_file`
-(one file to articles).
+:data:`SUPPORTED_SUFFIXES`, :func:`source_files` (which files to read), :class:`ArticleReader`
+(one file to articles, streamed) and :func:`read_file` (the same, all at once).
 
 Supported files:
 
@@ -31,10 +31,11 @@ import re
 import stat
 import unicodedata
 import zlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, NamedTuple
+from typing import Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple
 
 
 @dataclass
@@ -215,53 +216,211 @@ class _RecordError(ValueError):
 
 
 def read_file(path: Path, root: Path | None = None) -> FileRead:
-    """Read the articles in ``path``; never raises.
+    """Read all the articles in ``path`` at once; never raises (see :class:`ArticleReader`).
 
-    Ids and ``Article.path`` are relative to ``root`` (see ``_relative``). A file that
-    cannot be read at all gives no articles and one problem; a JSON file with bad records
-    gives the good ones plus one problem per bad record.
+    A file that cannot be read at all gives no articles and one problem; a JSON file with
+    bad records gives the good ones plus one problem per bad record.
     """
-    path = Path(path)
-    rel = _relative(path, root)
-    try:
-        kind = _file_kind(path.name)
-        if kind is None:
-            raise _Unreadable(f"unsupported file type (expected {', '.join(SUPPORTED_SUFFIXES)})")
-        text = _decode(_load_bytes(path, kind))
-        if not text.strip():
+    problems: list[ReadProblem] = []
+    articles = list(ArticleReader(path, root, problems.append))
+    return FileRead(articles, problems)
+
+
+class ArticleReader:
+    """The articles of one file, one at a time; iterating never raises.
+
+    Ids and ``Article.path`` are relative to ``root`` (see ``_relative``). Problems go
+    to ``on_problem`` as they are found: one for a file that cannot be read at all (it
+    then gives no articles), one per bad record of a JSON file (the good ones are still
+    given).
+
+    JSON Lines files (``.jsonl``, ``.jsonl.gz``) are streamed, so memory does not grow
+    with the file: a first pass checks the whole file (gzip integrity, encoding, control
+    bytes) without parsing it, then records are parsed a line at a time. The first pass
+    keeps the rule that a file unreadable anywhere gives no articles at all (its
+    documents already in the index stay), and costs about a third of the parsing. Other
+    files are one article (``.txt``) or one JSON document, read whole.
+    """
+
+    def __init__(self, path: str | Path, root: Path | None = None, on_problem: _Report | None = None) -> None:
+        self.path = Path(path)
+        self.rel = _relative(self.path, root)
+        self._report = on_problem or (lambda problem: None)
+        self._file: BinaryIO | None = None  # the file on disk while it is being read
+        self._read_to = 0  # where reading stopped in the file on disk
+
+    @property
+    def bytes_read(self) -> int:
+        """How far into the file on disk reading has got (compressed bytes for gzip;
+        the decompressor reads ahead, so this runs a little ahead of the articles given)."""
+        return self._file.tell() if self._file is not None else self._read_to
+
+    def __iter__(self) -> Iterator[Article]:
+        try:
+            kind = _file_kind(self.path.name)
+            if kind is None:
+                raise _Unreadable(f"unsupported file type (expected {', '.join(SUPPORTED_SUFFIXES)})")
+            if kind.startswith(".jsonl") and self._check_lines(kind):
+                yield from self._stream_lines(kind)
+                return
+            text = _decode(_load_bytes(self.path, kind))
+            if not text.strip():
+                raise _Unreadable("empty file")
+            if kind == ".txt":
+                if len(text) > MAX_ARTICLE_CHARS:
+                    raise _Unreadable(_too_large(len(text)))
+                yield _parse_newspaper(text, self.rel)
+            elif kind.startswith(".jsonl"):
+                yield from self._records(enumerate(text.split("\n"), 1))
+            else:
+                yield from self._read_json(text)
+        except (_Unreadable, _RecordError) as exc:
+            self._problem(None, str(exc))
+        except OSError as exc:
+            self._problem(None, f"cannot read file: {exc.strerror or exc}")
+        except Exception as exc:  # a bug or an exotic failure must cost one file, not the run
+            self._problem(None, f"cannot read file: {type(exc).__name__}: {exc}")
+
+    def _problem(self, line: int | None, message: str) -> None:
+        self._report(ReadProblem(self.rel, line, message))
+
+    @contextmanager
+    def _open(self, kind: str) -> Iterator[BinaryIO]:
+        """The file's bytes, uncompressed; the file on disk is kept for ``bytes_read``."""
+        with self.path.open("rb") as raw:
+            self._file = raw
+            try:
+                if kind.endswith(".gz"):
+                    with gzip.GzipFile(fileobj=raw, mode="rb") as stream:
+                        yield stream
+                else:
+                    yield raw
+            finally:
+                self._read_to, self._file = raw.tell(), None
+
+    def _check_lines(self, kind: str) -> bool:
+        """Check the whole of a JSON Lines file in bounded memory; raise ``_Unreadable``
+        for a file that cannot be read. False for UTF-16 (then read whole: rare, small)."""
+        decoder = codecs.getincrementaldecoder("utf-8")()
+        offset, blank = 0, True
+        with _gzip_errors(), self._open(kind) as stream:
+            while chunk := stream.read(_CHUNK_BYTES):
+                if offset == 0:
+                    if chunk.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+                        return False
+                    if chunk.startswith(codecs.BOM_UTF8):
+                        chunk, offset = chunk[len(codecs.BOM_UTF8) :], len(codecs.BOM_UTF8)
+                _check_utf8(decoder, chunk, offset)
+                blank = blank and not chunk.strip()
+                offset += len(chunk)
+            _check_utf8(decoder, b"", offset, final=True)
+        if blank:
             raise _Unreadable("empty file")
-        if kind == ".txt":
-            if len(text) > MAX_ARTICLE_CHARS:
-                raise _Unreadable(_too_large(len(text)))
-            return FileRead([_parse_newspaper(text, rel)], [])
-        if kind.startswith(".jsonl"):
-            return _read_jsonl(text, rel)
-        return _read_json(text, rel)
-    except _Unreadable as exc:
-        return FileRead([], [ReadProblem(rel, None, str(exc))])
-    except _RecordError as exc:
-        return FileRead([], [ReadProblem(rel, None, str(exc))])
-    except OSError as exc:
-        return FileRead([], [ReadProblem(rel, None, f"cannot read file: {exc.strerror or exc}")])
-    except Exception as exc:  # a bug or an exotic failure must cost one file, not the run
-        return FileRead([], [ReadProblem(rel, None, f"cannot read file: {type(exc).__name__}: {exc}")])
+        return True
+
+    def _stream_lines(self, kind: str) -> Iterator[Article]:
+        with self._open(kind) as stream:
+            # Binary lines split at b"\n" only, as JSON Lines must be (U+2028 is legal
+            # inside JSON strings); 0x0A never occurs inside a multi-byte UTF-8 character.
+            # _check_lines has seen every byte decode, so the decoding cannot fail.
+            lines = ((n, line.decode("utf-8-sig" if n == 1 else "utf-8")) for n, line in enumerate(stream, 1))
+            yield from self._records(lines)
+
+    def _records(self, lines: Iterable[tuple[int, str]]) -> Iterator[Article]:
+        """One record per non-empty line; a bad line costs that record only."""
+        seen: dict[str, Any] = {}
+        number = 0
+        for lineno, line in lines:
+            if not line.strip():
+                continue
+            number += 1
+            try:
+                article = _article_from_record(_loads(line), self.rel, number)
+                _check_unique(article, seen, f"line {lineno}")
+            except _RecordError as exc:
+                self._problem(lineno, str(exc))
+                continue
+            yield article
+
+    def _read_json(self, text: str) -> Iterator[Article]:
+        """A single record (an object) or a list of records; a bad item costs that item only."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            if exc.msg == "Extra data":  # several top-level values: JSON Lines with a .json name
+                yield from self._records(enumerate(text.split("\n"), 1))
+            else:
+                self._problem(exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})")
+            return
+        except RecursionError:
+            raise _Unreadable("not readable JSON: nested too deeply") from None
+        if isinstance(data, dict):
+            yield _article_from_record(data, self.rel, 1)
+            return
+        if not isinstance(data, list):
+            raise _Unreadable(f"expected a JSON object or a list of objects, got {_json_type(data)}")
+        seen: dict[str, Any] = {}
+        for number, item in enumerate(data, 1):
+            try:
+                article = _article_from_record(item, self.rel, number)
+                _check_unique(article, seen, f"item {number}")
+            except _RecordError as exc:
+                self._problem(None, f"item {number}: {exc}")
+                continue
+            yield article
+
+
+_CHUNK_BYTES = 1 << 20
+
+
+@contextmanager
+def _gzip_errors() -> Iterator[None]:
+    try:
+        yield
+    except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
+        raise _Unreadable(f"corrupt gzip file ({exc})") from None
 
 
 def _load_bytes(path: Path, kind: str) -> bytes:
     data = path.read_bytes()
     if not kind.endswith(".gz"):
         return data
-    try:
+    with _gzip_errors():
         return gzip.decompress(data)
-    except (OSError, EOFError, zlib.error) as exc:
-        raise _Unreadable(f"corrupt gzip file ({exc})") from None
 
 
 # C0 control characters other than tab, line feed, vertical tab, form feed and carriage
 # return never occur in text files; NUL in particular marks a binary file.
-_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0e-\x1f]")
+_CONTROL_BYTE_VALUES = tuple(bytes([b]) for b in (*range(0x00, 0x09), *range(0x0E, 0x20)))
 _CONTROL_CHARS = re.compile(r"[\x00-\x08\x0e-\x1f]")
 _CONVERT_HINT = "convert it to UTF-8 (e.g. `iconv -f CP1258 -t UTF-8` for Windows-1258)"
+
+
+def _first_control_byte(data: bytes, start: int = 0) -> int:
+    """Index of the first control byte in ``data[start:]``, or -1. One ``find`` per byte
+    value: memchr scans several times faster than a regular expression's character class."""
+    found = [i for i in (data.find(b, start) for b in _CONTROL_BYTE_VALUES) if i >= 0]
+    return min(found, default=-1)
+
+
+def _control_byte(byte: int, offset: int) -> _Unreadable:
+    return _Unreadable(f"not UTF-8 or UTF-16 text (control byte 0x{byte:02X} at offset {offset}: a binary file?)")
+
+
+def _invalid_utf8(byte: int, offset: int) -> _Unreadable:
+    return _Unreadable(f"not UTF-8 or UTF-16 text (invalid byte 0x{byte:02X} at offset {offset}); {_CONVERT_HINT}")
+
+
+def _check_utf8(decoder: codecs.IncrementalDecoder, chunk: bytes, offset: int, final: bool = False) -> None:
+    """Raise ``_Unreadable`` if ``chunk`` (at ``offset`` in the file) is not UTF-8 text."""
+    control = _first_control_byte(chunk)
+    if control >= 0:
+        raise _control_byte(chunk[control], offset + control)
+    try:
+        decoder.decode(chunk, final)
+    except UnicodeDecodeError as exc:
+        # The decoder's input is the bytes it held back from the last chunk, then this one.
+        raise _invalid_utf8(exc.object[exc.start], offset - (len(exc.object) - len(chunk)) + exc.start) from None
 
 
 def _decode(data: bytes) -> str:
@@ -273,19 +432,13 @@ def _decode(data: bytes) -> str:
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return _decode_utf16(data)
     start = len(codecs.BOM_UTF8) if data.startswith(codecs.BOM_UTF8) else 0
-    control = _CONTROL_BYTES.search(data, start)
-    if control:
-        raise _Unreadable(
-            f"not UTF-8 or UTF-16 text (control byte 0x{data[control.start()]:02X} at offset "
-            f"{control.start()}: a binary file?)"
-        )
+    control = _first_control_byte(data, start)
+    if control >= 0:
+        raise _control_byte(data[control], control)
     try:
         return (data[start:] if start else data).decode("utf-8")
     except UnicodeDecodeError as exc:
-        offset = start + exc.start
-        raise _Unreadable(
-            f"not UTF-8 or UTF-16 text (invalid byte 0x{data[offset]:02X} at offset {offset}); {_CONVERT_HINT}"
-        ) from None
+        raise _invalid_utf8(data[start + exc.start], start + exc.start) from None
 
 
 # Vietnamese is written in the Latin alphabet, so real UTF-16 text is mostly ASCII (letters
@@ -487,58 +640,6 @@ def _looks_like_byline(line: str) -> bool:
 
 
 # --------------------------------------------------------------------------- JSON records
-
-
-def _read_jsonl(text: str, rel: str) -> FileRead:
-    """One record per non-empty line; a bad line costs that record only."""
-    articles: list[Article] = []
-    problems: list[ReadProblem] = []
-    seen: dict[str, int] = {}
-    number = 0
-    # Split on "\n" only: U+2028 and friends are legal unescaped inside JSON strings.
-    for lineno, line in enumerate(text.split("\n"), 1):
-        if not line.strip():
-            continue
-        number += 1
-        try:
-            article = _article_from_record(_loads(line), rel, number)
-            _check_unique(article, seen, f"line {lineno}")
-        except _RecordError as exc:
-            problems.append(ReadProblem(rel, lineno, str(exc)))
-            continue
-        articles.append(article)
-    return FileRead(articles, problems)
-
-
-def _read_json(text: str, rel: str) -> FileRead:
-    """A single record (an object) or a list of records; a bad item costs that item only."""
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        if exc.msg == "Extra data":  # several top-level values: JSON Lines with a .json name
-            return _read_jsonl(text, rel)
-        return FileRead([], [ReadProblem(rel, exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})")])
-    except RecursionError:
-        return FileRead([], [ReadProblem(rel, None, "not readable JSON: nested too deeply")])
-    if isinstance(data, dict):
-        try:
-            return FileRead([_article_from_record(data, rel, 1)], [])
-        except _RecordError as exc:
-            return FileRead([], [ReadProblem(rel, None, str(exc))])
-    if not isinstance(data, list):
-        return FileRead([], [ReadProblem(rel, None, f"expected a JSON object or a list of objects, got {_json_type(data)}")])
-    articles: list[Article] = []
-    problems: list[ReadProblem] = []
-    seen: dict[str, int] = {}
-    for number, item in enumerate(data, 1):
-        try:
-            article = _article_from_record(item, rel, number)
-            _check_unique(article, seen, f"item {number}")
-        except _RecordError as exc:
-            problems.append(ReadProblem(rel, None, f"item {number}: {exc}"))
-            continue
-        articles.append(article)
-    return FileRead(articles, problems)
 
 
 def _loads(line: str) -> Any:

@@ -448,7 +448,6 @@ class _FileJob:
     signature: str
     size: int
     old_ids: set[str]  # ids of this source already in the index (empty: a new file)
-    articles: int = 0  # accepted articles
     new_ids: set[str] = field(default_factory=set)
     deleted_old: bool = False
     reported: int = 0  # bytes of this file already reported as done
@@ -484,8 +483,9 @@ def index_paths(
     memory_mb = DEFAULT_MEMORY_MB if memory_mb is None else memory_mb
     report = IndexReport()
 
-    def problem(p: ReadProblem) -> None:
+    def skipped(p: ReadProblem) -> None:
         report.problems.append(p)
+        report.skipped += 1
         if on_problem:
             on_problem(p)
 
@@ -497,8 +497,7 @@ def index_paths(
         walk_problems: list[ReadProblem] = []
         files = list(_articles.source_files(paths, walk_problems))
         for p in walk_problems:
-            problem(p)
-            report.skipped += 1
+            skipped(p)
         roots = [str(Path(p).resolve()) for p in paths if Path(p).exists()]
 
         sizes = {}
@@ -519,8 +518,9 @@ def index_paths(
             if progress:
                 progress(done_bytes, total_bytes)
 
-        def batches() -> Iterator[tuple[tuple[_FileJob, bool], list[Article]]]:
-            """Batches of articles to analyse, tagged with their file and whether it is the last."""
+        def batches() -> Iterator[tuple[tuple[_FileJob, bool, int], list[Article]]]:
+            """Batches of articles to analyse, tagged with their file, whether it is the
+            file's last and how far into the file (bytes on disk) reading had got."""
             for root, f in files:
                 source = str(f.resolve())
                 if source in seen_sources:  # the same file reached through two roots
@@ -535,33 +535,34 @@ def index_paths(
                     advance(sizes[f])
                     continue
                 analyzer.start()
-                read = _articles.read_file(f, root)
-                for p in read.problems:
-                    problem(p)
-                report.skipped += len(read.problems)
-                if not read.articles:
+                reader = _articles.ArticleReader(f, root, on_problem=skipped)
+                job = _FileJob(source, signature or "", sizes[f], old_ids)
+                # Articles stream in: a batch is held back until the next article (or the
+                # end of the file) shows whether it is the file's last.
+                batch: list[Article] = []
+                read_any = False
+                for art in reader:
+                    read_any = True
+                    owner = claimed.get(art.id)
+                    if owner is not None and owner != source:
+                        skipped(ReadProblem(art.path, None, f"duplicate id {art.id!r}, already indexed from {owner}; record skipped"))
+                        continue
+                    claimed[art.id] = source
+                    if len(batch) == BATCH_ARTICLES:
+                        yield (job, False, reader.bytes_read), batch
+                        batch = []
+                    batch.append(art)
+                if read_any:
+                    yield (job, True, job.size), batch
+                else:
                     # Unreadable now: keep whatever the index holds for this file.
                     report.unchanged += len(old_ids)
                     advance(sizes[f])
-                    continue
-                accepted = []
-                for art in read.articles:
-                    owner = claimed.get(art.id)
-                    if owner is not None and owner != source:
-                        problem(ReadProblem(art.path, None, f"duplicate id {art.id!r}, already indexed from {owner}; record skipped"))
-                        report.skipped += 1
-                        continue
-                    claimed[art.id] = source
-                    accepted.append(art)
-                job = _FileJob(source, signature or "", sizes[f], old_ids, len(accepted))
-                starts = range(0, len(accepted), BATCH_ARTICLES) or [0]
-                for start in starts:
-                    yield (job, start == starts[-1]), accepted[start : start + BATCH_ARTICLES]
 
         analyzer = _Analyzer(jobs)
         # When the workers have their last batches, write out what the writer holds in
         # the background: the part left for the final commit is then a few batches.
-        for (job, last), analyzed in analyzer.run(batches(), on_drained=lambda: writer.write_part()):
+        for (job, last, read_to), analyzed in analyzer.run(batches(), on_drained=lambda: writer.write_part()):
             # Documents go to the writer as their batch arrives (its pool spills to disk,
             # so memory stays bounded); the commit still happens only at file boundaries.
             if job.old_ids and not job.deleted_old:
@@ -569,8 +570,8 @@ def index_paths(
                 job.deleted_old = True
             writer.add([_document(a, job.source, job.signature) for a in analyzed.articles], analyzed.postings)
             job.new_ids.update(a.article.id for a in analyzed.articles)
-            if not last:  # progress within a large file, by its share of articles
-                share = job.size * len(analyzed.articles) // max(job.articles, 1)
+            if not last:  # progress within a large file, by how far it had been read
+                share = max(0, min(read_to, job.size) - job.reported)
                 job.reported += share
                 advance(share)
                 continue

@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from searchkit.articles import SUPPORTED_SUFFIXES, Article, ReadProblem, read_file, source_files
+from searchkit import articles as articles_module
+from searchkit.articles import SUPPORTED_SUFFIXES, Article, ArticleReader, ReadProblem, read_file, source_files
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 VN = timezone(timedelta(hours=7))
@@ -232,6 +233,50 @@ def test_gzipped_jsonl(tmp_path):
     assert read.articles[0].path == "a.jsonl.gz"
     (tmp_path / "b.json.gz").write_bytes(gzip.compress(b"[]")[:-5])
     assert "gzip" in only_problem(tmp_path / "b.json.gz").message
+
+
+def test_json_lines_stream_one_record_at_a_time(tmp_path):
+    records = [json.dumps({"id": f"r{i}", "title": f"Bài {i}", "body": "Nội dung"}, ensure_ascii=False) for i in range(4)]
+    path = write_jsonl(tmp_path / "a.jsonl", records[:2] + ["{broken"] + records[2:])
+    problems: list[ReadProblem] = []
+    reader = iter(ArticleReader(path, tmp_path, problems.append))
+    assert next(reader).id == "r0"
+    assert problems == []  # line 3 not parsed yet: records come as they are read
+    assert [a.id for a in reader] == ["r1", "r2", "r3"]
+    assert [(p.line, p.message.split(":")[0]) for p in problems] == [(3, "not valid JSON")]
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".jsonl.gz"])
+def test_json_lines_checked_whole_before_any_record(tmp_path, monkeypatch, suffix):
+    """A file unreadable anywhere gives no record at all, even when its start is fine;
+    checked in small chunks so that characters and errors straddle chunk boundaries."""
+    monkeypatch.setattr(articles_module, "_CHUNK_BYTES", 7)
+    good = "".join(json.dumps({"id": f"r{i}", "title": "Đường về nông thôn mới"}, ensure_ascii=False) + "\n" for i in range(3)).encode()
+
+    def write(data: bytes):
+        path = tmp_path / f"x{suffix}"
+        path.write_bytes(gzip.compress(data) if suffix.endswith(".gz") else data)
+        return path
+
+    assert [a.id for a in read_file(write(good)).articles] == ["r0", "r1", "r2"]
+    offset = len(good) - 10
+    bad = good[:offset] + b"\xfd" + good[offset + 1 :]
+    assert f"invalid byte 0xFD at offset {offset}" in only_problem(write(bad)).message
+    assert f"control byte 0x00 at offset {offset}" in only_problem(write(good[:offset] + b"\x00" + good[offset + 1 :])).message
+    # A multi-byte character cut off by the end of the file.
+    assert f"invalid byte 0xC3 at offset {len(good)}" in only_problem(write(good + b"\xc3")).message
+    if suffix.endswith(".gz"):
+        (tmp_path / "cut.jsonl.gz").write_bytes(gzip.compress(good)[:-12])
+        assert "corrupt gzip" in only_problem(tmp_path / "cut.jsonl.gz").message
+
+
+def test_reader_reports_how_far_it_has_read(tmp_path):
+    records = [json.dumps({"id": f"r{i}", "title": "t", "body": "x" * 1000}) for i in range(300)]
+    path = write_jsonl(tmp_path / "a.jsonl", records)
+    reader = ArticleReader(path, tmp_path)
+    positions = [reader.bytes_read for _ in reader]
+    assert positions == sorted(positions) and 0 < positions[0] < positions[-1] <= path.stat().st_size
+    assert reader.bytes_read == path.stat().st_size
 
 
 # ------------------------------------------------------------------ encodings and bad files
