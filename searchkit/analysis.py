@@ -117,6 +117,7 @@ class _Segmented:
     text: str  # normalize(original); same length as the original when that was NFC
     syllables: list[str]
     words: list[str]  # compounds of 2+ syllables, "_"-joined
+    forms: list[str]  # every word, compound or not, "_"-joined (what the summary counts)
     word_spans: list[tuple[int, int]]  # every word (compound or not), spans into ``text``; only if asked
 
 
@@ -126,8 +127,9 @@ def _segment(original: str, spans: bool = False) -> _Segmented:
     toks = list(text.tokens(normalised))
     syllables = [t.text.lower() for t in toks if t.is_word]
     groups = segment.word_groups(toks)
-    words = ["_".join(syllables[a:b]) for a, b in groups if b - a > 1]
-    return _Segmented(normalised, syllables, words, segment.word_spans(toks, groups) if spans else [])
+    forms = [syllables[a] if b - a == 1 else "_".join(syllables[a:b]) for a, b in groups]
+    words = [form for form in forms if "_" in form]  # syllables never contain "_"
+    return _Segmented(normalised, syllables, words, forms, segment.word_spans(toks, groups) if spans else [])
 
 
 @dataclass
@@ -161,7 +163,14 @@ def analyze_batch(articles: Sequence[Article]) -> AnalyzedBatch:
     for article, (title, sapo, body) in zip(articles, segmented):
         # The summary reuses the body's segmentation: pyvi is the costly step, run it
         # once. It summarises the body only: a reader already sees the sapo.
-        summary = summarize_segmented(body.text, body.word_spans, sentences=SUMMARY_SENTENCES, title=article.title)
+        summary = summarize_segmented(
+            body.text,
+            body.word_spans,
+            sentences=SUMMARY_SENTENCES,
+            title=article.title,
+            forms=body.forms,
+            title_syllables=title.syllables,
+        )
         analysed.append(AnalyzedArticle(article, summary))
         texts.append(
             _Texts(

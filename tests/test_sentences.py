@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from searchkit import sentences
 from searchkit.sentences import split_sentences
 
 
@@ -117,3 +118,14 @@ def test_empty_or_blank(text: str) -> None:
 def test_long_paragraph_is_split_everywhere() -> None:
     sentences = [f"Câu số {i} nói về Hà Nội." for i in range(200)]
     assert split(" ".join(sentences)) == sentences
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["Ông A", "TP", "v.v", "U.S", "T X.Phú", "8,26%", "(ảnh", "x²", "½", "a\tb", "ab  ", "..a", "a..b.c", "_ab", "a" * 30],
+)
+def test_word_before_is_what_the_search_finds(text: str) -> None:
+    """The fast path of ``_word_before`` gives the regular expression's answer."""
+    for end in range(len(text) + 1):
+        found = sentences._WORD_BEFORE_DOT.search(text, max(0, end - sentences._LOOK_BACK), end)
+        assert sentences._word_before(text, end) == (found.group() if found else None)

@@ -132,6 +132,16 @@ def test_prepare_uses_pyvi_words() -> None:
     assert len(summary.sentence_features(doc)[0]) == len(summary.FEATURES)
 
 
+def test_the_indexers_forms_are_those_prepare_computes() -> None:
+    """analyze_batch hands prepare the body's word forms and the title's syllables."""
+    from searchkit.analysis import _segment
+
+    body, title = _segment(ARTICLE, spans=True), _segment(TITLE)
+    assert summary.prepare(
+        body.text, body.word_spans, forms=body.forms, title_syllables=title.syllables
+    ) == summary.prepare(body.text, body.word_spans, TITLE)
+
+
 def test_stop_words_are_pyvi_forms() -> None:
     words = summary.stop_words()
     assert len(words) > 1900
