@@ -271,7 +271,7 @@ class ArticleReader:
                     raise _Unreadable(_too_large(len(text)))
                 yield _parse_newspaper(text, self.rel)
             elif kind.startswith(".jsonl"):
-                yield from self._records(enumerate(text.split("\n"), 1))
+                yield from self._records(text.split("\n"))
             else:
                 yield from self._read_json(text)
         except (_Unreadable, _RecordError) as exc:
@@ -323,14 +323,14 @@ class ArticleReader:
             # Binary lines split at b"\n" only, as JSON Lines must be (U+2028 is legal
             # inside JSON strings); 0x0A never occurs inside a multi-byte UTF-8 character.
             # _check_lines has seen every byte decode, so the decoding cannot fail.
-            lines = ((n, line.decode("utf-8-sig" if n == 1 else "utf-8")) for n, line in enumerate(stream, 1))
-            yield from self._records(lines)
+            # A line is whole characters, so each decodes to one string; "-sig" drops a BOM.
+            yield from self._records(codecs.iterdecode(stream, "utf-8-sig"))
 
-    def _records(self, lines: Iterable[tuple[int, str]]) -> Iterator[Article]:
+    def _records(self, lines: Iterable[str]) -> Iterator[Article]:
         """One record per non-empty line; a bad line costs that record only."""
         seen: dict[str, Any] = {}
         number = 0
-        for lineno, line in lines:
+        for lineno, line in enumerate(lines, 1):
             if not line.strip():
                 continue
             number += 1
@@ -348,7 +348,7 @@ class ArticleReader:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
             if exc.msg == "Extra data":  # several top-level values: JSON Lines with a .json name
-                yield from self._records(enumerate(text.split("\n"), 1))
+                yield from self._records(text.split("\n"))
             else:
                 self._problem(exc.lineno, f"not valid JSON: {exc.msg} (column {exc.colno})")
             return

@@ -456,9 +456,9 @@ class Index:
             total = len(matched)
             wanted = min(offset + limit, total)
             if sort == "date":
-                keyed = zip(postings.dates()[matched].tolist(), scores[matched].tolist(), matched.tolist())
-                # Newest first (undated last), then by score; sorted() keeps index order on ties.
-                order = [d for _, _, d in sorted(keyed, key=lambda t: (t[0], t[1]), reverse=True)[:wanted]]
+                # Newest first (undated last), then by score, ties in index order. ``~`` turns
+                # ascending into descending without the overflow of negating UNDATED.
+                order = matched[np.lexsort((matched, -scores[matched], ~postings.dates()[matched]))][:wanted].tolist()
             elif wanted:
                 top = matched[np.argpartition(-scores[matched], wanted - 1)[:wanted]] if wanted < total else matched
                 order = top[np.lexsort((top, -scores[top]))].tolist()  # ties: index order
