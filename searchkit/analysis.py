@@ -28,6 +28,7 @@ them, and a words field of compounds only is smaller and sharper as a ranking si
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from itertools import compress
 from typing import Iterator, Sequence
 
 import numpy as np
@@ -124,12 +125,16 @@ class _Segmented:
 def _segment(original: str, spans: bool = False) -> _Segmented:
     """Tokenise and segment ``original`` once; everything else is derived from that."""
     normalised = text.normalize(original)
-    toks = list(text.tokens(normalised))
-    syllables = [t.text.lower() for t in toks if t.is_word]
-    groups = segment.word_groups(toks)
+    pieces, is_word = text.token_texts(normalised)
+    syllables = list(map(str.lower, compress(pieces, is_word)))
+    groups = segment.group_words(pieces, is_word)
     forms = [syllables[a] if b - a == 1 else "_".join(syllables[a:b]) for a, b in groups]
     words = [form for form in forms if "_" in form]  # syllables never contain "_"
-    return _Segmented(normalised, syllables, words, forms, segment.word_spans(toks, groups) if spans else [])
+    word_spans: list[tuple[int, int]] = []
+    if spans:
+        syllable_spans = list(compress(text.token_spans(normalised), is_word))
+        word_spans = [(syllable_spans[a][0], syllable_spans[b - 1][1]) for a, b in groups]
+    return _Segmented(normalised, syllables, words, forms, word_spans)
 
 
 @dataclass

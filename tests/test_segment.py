@@ -1,0 +1,97 @@
+"""Word segmentation: our rebuilt pyvi features must give pyvi's model exactly what
+pyvi's own feature function gives it, and the fast token lists must match tokens()."""
+
+import pytest
+
+from searchkit import segment, text
+
+SENTENCES = [
+    "Người dân nông thôn ở Hà Nội trồng lúa.",
+    "THỦ TƯỚNG NGUYỄN XUÂN PHÚC: Đẩy mạnh cải cách hành chính!",
+    "Năm 2016, GDP tăng 6,21% (theo Tổng cục Thống kê), cao hơn năm 2015.",
+    "Ông Trần Văn A, Chủ tịch UBND Tp. Hồ Chí Minh, cho biết: \"Sẽ xử lý nghiêm\".",
+    "iPhone 7 Plus giá 20.990.000 đồng tại FPT Shop - Thế Giới Di Động",
+    "Hà Nội",
+    "Nông",
+    "Học sinh đi",
+    "Bộ Giáo dục và Đào tạo",
+    "ΑΣ Σ ΣΑΣ đường Σ",  # Greek capital sigma: the one context-dependent lower case
+    "xyzzy qwrtp mlkj nông_thôn",
+]
+
+
+def _pyvi_attributes(features: list[dict]) -> list[tuple[str, ...]]:
+    """Attribute names as python-crfsuite makes them of pyvi's feature dicts, leaving out
+    those of value 0 (a false boolean), which add nothing to any score."""
+    out = []
+    for item in features:
+        names = []
+        for key, value in item.items():
+            if isinstance(value, str):
+                names.append(f"{key}:{value}")
+            elif float(value) == 1.0:
+                names.append(key)
+            else:
+                assert float(value) == 0.0, (key, value)
+        out.append(tuple(names))
+    return out
+
+
+@pytest.mark.parametrize("sentence", SENTENCES)
+def test_attributes_are_pyvis_features(sentence: str) -> None:
+    pieces, _ = text.token_texts(text.normalize(sentence))
+    vi = segment._vi_tokenizer()  # noqa: SLF001 - pyvi's own feature function is the reference
+    assert segment.crf_attributes(pieces) == _pyvi_attributes(vi.sent2features(pieces, False))
+
+
+@pytest.mark.parametrize("sentence", SENTENCES)
+def test_labels_are_pyvis_labels(sentence: str) -> None:
+    pieces, _ = text.token_texts(text.normalize(sentence))
+    vi = segment._vi_tokenizer()  # noqa: SLF001
+    assert segment._labels(pieces) == list(vi.model.predict([vi.sent2features(pieces, False)])[0])  # noqa: SLF001
+
+
+def test_every_length_of_sequence() -> None:
+    """Short sequences take the per-position path, long ones the sliced one: both agree
+    with pyvi at every length, edges included."""
+    words = text.token_texts("Ông Nguyễn Văn An đến thăm Hà Nội vào năm 2016 cùng với gia đình.")[0]
+    vi = segment._vi_tokenizer()  # noqa: SLF001
+    for n in range(len(words) + 1):
+        assert segment.crf_attributes(words[:n]) == _pyvi_attributes(vi.sent2features(words[:n], False)), n
+
+
+def test_a_full_syllable_cache_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
+    pieces, _ = text.token_texts(text.normalize(SENTENCES[2]))
+    expected = segment.crf_attributes(pieces)
+    monkeypatch.setattr(segment, "_SYLLABLE_CACHE_SIZE", 3)
+    segment._SYLLABLE_ATTRIBUTES.clear()  # noqa: SLF001
+    assert segment.crf_attributes(pieces) == expected
+    assert len(segment._SYLLABLE_ATTRIBUTES) <= 3  # noqa: SLF001 - memory stays bounded
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Bộ Giáo dục và Đào tạo tổ chức kỳ thi", "Thành phố Hồ Chí Minh", "Hà Nội, năm 2016", "ông Nam nói", "Người dân nông thôn"],
+)
+def test_words_are_pyvis_words(sentence: str) -> None:
+    """On text both split into the same syllables, our words are the ones pyvi's own
+    tokenize() writes (its joining rule: no joins across digits, punctuation, or a
+    capital after a lower-case syllable)."""
+    vi = segment._vi_tokenizer()  # noqa: SLF001
+    expected = [w.lower() for w in vi.tokenize(sentence).split() if w != ","]
+    assert segment.words(sentence) == expected
+
+
+def test_compounds_are_found() -> None:
+    assert segment.words("Thành phố Hồ Chí Minh") == ["thành_phố", "hồ_chí_minh"]
+
+
+@pytest.mark.parametrize("sentence", SENTENCES + ["", "  ", "...", "Đường Hòa Bình—số 5"])
+def test_token_lists_match_tokens(sentence: str) -> None:
+    normalised = text.normalize(sentence)
+    toks = list(text.tokens(normalised))
+    pieces, is_word = text.token_texts(normalised)
+    assert pieces == [t.text for t in toks]
+    assert is_word == [t.is_word for t in toks]
+    assert text.token_spans(normalised) == [(t.start, t.end) for t in toks]
+    assert segment.group_words(pieces, is_word) == segment.word_groups(toks)
