@@ -95,3 +95,33 @@ def test_token_lists_match_tokens(sentence: str) -> None:
     assert is_word == [t.is_word for t in toks]
     assert text.token_spans(normalised) == [(t.start, t.end) for t in toks]
     assert segment.group_words(pieces, is_word) == segment.word_groups(toks)
+
+
+def test_threads_segmenting_at_once_get_their_own_labels() -> None:
+    """crfsuite's tagger keeps the sequence between set() and tag(): two threads must not
+    interleave there (the Python API may be called from threads)."""
+    import sys
+    import threading
+
+    texts = [text.token_texts(text.normalize(s))[0] for s in SENTENCES[:5]]
+    expected = [segment._labels(t) for t in texts]  # noqa: SLF001
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible
+    wrong: list[int] = []
+
+    def work(k: int) -> None:
+        for _ in range(300):
+            i = k % len(texts)
+            if segment._labels(texts[i]) != expected[i]:  # noqa: SLF001
+                wrong.append(i)
+            k += 1
+
+    try:
+        threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+    assert not wrong
