@@ -125,14 +125,17 @@ class _Segmented:
 def _segment(original: str, spans: bool = False) -> _Segmented:
     """Tokenise and segment ``original`` once; everything else is derived from that."""
     normalised = text.normalize(original)
-    pieces, is_word = text.token_texts(normalised)
+    if spans:
+        pieces, is_word, token_spans = text.token_table(normalised)
+    else:
+        pieces, is_word = text.token_texts(normalised)
     syllables = list(map(str.lower, compress(pieces, is_word)))
     groups = segment.group_words(pieces, is_word)
     forms = [syllables[a] if b - a == 1 else "_".join(syllables[a:b]) for a, b in groups]
     words = [form for form in forms if "_" in form]  # syllables never contain "_"
     word_spans: list[tuple[int, int]] = []
     if spans:
-        syllable_spans = list(compress(text.token_spans(normalised), is_word))
+        syllable_spans = list(compress(token_spans, is_word))
         word_spans = [(syllable_spans[a][0], syllable_spans[b - 1][1]) for a, b in groups]
     return _Segmented(normalised, syllables, words, forms, word_spans)
 

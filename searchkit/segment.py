@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import threading
 from functools import lru_cache
+from itertools import chain, compress
 from typing import Any, Sequence
 
 from .text import Token
@@ -78,20 +79,19 @@ def crf_attributes(words: Sequence[str]) -> list[tuple[str, ...]]:
     does not look across a space.
     """
     n = len(words)
+    if not n:
+        return []
     vi = _vi_tokenizer()
     get = _SYLLABLE_ATTRIBUTES.get
-    entries = [get(w) or _syllable_attributes(w) for w in words]
-    lower = [e[0] for e in entries]
-    own = [e[1] for e in entries]
-    before = [e[2] for e in entries]
-    after = [e[3] for e in entries]
+    lower, own, before, after = zip(*[get(w) or _syllable_attributes(w) for w in words])
     pairs = [a + " " + b for a, b in zip(lower, lower[1:])]
-    bigrams = [p in vi.bi_grams for p in pairs]  # pair (j, j+1)
-    trigrams = [p + " " + c in vi.tri_grams for p, c in zip(pairs, lower[2:])]  # (j, j+1, j+2)
-    bigram_before = [_BIGRAM_BEFORE * b for b in bigrams]  # seen from j+1
-    bigram_after = [_BIGRAM_AFTER * b for b in bigrams]  # seen from j
-    trigram_before = [_TRIGRAM_BEFORE * t for t in trigrams]  # seen from j+2
-    trigram_after = [_TRIGRAM_AFTER * t for t in trigrams]  # seen from j
+    bigrams = list(map(vi.bi_grams.__contains__, pairs))  # pair (j, j+1)
+    trigrams = list(map(vi.tri_grams.__contains__, [p + " " + c for p, c in zip(pairs, lower[2:])]))
+    # (Tuples indexed by a bool: the attribute when the n-gram is a word, else nothing.)
+    bigram_before = list(map(((), _BIGRAM_BEFORE).__getitem__, bigrams))  # seen from j+1
+    bigram_after = list(map(((), _BIGRAM_AFTER).__getitem__, bigrams))  # seen from j
+    trigram_before = list(map(((), _TRIGRAM_BEFORE).__getitem__, trigrams))  # (j, j+1, j+2) seen from j+2
+    trigram_after = list(map(((), _TRIGRAM_AFTER).__getitem__, trigrams))  # seen from j
 
     def at(i: int) -> tuple[str, ...]:
         attributes = own[i]
@@ -150,30 +150,22 @@ def group_words(pieces: Sequence[str], is_word: Sequence[bool]) -> list[tuple[in
     if not pieces:
         return []
     labels = _labels(pieces)
-    groups: list[tuple[int, int]] = []
-    syllable_index = -1
-    previous: str | None = None
-    for piece, word, label in zip(pieces, is_word, labels):
-        if not word:
-            previous = None
-            continue
-        syllable_index += 1
-        # pyvi's own joining rule (ViTokenizer.tokenize): an I_W label continues the word
-        # unless digits or punctuation are involved or a capital follows a lower-case
-        # syllable. (Syllables never are punctuation: only the neighbour can be, and
-        # ``previous`` is None after punctuation.)
-        if (
-            label == "I_W"
-            and previous is not None
-            and not piece[0].isdigit()
-            and not previous[0].isdigit()
-            and not (piece[0].istitle() and not previous[0].istitle())
-        ):
-            groups[-1] = (groups[-1][0], syllable_index + 1)
-        else:
-            groups.append((syllable_index, syllable_index + 1))
-        previous = piece
-    return groups
+    # pyvi's own joining rule (ViTokenizer.tokenize): an I_W label continues the word
+    # unless digits or punctuation are involved or a capital follows a lower-case
+    # syllable. One flag per syllable: does it continue the word before it? (A syllable
+    # after punctuation never does; syllables themselves never are punctuation.)
+    continues = [
+        label == "I_W"
+        and after_syllable
+        and not piece[0].isdigit()
+        and not previous[0].isdigit()
+        and not (piece[0].istitle() and not previous[0].istitle())
+        for piece, previous, after_syllable, label in compress(
+            zip(pieces, chain(("",), pieces), chain((False,), is_word), labels), is_word
+        )
+    ]
+    starts = [i for i, joined in enumerate(continues) if not joined]
+    return list(zip(starts, starts[1:] + [len(continues)]))
 
 
 def word_spans(

@@ -86,14 +86,17 @@ def test_compounds_are_found() -> None:
     assert segment.words("Thành phố Hồ Chí Minh") == ["thành_phố", "hồ_chí_minh"]
 
 
-@pytest.mark.parametrize("sentence", SENTENCES + ["", "  ", "...", "Đường Hòa Bình—số 5"])
+@pytest.mark.parametrize(
+    "sentence",
+    SENTENCES + ["", "  ", "...", "Đường Hòa Bình—số 5", "  lề_trái  ", "a\u0301 \u0301x", "x", "end."],
+)
 def test_token_lists_match_tokens(sentence: str) -> None:
     normalised = text.normalize(sentence)
     toks = list(text.tokens(normalised))
     pieces, is_word = text.token_texts(normalised)
     assert pieces == [t.text for t in toks]
     assert is_word == [t.is_word for t in toks]
-    assert text.token_spans(normalised) == [(t.start, t.end) for t in toks]
+    assert text.token_table(normalised) == (pieces, is_word, [(t.start, t.end) for t in toks])
     assert segment.group_words(pieces, is_word) == segment.word_groups(toks)
 
 
