@@ -28,7 +28,7 @@ from typing import Any, Sequence
 
 from .text import Token
 
-__all__ = ["load_model", "crf_attributes", "group_words", "word_groups", "word_spans", "words"]
+__all__ = ["load_model", "crf_attributes", "pyvi_attributes", "group_words", "word_groups", "word_spans", "words"]
 
 
 @lru_cache(maxsize=1)
@@ -119,6 +119,37 @@ def crf_attributes(words: Sequence[str]) -> list[tuple[str, ...]]:
     return [at(0), at(1), *middle, at(n - 2), at(n - 1)]
 
 
+def pyvi_attributes(features: Sequence[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """pyvi's feature dicts as the attribute names crfsuite makes of them (``key:value``
+    for a string, ``key`` for a value of 1), leaving out those of value 0."""
+    out = []
+    for item in features:
+        names = []
+        for key, value in item.items():
+            if isinstance(value, str):
+                names.append(f"{key}:{value}")
+            elif value == 1:
+                names.append(key)
+            elif value != 0:
+                raise ValueError(f"pyvi feature {key!r} has weight {value!r}, not 0 or 1")
+        out.append(tuple(names))
+    return out
+
+
+@lru_cache(maxsize=1)
+def _attributes_are_pyvis() -> bool:
+    """Whether :func:`crf_attributes` still gives what the installed pyvi's own feature
+    function does, checked once per process on a sample that exercises every feature.
+    A pyvi release with other features would otherwise segment silently worse; then its
+    own (slower) function is used instead."""
+    vi = _vi_tokenizer()
+    sample = "Ông Nguyễn Văn An , 45 tuổi , ĐI LÀM ở thành phố Hồ Chí Minh từ năm 2016 .".split()
+    try:
+        return crf_attributes(sample) == pyvi_attributes(vi.sent2features(sample, False))
+    except (ValueError, TypeError, AttributeError):
+        return False
+
+
 # crfsuite's tagger holds the sequence between set() and tag(): one text at a time per
 # process, or two threads segmenting at once could read each other's labels.
 _TAGGER_LOCK = threading.Lock()
@@ -126,8 +157,9 @@ _TAGGER_LOCK = threading.Lock()
 
 def _labels(words: Sequence[str]) -> list[str]:
     """pyvi's label (``B_W`` begins a word, ``I_W`` continues one) for each of ``words``."""
-    attributes = crf_attributes(words)
-    tagger = _vi_tokenizer().model.tagger_
+    vi = _vi_tokenizer()
+    attributes = crf_attributes(words) if _attributes_are_pyvis() else vi.sent2features(list(words), False)
+    tagger = vi.model.tagger_
     with _TAGGER_LOCK:
         tagger.set(attributes)
         return tagger.tag()

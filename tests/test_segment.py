@@ -20,28 +20,11 @@ SENTENCES = [
 ]
 
 
-def _pyvi_attributes(features: list[dict]) -> list[tuple[str, ...]]:
-    """Attribute names as python-crfsuite makes them of pyvi's feature dicts, leaving out
-    those of value 0 (a false boolean), which add nothing to any score."""
-    out = []
-    for item in features:
-        names = []
-        for key, value in item.items():
-            if isinstance(value, str):
-                names.append(f"{key}:{value}")
-            elif float(value) == 1.0:
-                names.append(key)
-            else:
-                assert float(value) == 0.0, (key, value)
-        out.append(tuple(names))
-    return out
-
-
 @pytest.mark.parametrize("sentence", SENTENCES)
 def test_attributes_are_pyvis_features(sentence: str) -> None:
     pieces, _ = text.token_texts(text.normalize(sentence))
     vi = segment._vi_tokenizer()  # noqa: SLF001 - pyvi's own feature function is the reference
-    assert segment.crf_attributes(pieces) == _pyvi_attributes(vi.sent2features(pieces, False))
+    assert segment.crf_attributes(pieces) == segment.pyvi_attributes(vi.sent2features(pieces, False))
 
 
 @pytest.mark.parametrize("sentence", SENTENCES)
@@ -57,7 +40,7 @@ def test_every_length_of_sequence() -> None:
     words = text.token_texts("Ông Nguyễn Văn An đến thăm Hà Nội vào năm 2016 cùng với gia đình.")[0]
     vi = segment._vi_tokenizer()  # noqa: SLF001
     for n in range(len(words) + 1):
-        assert segment.crf_attributes(words[:n]) == _pyvi_attributes(vi.sent2features(words[:n], False)), n
+        assert segment.crf_attributes(words[:n]) == segment.pyvi_attributes(vi.sent2features(words[:n], False)), n
 
 
 def test_a_full_syllable_cache_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -128,3 +111,32 @@ def test_threads_segmenting_at_once_get_their_own_labels() -> None:
     finally:
         sys.setswitchinterval(old)
     assert not wrong
+
+
+def test_the_installed_pyvi_has_the_features_we_rebuild() -> None:
+    assert segment._attributes_are_pyvis()  # noqa: SLF001
+
+
+def test_other_pyvi_features_fall_back_to_pyvis_own_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A pyvi release whose features differ from ours: its own function is used, so the
+    labels stay what its model expects."""
+    vi = segment._vi_tokenizer()  # noqa: SLF001
+    pieces, _ = text.token_texts(text.normalize(SENTENCES[0]))
+    expected = list(vi.model.predict([vi.sent2features(pieces, False)])[0])
+
+    def other_features(words, is_training):  # one extra feature our rebuild lacks
+        return [{**d, "word.len": float(len(w))} for d, w in zip(original(words, is_training), words)]
+
+    original = vi.sent2features
+    monkeypatch.setattr(vi, "sent2features", other_features)
+    segment._attributes_are_pyvis.cache_clear()  # noqa: SLF001
+    try:
+        assert not segment._attributes_are_pyvis()  # noqa: SLF001
+        calls = []
+        monkeypatch.setattr(segment, "crf_attributes", lambda words: calls.append(words) or [])
+        assert segment._labels(pieces) == list(vi.model.predict([other_features(pieces, False)])[0])  # noqa: SLF001
+        assert not calls  # our rebuild was not used
+    finally:
+        segment._attributes_are_pyvis.cache_clear()  # noqa: SLF001
+    monkeypatch.undo()
+    assert segment._labels(pieces) == expected  # noqa: SLF001
