@@ -133,10 +133,7 @@ def _segment(original: str, spans: bool = False) -> _Segmented:
     groups = segment.group_words(pieces, is_word)
     forms = [syllables[a] if b - a == 1 else "_".join(syllables[a:b]) for a, b in groups]
     words = [form for form in forms if "_" in form]  # syllables never contain "_"
-    word_spans: list[tuple[int, int]] = []
-    if spans:
-        syllable_spans = list(compress(token_spans, is_word))
-        word_spans = [(syllable_spans[a][0], syllable_spans[b - 1][1]) for a, b in groups]
+    word_spans = segment.spans_of_words(list(compress(token_spans, is_word)), groups) if spans else []
     return _Segmented(normalised, syllables, words, forms, word_spans)
 
 

@@ -28,7 +28,7 @@ from typing import Any, Sequence
 
 from .text import Token
 
-__all__ = ["load_model", "crf_attributes", "pyvi_attributes", "group_words", "word_groups", "word_spans", "words"]
+__all__ = ["load_model", "crf_attributes", "pyvi_attributes", "group_words", "word_groups", "word_spans", "spans_of_words", "words"]
 
 
 @lru_cache(maxsize=1)
@@ -208,10 +208,15 @@ def word_spans(
     ``groups`` are :func:`word_groups` of the same tokens when the caller already has
     them (pyvi is the costly step: never run it twice on one text).
     """
-    syllables = [t for t in tokens if t.is_word]
     if groups is None:
         groups = word_groups(tokens)
-    return [(syllables[a].start, syllables[b - 1].end) for a, b in groups]
+    return spans_of_words([(t.start, t.end) for t in tokens if t.is_word], groups)
+
+
+def spans_of_words(syllable_spans: Sequence[tuple[int, int]], groups: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The span of each word of ``groups`` (as :func:`group_words` gives them): from its
+    first syllable's start to its last syllable's end."""
+    return [(syllable_spans[a][0], syllable_spans[b - 1][1]) for a, b in groups]
 
 
 def words(text: str) -> list[str]:

@@ -144,9 +144,11 @@ class Token(NamedTuple):
 # text stays in one piece, unlike Whoosh's default \w+). "_" is neither: pyvi joins words
 # with it, and `nông_thôn` in a document must give the same syllables as `nông thôn`.
 # Punctuation: any other visible character.
-_TOKEN_RE = re.compile(r"([^\W_](?:[^\W_]|[\u0300-\u036f])*)|([^\w\s\u0300-\u036f])")
+_SYLLABLE_PATTERN = r"[^\W_](?:[^\W_]|[\u0300-\u036f])*"
+_MARK_PATTERN = r"[^\w\s\u0300-\u036f]"
+_TOKEN_RE = re.compile(f"({_SYLLABLE_PATTERN})|({_MARK_PATTERN})")  # group 1: a syllable
 # The same tokens as one group, for re.split: what lies between tokens, then a token, ...
-_TOKEN_SPLIT_RE = re.compile(r"((?:[^\W_](?:[^\W_]|[\u0300-\u036f])*)|[^\w\s\u0300-\u036f])")
+_TOKEN_SPLIT_RE = re.compile(f"((?:{_SYLLABLE_PATTERN})|{_MARK_PATTERN})")
 
 
 def tokens(text: str) -> Iterator[Token]:
