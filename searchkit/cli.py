@@ -114,6 +114,8 @@ def _hit_text(hit: Hit, rank: int) -> Text:
 
 
 def _print_result(result: SearchResult) -> None:
+    for note in result.notes:  # how the query was read, where not as typed
+        console.print(f"[dim]{escape(note)}[/]", soft_wrap=True)
     if result.suggestion:
         console.print(f"did you mean: [bold]{escape(result.suggestion)}[/]?")
     if not result.hits:
@@ -147,8 +149,16 @@ def query(
     sort: str = typer.Option("relevance", help="relevance or date (newest first)."),
     facets: bool = typer.Option(False, "--facets", help="Counts per month and per category."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    strict: bool = typer.Option(
+        False, "--strict", help="A malformed query is an error (exit 1) instead of being read leniently."
+    ),
 ) -> None:
-    """Search the index and print ranked hits with highlighted snippets."""
+    """Search the index and print ranked hits with highlighted snippets.
+
+    A malformed query (a stray quote or parenthesis, a dangling OR) is read leniently, with a note.
+
+    Put -- before a query that starts with "-": searchkit query -- -thuế
+    """
     from .search import open_index
 
     with _user_errors():
@@ -156,6 +166,7 @@ def query(
             result = ix.search(
                 text, limit=limit, offset=offset, since=since, until=until,
                 author=author, category=category, sort=sort, facets=facets,  # type: ignore[arg-type]
+                strict=strict,
             )
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")

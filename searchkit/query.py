@@ -16,9 +16,29 @@ Syntax (documented in the README):
 =====================  ======================================================
 
 A lone ``-`` or ``+`` between spaces is punctuation, as in ``kinh tế - xã hội``; an
-unknown ``name:value`` is plain text. Malformed queries (an unbalanced quote or
+unknown ``name:value`` is plain text.
+
+Queries are read as people type and paste them: by default (lenient mode) a query with
+at least one word to search for never raises. What cannot be read as typed is read as
+follows, with one line in :attr:`ParsedQuery.notes` for each kind of repair:
+
+* an unbalanced ``"`` opens a phrase that runs to the end of the query; a ``"`` inside
+  a word (``ab"cd``) separates two words;
+* curly quotes ``“ ”`` are quotes when they pair up (``“…” … “…”``), else punctuation
+  (ignored), so a pasted ``“Trùm`` is the word ``trùm``;
+* an unmatched ``(`` or ``)`` is ignored, the rest parsed as if it were not there;
+* an ``OR`` without an item on each side (at either end, next to a parenthesis or to
+  another ``OR``, or next to an excluded item) is dropped: a word "or" is rarely what
+  was meant, and ``a OR OR b`` keeps one ``OR`` between ``a`` and ``b``;
+* ``title:`` or ``author:`` with nothing after it is dropped (a field being typed);
+* a query that only excludes (``-thuế``) searches for the excluded items instead.
+
+A query with no word at all (``""``, ``()``, ``-- ++``, ``OR``) and a query longer than
+:data:`MAX_QUERY_LENGTH` raise :class:`~searchkit.errors.QuerySyntaxError` in both modes.
+``strict=True`` reads the query exactly as searchkit did before lenient mode: curly quotes
+are punctuation, and every repair above is an error instead (an unbalanced quote or
 parenthesis, ``OR`` without a term on both sides, ``title:`` without a value, nothing
-left to search for) raise :class:`~searchkit.errors.QuerySyntaxError`.
+but exclusions).
 """
 
 from __future__ import annotations
@@ -76,10 +96,14 @@ class Clause:
 
 @dataclass
 class ParsedQuery:
-    """A parsed query: its clauses and, for ranking, the runs of adjacent bare syllables."""
+    """A parsed query: its clauses and, for ranking, the runs of adjacent bare syllables.
+
+    ``notes`` has one line per kind of thing read other than as typed (lenient mode).
+    """
 
     clauses: list[Clause]
     runs: list[list[str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def syllables(self) -> list[str]:
         """Every positive syllable (not excluded), in query order: for highlighting."""
@@ -104,6 +128,63 @@ class ParsedQuery:
         return found
 
 
+# -- problems -----------------------------------------------------------------------------
+
+class _Problems:
+    """Where the query cannot be read as typed: an error in strict mode, else a note.
+
+    Lexer and parser call :meth:`report` at the very points where they raised before
+    lenient mode existed, so strict mode raises the same errors in the same order.
+    (Brackets are the exception: lenient mode drops unmatched ones in a pass of their
+    own, :func:`_without_unmatched_brackets`, and the parser raises only in strict mode.)
+    """
+
+    def __init__(self, strict: bool):
+        self.strict = strict
+        self.notes: list[str] = []
+
+    def report(self, error: str, note: str) -> None:
+        """Raise ``error`` (strict), or note ``note`` and let the caller recover."""
+        if self.strict:
+            raise QuerySyntaxError(error)
+        self.note(note)
+
+    def note(self, note: str) -> None:
+        if note not in self.notes:  # one line per kind of repair, however often it happened
+            self.notes.append(note)
+
+
+_DANGLING_OR = "OR needs a term on each side"
+_ONLY_EXCLUDES = "the query only excludes: add at least one word to search for"
+_EMPTY = "empty query: give at least one word to search for"
+_CURLY_OPEN, _CURLY_CLOSE = "\u201c", "\u201d"  # “ ”
+_SHOWN_PHRASE = 40  # characters of a phrase quoted back in a note
+
+
+def _straighten_curly_quotes(query: str, problems: _Problems) -> str:
+    """``“…”`` pairs as ``"…"``; curly quotes that do not pair up stay punctuation.
+
+    Pasted text often carries one curly quote of a pair cut off (``“Trùm ma tuý``);
+    guessing where its phrase ends would be worse than reading the words one by one.
+    """
+    marks = [ch for ch in query if ch in (_CURLY_OPEN, _CURLY_CLOSE)]
+    if not marks:
+        return query
+    if marks == [_CURLY_OPEN, _CURLY_CLOSE] * (len(marks) // 2):
+        return query.replace(_CURLY_OPEN, '"').replace(_CURLY_CLOSE, '"')
+    problems.note(f"ignored unmatched curly quotes ({_CURLY_OPEN} {_CURLY_CLOSE})")
+    return query
+
+
+def _to_the_end_note(phrase: str) -> str:
+    phrase = " ".join(phrase.split())
+    if not text.syllables(phrase):
+        return 'ignored an unmatched "'
+    if len(phrase) > _SHOWN_PHRASE:
+        phrase = phrase[:_SHOWN_PHRASE].rstrip() + "…"
+    return f'unbalanced quote: read "{phrase}" to the end of the query as a phrase'
+
+
 # -- lexing -----------------------------------------------------------------------------
 
 @dataclass
@@ -115,7 +196,7 @@ class _Lexeme:
     run_break: bool = False  # not adjacent to the previous bare word
 
 
-def _lex(query: str) -> list[_Lexeme]:
+def _lex(query: str, problems: _Problems) -> list[_Lexeme]:
     lexemes: list[_Lexeme] = []
     i, n = 0, len(query)
     while i < n:
@@ -137,26 +218,59 @@ def _lex(query: str) -> list[_Lexeme]:
             field_name = query[i:colon].lower()
             i = colon + 1
             if i >= n or query[i].isspace() or query[i] in "()":
-                raise QuerySyntaxError(f"{field_name}: needs a value, e.g. {field_name}:\"…\"")
+                # A field still being typed: drop it (and its -/+), read what follows.
+                problems.report(f"{field_name}: needs a value, e.g. {field_name}:\"…\"",
+                                f"{field_name}: has no value: ignored")
+                continue
         if i < n and query[i] == '"':
             end = query.find('"', i + 1)
             if end < 0:
-                raise QuerySyntaxError("unbalanced quote: every \" needs a closing \"")
+                note = _to_the_end_note(query[i + 1 :])
+                problems.report('unbalanced quote: every " needs a closing "', note)
+                end = n  # the phrase runs to the end of the query
             lexemes.append(_Lexeme("phrase", query[i + 1 : end], prefix, field_name))
             i = end + 1
             continue
         j = i
         while j < n and not query[j].isspace() and query[j] not in '()"':
             j += 1
-        if j < n and query[j] == '"':
-            raise QuerySyntaxError("unbalanced quote: a \" must start a phrase")
         word = query[i:j]
         i = j
+        if j < n and query[j] == '"':
+            problems.report("unbalanced quote: a \" must start a phrase", 'ignored a " inside a word')
+            i = j + 1  # skip it: it neither opens nor closes a phrase, it only separates
         if word == "OR" and not prefix and field_name is None:
             lexemes.append(_Lexeme("or"))
         else:
             lexemes.append(_Lexeme("word", word, prefix, field_name))
-    # Mark where runs of adjacent bare words are broken (for the word-bonus n-grams).
+    return lexemes
+
+
+def _without_unmatched_brackets(lexemes: list[_Lexeme], problems: _Problems) -> list[_Lexeme]:
+    """``lexemes`` less every ``(`` never closed and every ``)`` never opened (lenient mode).
+
+    Done before runs are marked, so the words on either side of a dropped bracket are
+    as adjacent as if it had never been typed.
+    """
+    unmatched: set[int] = set()
+    open_at: list[int] = []
+    for k, lx in enumerate(lexemes):
+        if lx.kind == "open":
+            open_at.append(k)
+        elif lx.kind == "close":
+            if open_at:
+                open_at.pop()
+            else:
+                unmatched.add(k)
+                problems.note('ignored an unmatched ")"')
+    if open_at:
+        unmatched.update(open_at)
+        problems.note('ignored an unmatched "("')
+    return [lx for k, lx in enumerate(lexemes) if k not in unmatched]
+
+
+def _mark_runs(lexemes: list[_Lexeme]) -> list[_Lexeme]:
+    """Mark where runs of adjacent bare words are broken (for the word-bonus n-grams)."""
     previous_bare = False
     for lx in lexemes:
         bare = lx.kind == "word" and not lx.prefix and lx.field is None
@@ -177,8 +291,9 @@ def _field_prefix(query: str, i: int) -> int | None:
 # -- parsing ----------------------------------------------------------------------------
 
 class _Parser:
-    def __init__(self, lexemes: list[_Lexeme]):
+    def __init__(self, lexemes: list[_Lexeme], problems: _Problems):
         self.lexemes = lexemes
+        self.problems = problems
         self.pos = 0
         self.runs: list[list[str]] = []
 
@@ -188,6 +303,8 @@ class _Parser:
             raise QuerySyntaxError("unbalanced parenthesis: a ')' has no '('")
         return clauses
 
+    # Brackets are balanced here in lenient mode (_without_unmatched_brackets), so the
+    # two bracket errors below are only ever raised in strict mode.
     def _clauses(self, top: bool) -> list[Clause]:
         clauses: list[Clause] = []
         while self.pos < len(self.lexemes):
@@ -197,27 +314,34 @@ class _Parser:
                     raise QuerySyntaxError("unbalanced parenthesis: a ')' has no '('")
                 return clauses
             if lx.kind == "or":
-                if not clauses or clauses[-1].occur == "not":
-                    raise QuerySyntaxError("OR needs a term on each side")
-                self.pos += 1
-                if self.pos >= len(self.lexemes) or self.lexemes[self.pos].kind in ("or", "close"):
-                    raise QuerySyntaxError("OR needs a term on each side")
-                right = self._item()
-                if not right or right[0].occur == "not":
-                    raise QuerySyntaxError("OR needs a term on each side")
-                left = clauses.pop()
-                options = left.node.options if isinstance(left.node, AnyOf) else [left.node]
-                # "a OR b" joins the two neighbouring items; a multi-syllable right-hand
-                # word's first syllable is the alternative, the rest stay bare words.
-                first, rest = right[0], right[1:]
-                occur: Occur = "must" if left.occur == "must" and first.occur == "must" else "should"
-                clauses.append(Clause(AnyOf(options + [first.node]), occur))
-                clauses.extend(rest)
+                self._or(clauses)
                 continue
             clauses.extend(self._item())
         if not top:
             raise QuerySyntaxError("unbalanced parenthesis: a '(' is never closed")
         return clauses
+
+    def _or(self, clauses: list[Clause]) -> None:
+        """At an ``OR``: join the last of ``clauses`` and the next item into an AnyOf."""
+        self.pos += 1
+        following = self.lexemes[self.pos] if self.pos < len(self.lexemes) else None
+        no_left = not clauses or clauses[-1].occur == "not"
+        if no_left or following is None or following.kind in ("or", "close"):
+            self.problems.report(_DANGLING_OR, "ignored a dangling OR")
+            return
+        right = self._item()
+        if not right or right[0].occur == "not":
+            self.problems.report(_DANGLING_OR, "ignored a dangling OR")
+            clauses.extend(right)  # as if the OR were not there
+            return
+        left = clauses.pop()
+        options = left.node.options if isinstance(left.node, AnyOf) else [left.node]
+        # "a OR b" joins the two neighbouring items; a multi-syllable right-hand
+        # word's first syllable is the alternative, the rest stay bare words.
+        first, rest = right[0], right[1:]
+        occur: Occur = "must" if left.occur == "must" and first.occur == "must" else "should"
+        clauses.append(Clause(AnyOf(options + [first.node]), occur))
+        clauses.extend(rest)
 
     def _item(self) -> list[Clause]:
         lx = self.lexemes[self.pos]
@@ -247,14 +371,36 @@ class _Parser:
         return [Clause(Term(syllables[0]), occur)]
 
 
-def parse_query(query: str) -> ParsedQuery:
-    """Parse ``query`` (any normal form) into clauses, or raise QuerySyntaxError."""
+def _included(clause: Clause) -> Clause:
+    """An excluded top-level clause read as if typed without its ``-``."""
+    bare = isinstance(clause.node, Term) and clause.node.field is None
+    return Clause(clause.node, "should" if bare else "must")
+
+
+def parse_query(query: str, strict: bool = False) -> ParsedQuery:
+    """Parse ``query`` (any normal form) into clauses.
+
+    Raises QuerySyntaxError for a query too long or with nothing to search for; with
+    ``strict``, also for any malformed syntax, which lenient mode repairs (see the module
+    docstring) and reports in the result's ``notes``.
+    """
     if len(query) > MAX_QUERY_LENGTH:
         raise QuerySyntaxError(f"query too long: {len(query)} characters, at most {MAX_QUERY_LENGTH}")
-    parser = _Parser(_lex(text.normalize(query)))
+    problems = _Problems(strict)
+    normal = text.normalize(query)
+    if not strict:  # strict mode reads curly quotes as it always did: punctuation
+        normal = _straighten_curly_quotes(normal, problems)
+    lexemes = _lex(normal, problems)
+    if not strict:
+        lexemes = _without_unmatched_brackets(lexemes, problems)
+    parser = _Parser(_mark_runs(lexemes), problems)
     clauses = parser.parse()
     if not clauses:
-        raise QuerySyntaxError("empty query: give at least one word to search for")
+        raise QuerySyntaxError(_EMPTY)
+    runs = [r for r in parser.runs if r]
     if all(c.occur == "not" for c in clauses):
-        raise QuerySyntaxError("the query only excludes: add at least one word to search for")
-    return ParsedQuery(clauses, [r for r in parser.runs if r])
+        problems.report(_ONLY_EXCLUDES, "the query only excluded words: searched for them instead")
+        clauses = [_included(c) for c in clauses]
+        # Each bare word its own run, as if typed apart: they were not adjacent bare words.
+        runs = [[c.node.syllable] for c in clauses if c.occur == "should" and isinstance(c.node, Term)]
+    return ParsedQuery(clauses, runs, problems.notes)

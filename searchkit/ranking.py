@@ -24,14 +24,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Callable, Protocol
 
 import numpy as np
 
 from . import text
 from .query import AnyOf, Clause, Group, ParsedQuery, Phrase, Term
+from .stopwords import QUESTION_WORDS, covered_syllables, stop_words
 
-__all__ = ["PostingsSource", "RankingParams", "evaluate"]
+__all__ = ["PostingsSource", "RankingParams", "Match", "evaluate", "likely_reading"]
 
 
 class PostingsSource(Protocol):
@@ -67,12 +68,16 @@ class RankingParams:
     title_weight: float = 1.5  # BM25F: a title occurrence counts as 1.5 body occurrences
     body_weight: float = 1.0
     fold_weight: float = 0.05  # folded-only match of an accented word: still found, ranked low
-    reading_weight: float = 0.0  # exact forms of an unaccented query's likely reading (measured: hurts)
     word_weight: float = 0.6  # a compound word of the query matched as a whole
     pair_weight: float = 1.0  # adjacent query syllables found adjacent in the document
     k1: float = 1.2
     b: float = 0.9
     max_word_syllables: int = 4
+    # Which documents match a query's bare words (README, "Which documents match"): up to
+    # ``short_query_words`` counted words, every one; beyond, ``long_query_coverage`` of
+    # the significant ones (stop words and question words left out of the count).
+    short_query_words: int = 4
+    long_query_coverage: float = 0.5
 
 
 def _plus(total: np.ndarray | None, scores: np.ndarray | None, weight: float) -> np.ndarray | None:
@@ -82,11 +87,131 @@ def _plus(total: np.ndarray | None, scores: np.ndarray | None, weight: float) ->
     return scores * weight if total is None else total + scores * weight
 
 
+MAX_OR_WORD = 4  # syllables of the longest word an OR alternative grows to
+
+
+@dataclass
+class Match:
+    """What a query matched: a score per document (zero where it does not match), the
+    mask of matching documents, and how the bare-word rule was applied."""
+
+    scores: np.ndarray
+    mask: np.ndarray
+    counted: int = 0  # bare words the rule counts
+    relaxed: bool = False  # no document had what the rule asks for: the matches have less
+    short: bool = True  # the rule for short queries (every word) rather than long ones (most)
+    words: int | None = None  # short queries: how many of the words every match has
+
+
+def _roles(clauses: list[Clause], source: PostingsSource) -> list[str]:
+    """Each clause's part in the match rule: ``content``, ``stop`` (counted in short
+    queries only) or ``question`` (never required); clauses other than bare words are
+    ``content``. A lone syllable typed without diacritics takes the role of its most
+    frequent accented form in the index."""
+    bare = [c.node.syllable for c in clauses if c.occur == "should" and isinstance(c.node, Term)]
+    question = {bare[i] for i in covered_syllables(bare, QUESTION_WORDS)}
+    stop = {bare[i] for i in covered_syllables(bare, stop_words())}
+    for syllable in set(bare) - question - stop:
+        if not text.has_diacritics(syllable) and (forms := source.accented_forms(syllable)):
+            if forms[0][0] in QUESTION_WORDS:
+                question.add(syllable)
+            elif forms[0][0] in stop_words():
+                stop.add(syllable)
+    roles = []
+    for c in clauses:
+        word = c.node.syllable if c.occur == "should" and isinstance(c.node, Term) else None
+        roles.append("question" if word in question else "stop" if word in stop else "content")
+    return roles
+
+
+def _is_bare(clause: Clause) -> bool:
+    return clause.occur == "should" and isinstance(clause.node, Term) and clause.node.field is None
+
+
+def _word_after(option, clauses: list[Clause], i: int, is_word: Callable[[list[str]], bool]) -> int:
+    """How many bare syllables after ``clauses[i - 1]`` join ``option`` in a known word."""
+    after = []
+    for clause in clauses[i : i + MAX_OR_WORD - 1]:
+        if not _is_bare(clause):
+            break
+        after.append(clause.node.syllable)  # type: ignore[union-attr]
+    if not isinstance(option, Term) or option.field is not None:
+        return 0
+    return next((m for m in range(len(after), 0, -1) if is_word([option.syllable] + after[:m])), 0)
+
+
+def _words_around_or(clauses: list[Clause], is_word: Callable[[list[str]], bool]) -> list[Clause]:
+    """``hà nội OR hải phòng`` as the two words, not ``hà (nội OR hải) phòng``.
+
+    The parser binds OR to the neighbouring syllables, since it cannot know where a word
+    ends; here each alternative at the edge of an OR grows to the longest run of its
+    neighbouring bare syllables (up to ``MAX_OR_WORD``) that the index knows as one word
+    (``is_word``). Alternatives that are not known words stay single syllables.
+    """
+    out: list[Clause] = []
+    i = 0
+    while i < len(clauses):
+        clause = clauses[i]
+        i += 1
+        if clause.occur == "not" or not isinstance(clause.node, AnyOf):
+            out.append(clause)
+            continue
+        options = list(clause.node.options)
+        if isinstance(options[0], Term) and options[0].field is None:
+            before = []
+            while out and _is_bare(out[-1]) and len(before) < MAX_OR_WORD - 1:
+                before.insert(0, out.pop().node.syllable)  # type: ignore[union-attr]
+            k = next((k for k in range(len(before), 0, -1) if is_word(before[-k:] + [options[0].syllable])), 0)
+            if not k and len(options) == 2:
+                # No known word on the left: as long as the right one, when that is known
+                # (``phố cổ OR đường sắt``), since alternatives tend to be of a kind.
+                k = min(len(before), _word_after(options[-1], clauses, i, is_word))
+            out.extend(Clause(Term(s), "should") for s in before[: len(before) - k])
+            if k:
+                options[0] = Phrase(tuple(before[-k:] + [options[0].syllable]))
+        while isinstance(options[-1], Term) and options[-1].field is None:
+            # The syllables after the last alternative: bare words, then maybe the first
+            # alternative of the next OR (``a b OR c d OR e``: the parser's two ORs).
+            after: list[str] = []
+            j = i
+            while j < len(clauses) and len(after) < MAX_OR_WORD - 1:
+                if _is_bare(clauses[j]):
+                    after.append(clauses[j].node.syllable)  # type: ignore[union-attr]
+                    j += 1
+                    continue
+                nxt = clauses[j].node
+                if clauses[j].occur == "should" and isinstance(nxt, AnyOf) and isinstance(nxt.options[0], Term):
+                    after.append(nxt.options[0].syllable)
+                break
+            m = next((m for m in range(len(after), 0, -1) if is_word([options[-1].syllable] + after[:m])), 0)
+            if not m and isinstance(options[0], Phrase) and len(options) == 2 and j == i + len(after):
+                m = min(len(after), len(options[0].syllables) - 1)  # as long as the left one
+            if not m:
+                break
+            options[-1] = Phrase((options[-1].syllable, *after[:m]))
+            if i + m > j:  # the word took the next OR's first alternative: one OR of them all
+                options.extend(clauses[j].node.options[1:])  # type: ignore[union-attr]
+                i = j + 1
+            else:
+                i += m
+                break
+        out.append(Clause(AnyOf(options), clause.occur))
+    return out
+
+
 class _Evaluator:
     def __init__(self, source: PostingsSource, params: RankingParams):
         self.source = source
         self.params = params
         self.n = source.doc_count_all
+
+    def is_word(self, syllables: list[str]) -> bool:
+        """Whether the index has ``syllables`` as one word (``nông_thôn``), in any form."""
+        word = "_".join(syllables)
+        folded = text.fold_diacritics(word)
+        if folded != word and self.source.doc_frequency("words", word):
+            return True
+        return bool(self.source.doc_frequency("words_fold", folded))
 
     # -- BM25 of one term in one field ------------------------------------------------
     def bm25(self, field: str, term: str) -> np.ndarray | None:
@@ -182,7 +307,8 @@ class _Evaluator:
         if isinstance(node, Phrase):
             return self.phrase(node.syllables, node.field)
         if isinstance(node, Group):
-            return self.clauses(node.clauses)
+            inner = self.clauses(node.clauses)
+            return inner.scores, inner.mask
         if isinstance(node, AnyOf):
             scores = np.zeros(self.n, dtype=np.float32)
             mask = np.zeros(self.n, dtype=bool)
@@ -193,13 +319,19 @@ class _Evaluator:
             return scores, mask
         raise TypeError(node)  # pragma: no cover
 
-    def clauses(self, clauses: list[Clause]) -> tuple[np.ndarray, np.ndarray]:
+    def clauses(self, clauses: list[Clause], within: np.ndarray | None = None) -> Match:
+        """Scores and matches of ``clauses``: every ``must`` clause, none of the ``not``
+        ones, and enough of the bare words (:meth:`_required`). At the top of the query
+        (``within`` given: the live, filtered documents), when none has that many, one
+        word fewer at a time; groups in parentheses keep their rule."""
         scores = np.zeros(self.n, dtype=np.float32)
         must = np.ones(self.n, dtype=bool)
-        should = np.zeros(self.n, dtype=bool)
         excluded = np.zeros(self.n, dtype=bool)
-        has_must = False
-        for clause in clauses:
+        counted: list[tuple[np.ndarray, bool]] = []  # (mask, significant) per bare word
+        uncounted = np.zeros(self.n, dtype=bool)  # question words: match but are not required
+        clauses = _words_around_or(clauses, self.is_word)
+        roles = _roles(clauses, self.source)
+        for clause, role in zip(clauses, roles):
             s, m = self.node(clause.node)
             if clause.occur == "not":
                 excluded |= m
@@ -207,12 +339,54 @@ class _Evaluator:
             scores += s
             if clause.occur == "must":
                 must &= m
-                has_must = True
+            elif role == "question":
+                uncounted |= m
             else:
-                should |= m
-        mask = must if has_must else should
-        mask &= ~excluded
-        return scores * mask, mask
+                counted.append((m, role == "content"))
+        base = must & ~excluded
+        if within is not None:
+            base &= within
+        if not counted:
+            # Required clauses decide alone; a query of question words only matches any of them.
+            has_must = any(c.occur == "must" for c in clauses)
+            mask = base if has_must else base & uncounted
+            return Match(scores * mask, mask)
+        # Required clauses (a phrase, +word) can stand alone; bare words alone need one.
+        floor = 0.0 if any(c.occur == "must" for c in clauses) else 1.0
+        weights, thresholds = self._rule(counted)
+        coverage = np.zeros(self.n, dtype=np.float32)
+        for (m, _), weight in zip(counted, weights):
+            if weight:
+                coverage += m * np.float32(weight)
+        short = len(counted) <= self.params.short_query_words
+        steps = [max(t, floor) for t in thresholds] + [floor]
+        if within is None:  # inside parentheses: the strict rule only
+            steps = steps[:1]
+        for step, needed in enumerate(steps):
+            mask = base & (coverage >= needed - 1e-4)
+            if mask.any():
+                break
+        else:  # nothing matches even relaxed: the query matches nothing, as it stands
+            step, needed = 0, steps[0]
+        return Match(scores * mask, mask, len(counted), step > 0, short, round(needed) if short else None)
+
+    def _rule(self, counted: list[tuple[np.ndarray, bool]]) -> tuple[list[float], list[float]]:
+        """Each bare word's weight in a document's coverage, and the coverage a document
+        needs, strictest first (the later ones are the relaxed steps).
+
+        A short query needs every word. A long one (a question, a pasted title) needs a
+        share of its significant words, so that a document phrasing one word otherwise
+        still matches; a word that no document has does not count.
+        """
+        p = self.params
+        if len(counted) <= p.short_query_words:
+            n = len(counted)
+            return [1.0] * n, [float(k) for k in range(n, 0, -1)]
+        significant = [content for _, content in counted] if any(c for _, c in counted) else [True] * len(counted)
+        weights = [1.0 if keep and m.any() else 0.0 for (m, _), keep in zip(counted, significant)]
+        total = sum(weights)
+        shares = [p.long_query_coverage - 0.1 * k for k in range(int(p.long_query_coverage * 10 + 1e-9))]
+        return weights, [share * total for share in shares if share > 0]
 
     def word_bonus(self, runs: list[list[str]]) -> np.ndarray | None:
         total = None
@@ -278,10 +452,18 @@ def likely_reading(syllables: list[str], source: PostingsSource) -> list[str]:
     return reading[::-1]
 
 
-def evaluate(parsed: ParsedQuery, source: PostingsSource, params: RankingParams = RankingParams()) -> tuple[np.ndarray, np.ndarray]:
-    """Scores and the match mask of ``parsed`` over all documents (deleted ones masked out)."""
+def evaluate(
+    parsed: ParsedQuery,
+    source: PostingsSource,
+    params: RankingParams = RankingParams(),
+    within: np.ndarray | None = None,
+) -> Match:
+    """Scores and matches of ``parsed`` over all documents (deleted ones masked out), among
+    the documents of ``within`` when given (the filters: relaxing looks only there)."""
     ev = _Evaluator(source, params)
-    scores, mask = ev.clauses(parsed.clauses)
+    live = source.live()
+    match = ev.clauses(parsed.clauses, live if within is None else live & within)
+    scores, mask = match.scores, match.mask
     bonus = ev.word_bonus(parsed.runs)
     if bonus is not None:
         scores += bonus * mask
@@ -292,20 +474,4 @@ def evaluate(parsed: ParsedQuery, source: PostingsSource, params: RankingParams 
                 pair = ev.bm25("pairs", f"{a}_{b}")
                 if pair is not None:
                     scores += pair * params.pair_weight * mask
-    if params.reading_weight:
-        # Unaccented runs: prefer documents using the likely accented reading's exact forms.
-        for run in parsed.runs:
-            if any(text.has_diacritics(s) for s in run):
-                continue
-            reading = likely_reading(run, source)
-            accented = [r for r in reading if text.has_diacritics(r)]
-            for syl in accented:
-                exact = ev.bm25f(ev._fields(None), syl)
-                if exact is not None:
-                    scores += exact * params.reading_weight * mask
-            if len(accented) > 1:
-                extra = ev.word_bonus([reading])
-                if extra is not None:
-                    scores += extra * params.reading_weight * mask
-    mask &= source.live()
-    return scores, mask
+    return match

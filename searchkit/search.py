@@ -26,6 +26,7 @@ from collections import Counter, OrderedDict
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, time as dtime, timedelta, timezone
 from pathlib import Path
+from collections.abc import Iterator, Sequence
 from typing import Any, Literal
 
 import numpy as np
@@ -36,7 +37,7 @@ from .errors import DocumentNotFoundError, IndexNotFoundError, InvalidParameterE
 from .index import UNDATED, epoch_seconds, open_whoosh_index, segment_parts
 from .postings import TEXT_FIELDS, PartReader, key_of
 from .query import parse_query
-from .ranking import RankingParams, evaluate, likely_reading
+from .ranking import Match, RankingParams, evaluate, likely_reading
 from .snippets import make_snippet
 
 __all__ = ["Index", "Hit", "SearchResult", "open_index"]
@@ -81,8 +82,14 @@ class Hit:
 
 
 @dataclass
-class SearchResult:
-    """A page of hits with the total number of matching documents."""
+class SearchResult(Sequence[Hit]):
+    """A page of hits with the total number of matching documents.
+
+    A sequence of its hits (``for hit in ix.search(q)``, ``len()``, indexing); ``total``
+    counts every matching document, not only this page. ``notes`` say, in a line each,
+    where the query was read other than as typed (a stray quote dropped, the match
+    relaxed because no document has every word); ``relaxed`` is True in the latter case.
+    """
 
     query: str
     total: int
@@ -91,6 +98,17 @@ class SearchResult:
     suggestion: str | None = None
     facets: dict[str, dict[str, int]] | None = None
     took_ms: float = 0.0
+    notes: list[str] = field(default_factory=list)
+    relaxed: bool = False
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        return self.hits[index]
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
 
     def to_dict(self) -> dict[str, Any]:
         data: dict[str, Any] = {
@@ -99,6 +117,8 @@ class SearchResult:
             "offset": self.offset,
             "hits": [h.to_dict() for h in self.hits],
             "suggestion": self.suggestion,
+            "notes": list(self.notes),
+            "relaxed": self.relaxed,
             "took_ms": round(self.took_ms, 2),
         }
         if self.facets is not None:
@@ -132,6 +152,8 @@ class _Postings:
         names = os.listdir(folder)
         self.parts: list[tuple[PartReader, int]] = []  # with the global number of its first document
         for leaf, offset in self.leaves:
+            if leaf.segment() is None:  # an index with no documents yet: Whoosh's empty reader
+                continue
             deleted = list(leaf.segment().deleted_docs()) if leaf.has_deletions() else []
             if deleted:
                 self._live[offset + np.asarray(deleted, dtype=np.int64)] = False
@@ -324,6 +346,17 @@ def _date_bound(value: date | datetime | str | None, name: str) -> datetime | No
         raise InvalidParameterError(name, f"{name} date out of range: {value.date().isoformat()}") from exc
 
 
+def _match_notes(match: Match) -> list[str]:
+    """A line saying that the bare-word rule was relaxed, if it was."""
+    if not match.relaxed:
+        return []
+    if match.short and match.words:
+        return [f"no document has all {match.counted} words of the query: showing those with {match.words}"]
+    if match.short:
+        return ["no document has every word of the query besides its required terms: showing those with the required terms"]
+    return ["few documents have most of the query's words: showing those with fewer"]
+
+
 # A query with fewer hits than this gets a "did you mean" suggestion when one exists.
 SUGGEST_BELOW = 10
 
@@ -434,24 +467,27 @@ class Index:
         category: str | None = None,
         sort: Sort = "relevance",
         facets: bool = False,
+        strict: bool = False,
     ) -> SearchResult:
         """Search the index. Raises :class:`QuerySyntaxError` for a malformed query.
 
         ``since``/``until`` bound the publication date (inclusive; a date means the
         whole day in Vietnam's time zone); ``author`` and ``category`` filter;
         ``sort="date"`` orders newest first; ``facets`` adds counts per publication
-        month and per category over all matching documents.
+        month and per category over all matching documents. ``strict`` raises
+        QuerySyntaxError for malformed syntax instead of reading it leniently.
         """
         started = time.perf_counter()
         if limit < 0 or offset < 0:
             raise QuerySyntaxError("limit and offset must not be negative")
         if sort not in ("relevance", "date"):
             raise QuerySyntaxError(f"unknown sort {sort!r}: use relevance or date")
-        parsed = parse_query(query)
+        parsed = parse_query(query, strict=strict)
         with self._lock:
             postings = self._current()
-            scores, mask = evaluate(parsed, postings, self.params)
-            mask &= self._filter_mask(postings, since, until, author, category)
+            within = self._filter_mask(postings, since, until, author, category)
+            match = evaluate(parsed, postings, self.params, None if within is True else within)
+            scores, mask = match.scores, match.mask
             matched = np.flatnonzero(mask)
             total = len(matched)
             wanted = min(offset + limit, total)
@@ -477,6 +513,8 @@ class Index:
             facets=facet_counts,
             suggestion=suggestion,
             took_ms=(time.perf_counter() - started) * 1000,
+            notes=list(parsed.notes) + _match_notes(match),
+            relaxed=match.relaxed,
         )
 
     @staticmethod

@@ -7,8 +7,9 @@ without a restart.
 
 JSON endpoints (see ``/docs`` or ``/openapi.json``):
 
-* ``GET /search?q=&limit=&offset=&since=&until=&author=&category=&sort=&facets=``:
-  ``SearchResult.to_dict()``, as ``searchkit query --json`` prints it;
+* ``GET /search?q=&limit=&offset=&since=&until=&author=&category=&sort=&facets=&strict=``:
+  ``SearchResult.to_dict()``, as ``searchkit query --json`` prints it (its ``notes`` say
+  how a malformed query was read; ``strict=true`` makes one a 400 instead);
 * ``GET /documents/{id}``: the stored article (``Index.get(id).to_dict()``, with its body);
 * ``GET /documents/{id}/summary?sentences=N``: ``{"id", "summary"}``;
 * ``POST /summarize`` ``{"text", "sentences", "method"}``: ``{"summary"}``;
@@ -195,6 +196,11 @@ def _int_param(value: str | None, default: int, low: int, high: int) -> int:
     return min(max(number, low), high)
 
 
+def _flag(value: str | None) -> bool:
+    """A lenient boolean for the HTML page: true, 1, yes or on (any case) is True."""
+    return (value or "").strip().lower() in ("true", "1", "yes", "on")
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -296,11 +302,14 @@ def create_app(index_dir: str | Path) -> FastAPI:
         category: Optional[str] = Query(None, max_length=200, description="Only articles in this category."),
         sort: Literal["relevance", "date"] = Query("relevance", description="relevance, or date (newest first)."),
         facets: bool = Query(False, description="Add counts per publication month and per category."),
+        strict: bool = Query(
+            False, description="Answer a malformed query with 400 instead of reading it leniently."
+        ),
     ) -> dict[str, Any]:
         """Search: the same result as `searchkit query --json`, with `took_ms`."""
         result = index.search(
             q, limit=limit, offset=offset, since=since, until=until,
-            author=author or None, category=category or None, sort=sort, facets=facets,
+            author=author or None, category=category or None, sort=sort, facets=facets, strict=strict,
         )
         return result.to_dict()
 
@@ -371,10 +380,13 @@ def create_app(index_dir: str | Path) -> FastAPI:
         until: Optional[str] = None,
         author: Optional[str] = None,
         category: Optional[str] = None,
+        strict: Optional[str] = None,
     ) -> HTMLResponse:
         q = (q or "").strip()
         sort_by = "date" if sort == "date" else "relevance"
         filters = {k: v for k, v in (("since", since), ("until", until), ("author", author), ("category", category)) if v}
+        if _flag(strict):  # kept, like the filters, in the form and the paging links
+            filters["strict"] = "true"
         context: dict[str, Any] = {"q": q, "sort": sort_by, "filters": filters, "result": None, "error": None}
         if not q:
             return render("search.html", **context)
@@ -384,6 +396,7 @@ def create_app(index_dir: str | Path) -> FastAPI:
             result = index.search(
                 q, limit=PAGE_SIZE, offset=start, since=since or None, until=until or None,
                 author=author or None, category=category or None, sort=sort_by,  # type: ignore[arg-type]
+                strict="strict" in filters,
             )
         except QuerySyntaxError as exc:
             context["error"] = str(exc)

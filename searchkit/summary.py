@@ -57,6 +57,7 @@ from typing import Any, Callable, Container, Sequence
 
 from . import text as textmod
 from .sentences import split_sentences
+from .stopwords import stop_words
 
 __all__ = [
     "METHODS",
@@ -105,13 +106,6 @@ _MAX_TITLE_WORD = 4  # syllables: pyvi words are rarely longer
 
 
 # --------------------------------------------------------------------------- resources
-
-
-@lru_cache(maxsize=1)
-def stop_words() -> frozenset[str]:
-    """The Vietnamese stop words as pyvi word forms (``ai_nấy``), loaded once."""
-    lines = (_DATA / "vietnamese-stopwords.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset("_".join(line.split()) for line in lines if line.strip())
 
 
 @lru_cache(maxsize=1)

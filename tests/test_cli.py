@@ -10,8 +10,10 @@ import unicodedata
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, example, given, settings
 
 from conftest import SAMPLE_IDS
+from test_query_lenient import QUERY_WITH_A_WORD
 
 SEARCHKIT = [sys.executable, "-m", "searchkit.cli"]
 
@@ -82,10 +84,18 @@ def test_an_index_of_an_older_searchkit_is_one_line_asking_for_rebuild(tmp_path)
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
 
 
-def test_malformed_query_is_one_line_and_non_zero(cli_index):
-    done = run("query", '"nông thôn', "--index", str(cli_index))
+def test_malformed_query_is_one_line_and_non_zero_with_strict(cli_index):
+    done = run("query", '"nông thôn', "--index", str(cli_index), "--strict")
     assert done.returncode == 1
     assert "unbalanced quote" in done.stderr and "Traceback" not in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_malformed_query_is_read_leniently_with_a_note(cli_index):
+    done = run("query", '"nông thôn', "--index", str(cli_index))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith('unbalanced quote: read "nông thôn" to the end of the query as a phrase\n')
+    assert "Đổi mới tư duy, hành động quyết liệt" in done.stdout
 
 
 def test_skipped_files_set_exit_status_3(tmp_path):
@@ -134,3 +144,70 @@ def test_summarize_errors_are_one_line(cli_index, tmp_path):
                  ["summarize", "--id", "no-such-doc", "--index", str(cli_index)]):
         done = run(*args)
         assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, (args, done.stderr)
+
+
+# -- lenient queries --------------------------------------------------------------------------
+
+PASTED = [  # (query as pasted, the note it gets)
+    ("“Trùm \"ma tuý nổi tiếng Hải Phòng bị bắt", "unbalanced quote"),
+    ("(quý II", 'ignored an unmatched "("'),
+    ("nông thôn OR", "ignored a dangling OR"),
+]
+
+
+def invoke(*args: str):
+    """``searchkit`` in-process (typer's CliRunner): fast enough for property tests."""
+    from typer.testing import CliRunner
+
+    from searchkit.cli import app
+
+    return CliRunner().invoke(app, list(args))
+
+
+@pytest.mark.parametrize("query, note", PASTED)
+def test_pasted_queries_are_answered_with_a_note(built_index, query, note):
+    done = invoke("query", "--index", str(built_index), "--", query)
+    assert done.exit_code == 0, done.output
+    # before the hits ("1–3 of 5 results (12 ms)") or "no results for …"
+    before_hits = done.stdout.split(" results (")[0].split("no results")[0]
+    assert note in before_hits, done.stdout
+    data = json.loads(invoke("query", "--index", str(built_index), "--json", "--", query).stdout)
+    assert any(note in n for n in data["notes"])
+
+
+def test_notes_are_printed_as_text_not_markup(built_index):
+    done = invoke("query", "--index", str(built_index), "--", '[bold]x "[red]y')
+    assert done.exit_code == 0, done.output
+    assert 'unbalanced quote: read "[red]y" to the end of the query as a phrase' in done.stdout
+
+
+def test_a_query_starting_with_a_dash_after_double_dash(built_index):
+    done = invoke("query", "--index", str(built_index), "--json", "--", "-giao thông")
+    assert done.exit_code == 0, done.output
+    data = json.loads(done.stdout)
+    assert data["query"] == "-giao thông" and "hn-giao-thong" not in {h["id"] for h in data["hits"]}
+
+
+@pytest.mark.parametrize("query", [q for q, _ in PASTED] + ["-thuế", "title:", "a OR -b"])
+def test_strict_keeps_the_errors_one_line_and_exit_1(cli_index, query):
+    done = run("query", "--strict", "--index", str(cli_index), "--", query)
+    assert done.returncode == 1, done.stdout
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("error:"), done.stderr
+    assert "Traceback" not in done.stderr and not done.stdout
+
+
+@pytest.mark.parametrize("query", ["", "OR", "-- ++", "()", '""'])
+@pytest.mark.parametrize("strict", [False, True])
+def test_a_query_without_words_is_exit_1_in_both_modes(built_index, query, strict):
+    done = invoke("query", "--index", str(built_index), *(["--strict"] if strict else []), "--", query)
+    assert done.exit_code == 1 and len(done.stderr.strip().splitlines()) == 1, done.output
+
+
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(query=QUERY_WITH_A_WORD)
+@example(query="“Trùm \"ma tuý nổi tiếng Hải Phòng bị bắt")
+def test_any_query_with_a_word_exits_0(built_index, query):
+    done = invoke("query", "--index", str(built_index), "--limit", "3", "--", query)
+    assert done.exit_code == 0, (query, done.output)

@@ -63,6 +63,14 @@ def test_nfd_and_tone_variants_parse_the_same():
         ("x" * 2000, "too long"),
     ],
 )
-def test_malformed_queries_raise_one_clear_error(query, message):
+def test_malformed_queries_raise_one_clear_error_in_strict_mode(query, message):
     with pytest.raises(QuerySyntaxError, match=message):
-        parse_query(query)
+        parse_query(query, strict=True)
+
+
+def test_well_formed_queries_have_no_notes_in_either_mode():
+    for q in ("Nông thôn MỚI", '"nông thôn" -hà +nội title:"văn hoá" author:Đào', "(hà nội OR hải phòng) cảng",
+              'kinh tế - xã hội "a b" +c'):
+        lenient, strict = parse_query(q), parse_query(q, strict=True)
+        assert lenient.notes == strict.notes == []
+        assert (lenient.clauses, lenient.runs) == (strict.clauses, strict.runs)

@@ -119,7 +119,7 @@ def test_get_returns_the_stored_article(ix):
 
 def test_malformed_query_raises(ix):
     with pytest.raises(QuerySyntaxError):
-        ix.search('"unbalanced')
+        ix.search('"unbalanced', strict=True)
 
 
 def test_result_dict_shape(ix):

@@ -18,8 +18,10 @@ from urllib.parse import quote
 
 import httpx
 import pytest
+from hypothesis import HealthCheck, example, given, settings
 
 from conftest import RECORDS, SAMPLE_CORPUS, SAMPLE_IDS, write_records
+from test_query_lenient import QUERY_WITH_A_WORD
 
 SEARCHKIT = [sys.executable, "-m", "searchkit.cli"]
 XSS = "<script>alert(1)</script>"
@@ -212,21 +214,40 @@ def test_search_sorted_by_date(client):
     assert ids[0] == "duong-sat-11" and NESTED_ID in ids
 
 
-@pytest.mark.parametrize(
-    "params",
-    [
-        {"q": '"nông thôn'},
-        {"q": "(hà nội"},
-        {"q": "hà nội OR"},
-        {"q": "title:"},
-        {"q": "-thuế"},
-        {"q": ""},
-    ],
-    ids=["quote", "paren", "dangling-or", "empty-field", "only-exclusions", "empty"],
-)
-def test_malformed_query_is_400(client, params):
-    message = assert_error(client.get("/search", params=params), 400)
+MALFORMED = {  # query: the note lenient mode reads it with
+    '"nông thôn': 'unbalanced quote: read "nông thôn" to the end of the query as a phrase',
+    "(hà nội": 'ignored an unmatched "("',
+    "hà nội OR": "ignored a dangling OR",
+    "title: giao thông": "title: has no value: ignored",
+    "-thuế": "the query only excluded words: searched for them instead",
+}
+WITHOUT_WORDS = ["", "title:", "OR", "()", "-- ++", '""']
+
+
+@pytest.mark.parametrize("q", [*MALFORMED, "title:", ""])
+def test_malformed_query_is_400_with_strict(client, q):
+    message = assert_error(client.get("/search", params={"q": q, "strict": "true"}), 400)
     assert len(message) < 300
+
+
+@pytest.mark.parametrize("q, note", MALFORMED.items())
+def test_malformed_query_is_read_leniently_with_a_note(client, q, note):
+    r = client.get("/search", params={"q": q})
+    assert r.status_code == 200, r.text
+    data = r.json()
+    assert note in data["notes"] and isinstance(data["relaxed"], bool)
+    assert client.get("/search", params={"q": q, "strict": "false"}).json()["notes"] == data["notes"]
+
+
+@pytest.mark.parametrize("q", WITHOUT_WORDS)
+@pytest.mark.parametrize("strict", ["false", "true"])
+def test_a_query_without_words_is_400_in_both_modes(client, q, strict):
+    message = assert_error(client.get("/search", params={"q": q, "strict": strict}), 400)
+    assert len(message) < 300
+
+
+def test_well_formed_query_has_no_notes(client):
+    assert client.get("/search", params={"q": RAIL}).json()["notes"] == []
 
 
 @pytest.mark.parametrize(
@@ -364,7 +385,8 @@ def test_openapi_schema(client):
     assert {"/search", "/documents/{doc_id}", "/documents/{doc_id}/summary", "/summarize", "/health"} <= set(paths)
     assert "/" not in paths and not any(p.startswith("/view") for p in paths)
     params = {p["name"]: p for p in paths["/search"]["get"]["parameters"]}
-    assert {"q", "limit", "offset", "since", "until", "author", "category", "sort", "facets"} <= set(params)
+    expected = {"q", "limit", "offset", "since", "until", "author", "category", "sort", "facets", "strict"}
+    assert expected <= set(params)
     assert params["limit"]["schema"]["minimum"] == 1 and params["limit"]["schema"]["maximum"] == 100
     from searchkit.query import MAX_QUERY_LENGTH
 
@@ -422,12 +444,29 @@ def test_search_page_escapes_documents_and_query(client):
     assert "<script>alert" not in html
 
 
-def test_search_page_malformed_query(client):
-    r = client.get("/", params={"q": '"<script>alert(1)</script>'})
+def test_search_page_malformed_query_with_strict(client):
+    r = client.get("/", params={"q": '"<script>alert(1)</script>', "strict": "1"})
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("text/html")
-    assert "unbalanced quote" in r.text
+    assert '<p class="error" role="alert">unbalanced quote' in r.text
     assert "<script>alert" not in r.text
+
+
+def test_search_page_shows_notes_escaped(client):
+    r = client.get("/", params={"q": '"<script>alert(1)</script>'})
+    assert r.status_code == 200
+    assert '<p class="note">unbalanced quote: read &#34;&lt;script&gt;alert(1)&lt;/script&gt;&#34;' in r.text
+    assert "<script>alert" not in r.text and 'class="error"' not in r.text
+    r = client.get("/", params={"q": "giao thông OR"})
+    assert '<p class="note">ignored a dangling OR</p>' in r.text and "Giao thông Hà Nội" in r.text
+    assert 'class="note"' not in client.get("/", params={"q": "giao thông"}).text
+
+
+def test_search_page_keeps_strict_in_the_form_and_paging(client):
+    html = client.get("/", params={"q": RAIL, "strict": "true"}).text
+    assert '<input type="hidden" name="strict" value="true">' in html
+    assert "strict=true" in html.split('rel="next"')[0].rsplit("<a ", 1)[1]
+    assert 'name="strict"' not in client.get("/", params={"q": RAIL}).text
 
 
 def test_search_page_without_results(client):
@@ -500,6 +539,45 @@ def test_did_you_mean_is_a_link(site):
         ix.close()
     assert 'href="/?q=n%C3%B4ng+th%C3%B4n+%3Cm%E1%BB%9Bi%3E"' in html
     assert "nông thôn &lt;mới&gt;</a>" in html
+
+
+# -- lenient queries, in-process ---------------------------------------------------------------
+
+PASTED = {
+    "“Trùm \"ma tuý nổi tiếng Hải Phòng bị bắt": "unbalanced quote",
+    "(quý II": 'ignored an unmatched "("',
+    "nông thôn OR": "ignored a dangling OR",
+}
+
+
+@pytest.fixture(scope="module")
+def local(built_index):
+    """The app in-process (no server): fast enough for property tests."""
+    from fastapi.testclient import TestClient
+
+    from searchkit.server import create_app
+
+    with TestClient(create_app(built_index)) as test_client:
+        yield test_client
+
+
+@pytest.mark.parametrize("q, note", PASTED.items())
+def test_pasted_queries_are_200_with_a_note(local, q, note):
+    r = local.get("/search", params={"q": q})
+    assert r.status_code == 200, r.text
+    assert any(note in n for n in r.json()["notes"]), r.json()["notes"]
+    page = local.get("/", params={"q": q})
+    assert page.status_code == 200 and '<p class="note">' in page.text
+    assert local.get("/search", params={"q": q, "strict": "true"}).status_code == 400
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(q=QUERY_WITH_A_WORD)
+@example(q="-thuế")
+def test_any_query_with_a_word_is_200(local, q):
+    r = local.get("/search", params={"q": q, "limit": 3})
+    assert r.status_code == 200, (q, r.text)
+    assert isinstance(r.json()["notes"], list)
 
 
 # -- starting up -------------------------------------------------------------------------------

@@ -1,0 +1,152 @@
+"""Which documents a query matches: the rule behind ``total``, facets, date order and paging.
+
+Each test asserts the documents that come back and the ``total`` (README, "Which documents
+match").
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from searchkit import index_paths, open_index
+
+from conftest import write_records
+
+NEWS = [
+    {"id": "gia-xang", "title": "Giá xăng tăng", "body": "Giá xăng tăng mạnh từ chiều nay.",
+     "date": "2024-05-01T08:00:00+07:00", "category": "Kinh tế"},
+    {"id": "la-vang", "title": "Lá vàng rơi", "body": "Mùa thu lá vàng rơi đầy phố.",
+     "date": "2023-10-01T08:00:00+07:00", "category": "Văn hóa"},
+    {"id": "gia-vang", "title": "Giá vàng lập đỉnh", "body": "Giá vàng trong nước hôm nay lập đỉnh mới.",
+     "date": "2022-01-01T08:00:00+07:00", "category": "Kinh tế"},
+]
+
+# A longer archive for the coverage rule of long queries.
+LONG = NEWS + [
+    {"id": "benh-vien", "title": "Bệnh viện mở khoa mới",
+     "body": "Bệnh viện tỉnh vừa mở khoa tim mạch, bệnh nhân được điều trị miễn phí.",
+     "date": "2023-04-01T08:00:00+07:00"},
+    {"id": "ong-binh", "title": "Câu chuyện của ông Bình",
+     "body": "Cách đây ba năm ông Bình mắc bệnh tiểu đường, nay ông đã khỏe lại nhờ tập luyện.",
+     "date": "2023-06-01T08:00:00+07:00"},
+    {"id": "ong-an", "title": "Ông An trồng rau",
+     "body": "Ông An ở Hà Nam trồng rau sạch, ba năm nay bán khắp tỉnh.",
+     "date": "2023-07-01T08:00:00+07:00"},
+    {"id": "ha-noi", "title": "Hà Nội cấm xe máy", "body": "Hà Nội sẽ cấm xe máy ở các quận trung tâm.",
+     "date": "2023-08-01T08:00:00+07:00"},
+    {"id": "hai-phong", "title": "Hải Phòng mở cảng mới", "body": "Thành phố Hải Phòng khánh thành cảng nước sâu.",
+     "date": "2023-09-01T08:00:00+07:00"},
+    {"id": "tien-hai", "title": "Tiền Hải làm đường", "body": "Huyện Tiền Hải công bố nội dung dự án làm đường.",
+     "date": "2023-09-02T08:00:00+07:00"},
+]
+
+
+def _index(tmp_path_factory, name, records):
+    root = tmp_path_factory.mktemp(name)
+    write_records(root / "news.jsonl", records)
+    index_paths([root / "news.jsonl"], root / "index", jobs=1)
+    return open_index(root / "index")
+
+
+@pytest.fixture(scope="module")
+def news(tmp_path_factory):
+    with _index(tmp_path_factory, "news", NEWS) as ix:
+        yield ix
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory):
+    with _index(tmp_path_factory, "archive", LONG) as ix:
+        yield ix
+
+
+def ids(result):
+    return [hit.id for hit in result]
+
+
+def test_a_short_query_needs_every_word_in_relevance_and_date_order(news):
+    for sort in ("relevance", "date"):
+        result = news.search("giá vàng", sort=sort)
+        assert ids(result) == ["gia-vang"] and result.total == 1
+        assert not result.relaxed and result.notes == []
+
+
+def test_every_word_in_any_of_its_forms(news):
+    # Without diacritics, in NFD, and in the old tone-mark placement: the same single match.
+    for query in ("gia vang", "gia\u0301 va\u0300ng", "GIÁ VÀNG"):
+        result = news.search(query)
+        assert ids(result) == ["gia-vang"] and result.total == 1
+
+
+def test_one_word_matches_every_document_with_it(news):
+    result = news.search("vàng", sort="date")
+    assert ids(result) == ["la-vang", "gia-vang"] and result.total == 2
+
+
+def test_facets_count_the_matches_only(news):
+    result = news.search("giá vàng", facets=True)
+    assert result.facets == {"month": {"2022-01": 1}, "category": {"kinh tế": 1}}
+
+
+def test_paging_pages_through_the_matches(news):
+    assert news.search("giá", limit=1).total == 2
+    assert ids(news.search("giá", limit=1, offset=1)) == ids(news.search("giá"))[1:]
+    assert ids(news.search("giá vàng", offset=1)) == [] and news.search("giá vàng", offset=1).total == 1
+
+
+def test_a_word_no_document_has_relaxes_the_match_and_says_so(news):
+    result = news.search("giá vàng xyzzy")
+    assert ids(result) == ["gia-vang"] and result.total == 1
+    assert result.relaxed and result.notes == ["no document has all 3 words of the query: showing those with 2"]
+
+
+def test_relaxing_looks_only_inside_the_filters(news):
+    # No 2024 article has both words: the match relaxes within 2024, never outside it.
+    result = news.search("giá vàng", since="2024-01-01")
+    assert ids(result) == ["gia-xang"] and result.relaxed
+
+
+def test_phrases_required_words_and_exclusions_keep_their_meaning(news):
+    assert ids(news.search('"giá vàng"')) == ["gia-vang"]
+    assert ids(news.search('"vàng giá"')) == []
+    assert ids(news.search("giá -vàng")) == ["gia-xang"]
+    assert set(ids(news.search("giá OR lá"))) == {"gia-xang", "la-vang", "gia-vang"}
+    assert ids(news.search("+giá tăng")) == ["gia-xang"]
+    # A phrase plus a word no match has: the phrase alone, said so.
+    result = news.search('"giá vàng" rơi')
+    assert ids(result) == ["gia-vang"] and result.relaxed
+
+
+def test_question_words_are_not_required(archive):
+    result = archive.search("giá vàng hôm nay bao nhiêu")
+    assert ids(result) == ["gia-vang"] and not result.relaxed
+
+
+def test_a_long_query_needs_most_of_its_significant_words(archive):
+    # Six significant words (cách, đây, năm and ông are stop words, gì asks): a document
+    # with half of them or more matches; one that shares only "ba năm" and "ông" does not.
+    result = archive.search("Cách đây 3 năm ông Bình mắc bệnh tiểu đường gì?")
+    assert ids(result) == ["ong-binh"] and result.total == 1 and not result.relaxed
+
+
+def test_a_long_query_relaxes_step_by_step(archive):
+    # Eleven significant words that the archive has (the words it has nowhere do not
+    # count); no article has half of them, the autumn one has five.
+    result = archive.search("bệnh nhân tim mạch ăn rau sạch, uống trà xanh, đi bộ mùa thu khi lá vàng rơi")
+    assert ids(result) == ["la-vang"] and result.relaxed
+    assert result.notes == ["few documents have most of the query's words: showing those with fewer"]
+
+
+def test_or_takes_the_whole_words_on_each_side(archive):
+    # Not "hà (nội OR hải) phòng": "Tiền Hải" and "nội dung" are not what was meant.
+    assert set(ids(archive.search("hà nội OR hải phòng"))) == {"ha-noi", "hai-phong"}
+    assert set(ids(archive.search("ha noi OR hai phong"))) == {"ha-noi", "hai-phong"}
+    assert ids(archive.search("(hà nội OR hải phòng) cảng")) == ["hai-phong"]
+
+
+def test_search_result_is_a_sequence_of_its_hits(news):
+    result = news.search("vàng")
+    assert len(result) == 2 == len(result.hits)
+    assert [hit.id for hit in result] == ids(result) and result[0] is result.hits[0]
+    assert result[-1].id == result.hits[-1].id and list(result[:1]) == result.hits[:1]
+    assert len(news.search("giá", limit=1)) == 1 and news.search("giá", limit=1).total == 2
