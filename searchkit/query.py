@@ -196,7 +196,7 @@ class _Lexeme:
     run_break: bool = False  # not adjacent to the previous bare word
 
 
-def _lex(query: str, problems: _Problems) -> list[_Lexeme]:
+def _lex(query: str, problems: _Problems, quotes_as_words: bool = False) -> list[_Lexeme]:
     lexemes: list[_Lexeme] = []
     i, n = 0, len(query)
     while i < n:
@@ -228,7 +228,9 @@ def _lex(query: str, problems: _Problems) -> list[_Lexeme]:
                 note = _to_the_end_note(query[i + 1 :])
                 problems.report('unbalanced quote: every " needs a closing "', note)
                 end = n  # the phrase runs to the end of the query
-            lexemes.append(_Lexeme("phrase", query[i + 1 : end], prefix, field_name))
+            plain = not prefix and field_name is None
+            kind: Literal["word", "phrase"] = "word" if quotes_as_words and plain else "phrase"
+            lexemes.append(_Lexeme(kind, query[i + 1 : end], prefix, field_name))
             i = end + 1
             continue
         j = i
@@ -377,12 +379,14 @@ def _included(clause: Clause) -> Clause:
     return Clause(clause.node, "should" if bare else "must")
 
 
-def parse_query(query: str, strict: bool = False) -> ParsedQuery:
+def parse_query(query: str, strict: bool = False, quotes_as_words: bool = False) -> ParsedQuery:
     """Parse ``query`` (any normal form) into clauses.
 
     Raises QuerySyntaxError for a query too long or with nothing to search for; with
     ``strict``, also for any malformed syntax, which lenient mode repairs (see the module
-    docstring) and reports in the result's ``notes``.
+    docstring) and reports in the result's ``notes``. ``quotes_as_words`` reads a plain
+    quoted phrase (no ``+``, ``-`` or field before it) as the words it holds: the search
+    does so for long pasted text, whose quotes are the article's, not the user's.
     """
     if len(query) > MAX_QUERY_LENGTH:
         raise QuerySyntaxError(f"query too long: {len(query)} characters, at most {MAX_QUERY_LENGTH}")
@@ -390,7 +394,7 @@ def parse_query(query: str, strict: bool = False) -> ParsedQuery:
     normal = text.normalize(query)
     if not strict:  # strict mode reads curly quotes as it always did: punctuation
         normal = _straighten_curly_quotes(normal, problems)
-    lexemes = _lex(normal, problems)
+    lexemes = _lex(normal, problems, quotes_as_words)
     if not strict:
         lexemes = _without_unmatched_brackets(lexemes, problems)
     parser = _Parser(_mark_runs(lexemes), problems)

@@ -30,7 +30,7 @@ import numpy as np
 
 from . import text
 from .query import AnyOf, Clause, Group, ParsedQuery, Phrase, Term
-from .stopwords import QUESTION_WORDS, covered_syllables, stop_words
+from .stopwords import QUESTION_WORDS, accented_forms_of, covered_syllables, stop_words
 
 __all__ = ["PostingsSource", "RankingParams", "Match", "evaluate", "likely_reading"]
 
@@ -78,6 +78,7 @@ class RankingParams:
     # the significant ones (stop words and question words left out of the count).
     short_query_words: int = 4
     long_query_coverage: float = 0.5
+    soft_quotes_above: int = 8  # syllables: a longer query reads its plain quotes as words
 
 
 def _plus(total: np.ndarray | None, scores: np.ndarray | None, weight: float) -> np.ndarray | None:
@@ -106,17 +107,22 @@ class Match:
 def _roles(clauses: list[Clause], source: PostingsSource) -> list[str]:
     """Each clause's part in the match rule: ``content``, ``stop`` (counted in short
     queries only) or ``question`` (never required); clauses other than bare words are
-    ``content``. A lone syllable typed without diacritics takes the role of its most
-    frequent accented form in the index."""
+    ``content``. A lone syllable typed without diacritics takes the role of the accented
+    form most of the index's documents have."""
     bare = [c.node.syllable for c in clauses if c.occur == "should" and isinstance(c.node, Term)]
     question = {bare[i] for i in covered_syllables(bare, QUESTION_WORDS)}
     stop = {bare[i] for i in covered_syllables(bare, stop_words())}
     for syllable in set(bare) - question - stop:
-        if not text.has_diacritics(syllable) and (forms := source.accented_forms(syllable)):
-            if forms[0][0] in QUESTION_WORDS:
-                question.add(syllable)
-            elif forms[0][0] in stop_words():
-                stop.add(syllable)
+        if text.has_diacritics(syllable):
+            continue
+        # Typed without diacritics: a stop or question word when most of the documents
+        # with the folded syllable have that word's accented form (``gi`` → ``gì``).
+        folded_df = source.doc_frequency("body_fold", syllable)
+        for words, role in ((QUESTION_WORDS, question), (stop_words(), stop)):
+            forms = accented_forms_of(syllable, words)
+            if forms and 2 * max(source.doc_frequency("body", f) for f in forms) > folded_df:
+                role.add(syllable)
+                break
     roles = []
     for c in clauses:
         word = c.node.syllable if c.occur == "should" and isinstance(c.node, Term) else None

@@ -36,7 +36,7 @@ from . import text
 from .errors import DocumentNotFoundError, IndexNotFoundError, InvalidParameterError, QuerySyntaxError, SearchkitError
 from .index import UNDATED, epoch_seconds, open_whoosh_index, segment_parts
 from .postings import TEXT_FIELDS, PartReader, key_of
-from .query import parse_query
+from .query import ParsedQuery, Phrase, parse_query
 from .ranking import Match, RankingParams, evaluate, likely_reading
 from .snippets import make_snippet
 
@@ -346,6 +346,10 @@ def _date_bound(value: date | datetime | str | None, name: str) -> datetime | No
         raise InvalidParameterError(name, f"{name} date out of range: {value.date().isoformat()}") from exc
 
 
+def _has_quoted_phrase(parsed: ParsedQuery) -> bool:
+    return any(c.occur == "must" and isinstance(c.node, Phrase) and c.node.field is None for c in parsed.clauses)
+
+
 def _match_notes(match: Match) -> list[str]:
     """A line saying that the bare-word rule was relaxed, if it was."""
     if not match.relaxed:
@@ -483,6 +487,11 @@ class Index:
         if sort not in ("relevance", "date"):
             raise QuerySyntaxError(f"unknown sort {sort!r}: use relevance or date")
         parsed = parse_query(query, strict=strict)
+        if not strict and _has_quoted_phrase(parsed) and len(parsed.syllables()) > self.params.soft_quotes_above:
+            # Long pasted text (a title, a sentence) quotes what the article's author quoted,
+            # which the article itself often words otherwise: its quotes are read as words.
+            parsed = parse_query(query, quotes_as_words=True)
+            parsed.notes.append('a long query\'s quotes are read as words: +"…" requires a phrase')
         with self._lock:
             postings = self._current()
             within = self._filter_mask(postings, since, until, author, category)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from .text import fold_diacritics, has_diacritics
 
-__all__ = ["stop_words", "QUESTION_WORDS", "covered_syllables"]
+__all__ = ["stop_words", "QUESTION_WORDS", "covered_syllables", "accented_forms_of"]
 
 _DATA = Path(__file__).resolve().parent / "data"
 
@@ -52,3 +52,17 @@ def covered_syllables(syllables: list[str], words: frozenset[str]) -> set[int]:
             if word in words or (j - i > 1 and not any(map(has_diacritics, run)) and word in folded_words):
                 covered.update(range(i, j))
     return covered
+
+
+@lru_cache(maxsize=8)
+def _by_fold(words: frozenset[str]) -> dict[str, tuple[str, ...]]:
+    forms: dict[str, list[str]] = {}
+    for word in words:
+        if "_" not in word:
+            forms.setdefault(fold_diacritics(word), []).append(word)
+    return {folded: tuple(sorted(f)) for folded, f in forms.items()}
+
+
+def accented_forms_of(folded: str, words: frozenset[str]) -> tuple[str, ...]:
+    """The one-syllable entries of ``words`` that fold to ``folded`` (``gi`` → ``gì``)."""
+    return _by_fold(words).get(folded, ())

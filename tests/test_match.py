@@ -144,6 +144,17 @@ def test_or_takes_the_whole_words_on_each_side(archive):
     assert ids(archive.search("(hà nội OR hải phòng) cảng")) == ["hai-phong"]
 
 
+def test_a_long_pasted_title_reads_its_quotes_as_words(archive):
+    # The article says "lập đỉnh mới", not the title's quoted "đỉnh cao chưa từng có".
+    pasted = 'Giá vàng trong nước hôm nay "đỉnh cao chưa từng có" khiến người mua lo ngại'
+    result = archive.search(pasted)
+    assert ids(result)[0] == "gia-vang"
+    assert any("quotes are read as words" in note for note in result.notes)
+    # A short query keeps its phrase required, and so does +"…" in a long one.
+    assert ids(archive.search('"đỉnh cao chưa từng có"')) == []
+    assert ids(archive.search('Giá vàng trong nước hôm nay +"đỉnh cao chưa từng có" khiến người mua lo')) == []
+
+
 def test_search_result_is_a_sequence_of_its_hits(news):
     result = news.search("vàng")
     assert len(result) == 2 == len(result.hits)

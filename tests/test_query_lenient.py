@@ -247,3 +247,12 @@ def test_lenient_mode_reads_every_query_strict_mode_accepts_the_same_way(pieces,
     if "“" in query or "”" in query:  # the one difference: curly quotes
         return
     assert (lenient.clauses, lenient.runs, lenient.notes) == (strict.clauses, strict.runs, [])
+
+
+def test_quotes_as_words_reads_plain_phrases_as_their_words():
+    parsed = parse_query('giá "vàng miếng" +"sjc 9999" -"hà nội"', quotes_as_words=True)
+    kinds = [(type(c.node).__name__, c.occur) for c in parsed.clauses]
+    assert kinds == [("Term", "should"), ("Term", "should"), ("Term", "should"),
+                     ("Phrase", "must"), ("Phrase", "not")]
+    assert parsed.runs == [["giá", "vàng", "miếng"]]
+    assert [type(c.node).__name__ for c in parse_query('giá "vàng miếng"').clauses] == ["Term", "Phrase"]
