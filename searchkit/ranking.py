@@ -56,6 +56,9 @@ class PostingsSource(Protocol):
 
     def doc_frequency(self, field: str, term: str) -> int: ...
 
+    def lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
+        """Live documents with ``term`` among the first ``within`` positions of ``field``."""
+
     def accented_forms(self, folded: str) -> list[tuple[str, int]]:
         """Exact syllables of the index folding to ``folded``, with their document
         frequencies, most frequent first."""
@@ -78,6 +81,8 @@ class RankingParams:
     # the significant ones (stop words and question words left out of the count).
     short_query_words: int = 4
     long_query_coverage: float = 0.5
+    lead_weight: float = 2.0  # idf of each query syllable found in the article's lead
+    lead_syllables: int = 80  # the lead: the first syllables of sapo and body
     soft_quotes_above: int = 8  # syllables: a longer query reads its plain quotes as words
 
 
@@ -102,6 +107,13 @@ class Match:
     relaxed: bool = False  # no document had what the rule asks for: the matches have less
     short: bool = True  # the rule for short queries (every word) rather than long ones (most)
     words: int | None = None  # short queries: how many of the words every match has
+    other_diacritics: bool = False  # every word matched, but not all with the diacritics typed
+
+
+def _live_df(source: PostingsSource, field: str, term: str) -> int:
+    """How many live documents have ``term`` (the parts' own counts include deleted ones)."""
+    found = source.postings(field, term)
+    return len(found[0]) if found is not None else 0
 
 
 def _roles(clauses: list[Clause], source: PostingsSource) -> list[str]:
@@ -117,10 +129,10 @@ def _roles(clauses: list[Clause], source: PostingsSource) -> list[str]:
             continue
         # Typed without diacritics: a stop or question word when most of the documents
         # with the folded syllable have that word's accented form (``gi`` → ``gì``).
-        folded_df = source.doc_frequency("body_fold", syllable)
+        folded_df = _live_df(source, "body_fold", syllable)
         for words, role in ((QUESTION_WORDS, question), (stop_words(), stop)):
             forms = accented_forms_of(syllable, words)
-            if forms and 2 * max(source.doc_frequency("body", f) for f in forms) > folded_df:
+            if forms and 2 * max(_live_df(source, "body", f) for f in forms) > folded_df:
                 role.add(syllable)
                 break
     roles = []
@@ -207,6 +219,7 @@ def _words_around_or(clauses: list[Clause], is_word: Callable[[list[str]], bool]
 
 class _Evaluator:
     def __init__(self, source: PostingsSource, params: RankingParams):
+        self.exact: dict[tuple[str, str | None], np.ndarray] = {}  # accented terms: exact-form matches
         self.source = source
         self.params = params
         self.n = source.doc_count_all
@@ -284,6 +297,7 @@ class _Evaluator:
         folded_fields = [(name + "_fold", weight) for name, weight in fields]
         if folded != syllable:
             total = self.bm25f(fields, syllable)
+            self.exact[(syllable, field)] = total > 0 if total is not None else np.zeros(self.n, dtype=bool)
             if self.params.fold_weight:
                 total = _plus(total, self.bm25f(folded_fields, folded), self.params.fold_weight)
         else:
@@ -334,6 +348,7 @@ class _Evaluator:
         must = np.ones(self.n, dtype=bool)
         excluded = np.zeros(self.n, dtype=bool)
         counted: list[tuple[np.ndarray, bool]] = []  # (mask, significant) per bare word
+        exact: list[np.ndarray] = []  # per bare word: documents with it as typed (diacritics too)
         uncounted = np.zeros(self.n, dtype=bool)  # question words: match but are not required
         clauses = _words_around_or(clauses, self.is_word)
         roles = _roles(clauses, self.source)
@@ -349,6 +364,7 @@ class _Evaluator:
                 uncounted |= m
             else:
                 counted.append((m, role == "content"))
+                exact.append(self.exact.get((getattr(clause.node, "syllable", None), None), m))
         base = must & ~excluded
         if within is not None:
             base &= within
@@ -360,21 +376,28 @@ class _Evaluator:
         # Required clauses (a phrase, +word) can stand alone; bare words alone need one.
         floor = 0.0 if any(c.occur == "must" for c in clauses) else 1.0
         weights, thresholds = self._rule(counted)
-        coverage = np.zeros(self.n, dtype=np.float32)
-        for (m, _), weight in zip(counted, weights):
+        # A word typed with diacritics counts where the document has it so (in either
+        # tone-mark placement); where none has enough words so, in any accented form.
+        as_typed = np.zeros(self.n, dtype=np.float32)
+        any_form = np.zeros(self.n, dtype=np.float32)
+        for (m, _), typed, weight in zip(counted, exact, weights):
             if weight:
-                coverage += m * np.float32(weight)
+                as_typed += typed * np.float32(weight)
+                any_form += m * np.float32(weight)
         short = len(counted) <= self.params.short_query_words
-        steps = [max(t, floor) for t in thresholds] + [floor]
+        steps = [(coverage, max(t, floor)) for t in thresholds for coverage in (as_typed, any_form)]
+        steps.append((any_form, floor))
         if within is None:  # inside parentheses: the strict rule only
             steps = steps[:1]
-        for step, needed in enumerate(steps):
+        for step, (coverage, needed) in enumerate(steps):
             mask = base & (coverage >= needed - 1e-4)
             if mask.any():
                 break
         else:  # nothing matches even relaxed: the query matches nothing, as it stands
-            step, needed = 0, steps[0]
-        return Match(scores * mask, mask, len(counted), step > 0, short, round(needed) if short else None)
+            step, (coverage, needed) = 0, steps[0]
+        # (Where no word has diacritics the two coverages are one, so step 1 is never the one.)
+        words = round(needed) if short else None
+        return Match(scores * mask, mask, len(counted), step > 0, short, words, step == 1)
 
     def _rule(self, counted: list[tuple[np.ndarray, bool]]) -> tuple[list[float], list[float]]:
         """Each bare word's weight in a document's coverage, and the coverage a document
@@ -473,6 +496,16 @@ def evaluate(
     bonus = ev.word_bonus(parsed.runs)
     if bonus is not None:
         scores += bonus * mask
+    if params.lead_weight:
+        # Known-item evidence: the query's words in the article's lead (sapo, first
+        # sentences), where news restates its headline.
+        lead = np.zeros(ev.n, dtype=np.float32)
+        for syllable in {text.fold_diacritics(s) for run in parsed.runs for s in run}:
+            docs = source.lead_docs("body_fold", syllable, params.lead_syllables)
+            df = _live_df(source, "body_fold", syllable)  # live documents, as BM25's idf
+            if docs is not None and len(docs) and df:
+                lead[docs] += math.log(1 + (source.doc_count - df + 0.5) / (df + 0.5))
+        scores += lead * np.float32(params.lead_weight) * mask
     if params.pair_weight:
         for run in parsed.runs:
             folded = [text.fold_diacritics(s) for s in run]

@@ -36,7 +36,7 @@ from . import text
 from .errors import DocumentNotFoundError, IndexNotFoundError, InvalidParameterError, QuerySyntaxError, SearchkitError
 from .index import UNDATED, epoch_seconds, open_whoosh_index, segment_parts
 from .postings import TEXT_FIELDS, PartReader, key_of
-from .query import ParsedQuery, Phrase, parse_query
+from .query import parse_query
 from .ranking import Match, RankingParams, evaluate, likely_reading
 from .snippets import make_snippet
 
@@ -212,6 +212,31 @@ class _Postings:
             ids_all, tf_all = ids_all[keep], tf_all[keep]
         return (ids_all, tf_all) if len(ids_all) else None
 
+    def lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
+        """Live documents where ``term`` occurs among the first ``within`` positions of
+        ``field`` (the article's lead: its sapo and first sentences)."""
+        key = ("#lead", field, term, within)
+        if key in self.cache:
+            return self.cache[key]
+        found = []
+        term_key = key_of(field, term)
+        for part, base in self.parts:
+            i = part.find(field, term, term_key)
+            if i < 0:
+                continue
+            docs, tf = part.postings(field, i)
+            positions = part.positions(field, i)
+            starts = np.zeros(len(tf), dtype=np.int64)
+            np.cumsum(tf[:-1], out=starts[1:])
+            first = np.minimum.reduceat(positions, starts) if len(positions) else positions
+            found.append(docs[first < within].astype(np.int64) + base)
+        docs_all = np.concatenate(found) if found else None
+        if docs_all is not None:
+            docs_all = docs_all[self._live[docs_all]]
+        if len(self.cache) < 4096:
+            self.cache[key] = docs_all
+        return docs_all
+
     def phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
         if field not in TEXT_FIELDS:  # author: a small Whoosh field
             query = wq.Phrase(field, syllables) if len(syllables) > 1 else wq.Term(field, syllables[0])
@@ -346,14 +371,12 @@ def _date_bound(value: date | datetime | str | None, name: str) -> datetime | No
         raise InvalidParameterError(name, f"{name} date out of range: {value.date().isoformat()}") from exc
 
 
-def _has_quoted_phrase(parsed: ParsedQuery) -> bool:
-    return any(c.occur == "must" and isinstance(c.node, Phrase) and c.node.field is None for c in parsed.clauses)
-
-
 def _match_notes(match: Match) -> list[str]:
     """A line saying that the bare-word rule was relaxed, if it was."""
     if not match.relaxed:
         return []
+    if match.other_diacritics:
+        return ["no document has the words with the diacritics typed: showing those with other diacritics"]
     if match.short and match.words:
         return [f"no document has all {match.counted} words of the query: showing those with {match.words}"]
     if match.short:
@@ -487,11 +510,13 @@ class Index:
         if sort not in ("relevance", "date"):
             raise QuerySyntaxError(f"unknown sort {sort!r}: use relevance or date")
         parsed = parse_query(query, strict=strict)
-        if not strict and _has_quoted_phrase(parsed) and len(parsed.syllables()) > self.params.soft_quotes_above:
+        if not strict and len(parsed.syllables()) > self.params.soft_quotes_above:
             # Long pasted text (a title, a sentence) quotes what the article's author quoted,
             # which the article itself often words otherwise: its quotes are read as words.
-            parsed = parse_query(query, quotes_as_words=True)
-            parsed.notes.append('a long query\'s quotes are read as words: +"…" requires a phrase')
+            as_words = parse_query(query, quotes_as_words=True)
+            if as_words.clauses != parsed.clauses:
+                parsed = as_words
+                parsed.notes.append('a long query\'s quotes are read as words: +"…" requires a phrase')
         with self._lock:
             postings = self._current()
             within = self._filter_mask(postings, since, until, author, category)

@@ -36,6 +36,8 @@ LONG = NEWS + [
      "date": "2023-08-01T08:00:00+07:00"},
     {"id": "hai-phong", "title": "Hải Phòng mở cảng mới", "body": "Thành phố Hải Phòng khánh thành cảng nước sâu.",
      "date": "2023-09-01T08:00:00+07:00"},
+    {"id": "gia-dinh", "title": "Gia đình làm vườn", "body": "Gia đình ông Sáu trồng cúc vàng bán Tết.",
+     "date": "2023-09-03T08:00:00+07:00"},
     {"id": "tien-hai", "title": "Tiền Hải làm đường", "body": "Huyện Tiền Hải công bố nội dung dự án làm đường.",
      "date": "2023-09-02T08:00:00+07:00"},
 ]
@@ -115,6 +117,22 @@ def test_phrases_required_words_and_exclusions_keep_their_meaning(news):
     # A phrase plus a word no match has: the phrase alone, said so.
     result = news.search('"giá vàng" rơi')
     assert ids(result) == ["gia-vang"] and result.relaxed
+
+
+def test_a_word_typed_with_diacritics_counts_in_that_form(archive):
+    # "Gia đình … vàng" folds to the same letters as "giá vàng" but is not about it.
+    assert ids(archive.search("giá vàng")) == ["gia-vang"]
+    assert set(ids(archive.search("gia vang"))) == {"gia-vang", "gia-dinh"}
+
+
+def test_the_words_in_an_articles_lead_rank_it_first(tmp_path_factory):
+    filler = "Người dân trong xã vẫn làm ruộng như mọi năm. " * 12
+    records = [
+        {"id": "deep", "title": "", "body": filler + "Nhà máy thép mới ở Quảng Ngãi khởi công xây dựng."},
+        {"id": "lead", "title": "", "body": "Nhà máy thép mới ở Quảng Ngãi khởi công xây dựng. " + filler},
+    ]
+    with _index(tmp_path_factory, "lead", records) as ix:
+        assert ids(ix.search("khởi công nhà máy thép mới tại Quảng Ngãi")) == ["lead", "deep"]
 
 
 def test_question_words_are_not_required(archive):
