@@ -36,8 +36,19 @@ REPO = Path(__file__).resolve().parent.parent
 SEARCHKIT = [sys.executable, "-m", "searchkit.cli"]
 ENV = dict(os.environ, NO_COLOR="1")
 
-QUERIES = ["nông thôn mới", "nong thon moi", '"nông thôn mới"', "kinh tế OR xã hội", "title:đổi", "phát triển -hà",
-           "hợp tác xã", "tải trọng", "đổi mới tư duy", "bổ sung giao thông", "(hà nội OR hải phòng) cảng"]
+QUERIES = [
+    "nông thôn mới",
+    "nong thon moi",
+    '"nông thôn mới"',
+    "kinh tế OR xã hội",
+    "title:đổi",
+    "phát triển -hà",
+    "hợp tác xã",
+    "tải trọng",
+    "đổi mới tư duy",
+    "bổ sung giao thông",
+    "(hà nội OR hải phòng) cảng",
+]
 
 
 def free_port() -> int:
@@ -49,7 +60,10 @@ def free_port() -> int:
 def run_index(paths: list[Path], index_dir: Path) -> subprocess.CompletedProcess:
     return subprocess.run(
         [*SEARCHKIT, "index", *map(str, paths), "--index", str(index_dir), "--jobs", "1", "--quiet"],
-        capture_output=True, text=True, env=ENV, timeout=600,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=600,
     )
 
 
@@ -62,12 +76,21 @@ def reindexer(corpus: Path, index_dir: Path, stop: threading.Event, stats: dict)
         if n % 3 == 2:
             extra.unlink(missing_ok=True)
         else:
-            records = [{"id": f"load-{n}-{i}", "title": f"Bổ sung số {i} lần {n}",
-                        "body": f"Tin bổ sung về giao thông số {i}, lần chạy {n}. Người dân phấn khởi.",
-                        # Dated and categorised: an incremental segment without any date or
-                        # category makes /search?facets=true fail (see tests/test_reliability.py).
-                        "date": f"2024-01-{i + 1:02d}T08:00:00+07:00", "category": "Giao thông"} for i in range(20)]
-            extra.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+            records = [
+                {
+                    "id": f"load-{n}-{i}",
+                    "title": f"Bổ sung số {i} lần {n}",
+                    "body": f"Tin bổ sung về giao thông số {i}, lần chạy {n}. Người dân phấn khởi.",
+                    # Dated and categorised: an incremental segment without any date or
+                    # category makes /search?facets=true fail (see tests/test_reliability.py).
+                    "date": f"2024-01-{i + 1:02d}T08:00:00+07:00",
+                    "category": "Giao thông",
+                }
+                for i in range(20)
+            ]
+            extra.write_text(
+                "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8"
+            )
         done = run_index([corpus], index_dir)
         stats["runs"] += 1
         if done.returncode not in (0, 3):
@@ -76,11 +99,22 @@ def reindexer(corpus: Path, index_dir: Path, stop: threading.Event, stats: dict)
     extra.unlink(missing_ok=True)
 
 
-def client_loop(url: str, ids: list[str], deadline: float, budget: itertools.count, max_requests: int,
-                results: list, lock: threading.Lock) -> None:
+def client_loop(
+    url: str,
+    ids: list[str],
+    deadline: float,
+    budget: itertools.count,
+    max_requests: int,
+    results: list,
+    lock: threading.Lock,
+) -> None:
     requests = itertools.cycle(
         [("/search", {"q": q, "limit": 10}) for q in QUERIES]
-        + [("/search", {"q": QUERIES[0], "facets": "true", "sort": "date"}), ("/health", {}), ("/", {"q": QUERIES[1]})]
+        + [
+            ("/search", {"q": QUERIES[0], "facets": "true", "sort": "date"}),
+            ("/health", {}),
+            ("/", {"q": QUERIES[1]}),
+        ]
         + [(f"/documents/{i}", {}) for i in ids[:5]]
         + [(f"/documents/{i}/summary", {}) for i in ids[:2]]
         + [("/documents/..%2F..%2Fetc%2Fpasswd", {})]  # a 404, never a file
@@ -135,7 +169,9 @@ def main(argv: list[str] | None = None) -> int:
         log = open(args.server_log or work / "server.log", "wb")
         server = subprocess.Popen(
             [*SEARCHKIT, "serve", "--index", str(index_dir), "--host", "127.0.0.1", "--port", str(port)],
-            stdout=log, stderr=subprocess.STDOUT, env=ENV,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=ENV,
         )
         deadline = time.monotonic() + 60
         while True:
@@ -145,10 +181,16 @@ def main(argv: list[str] | None = None) -> int:
             except httpx.TransportError:
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
-                print("the server did not start:\n" + (args.server_log or work / "server.log").read_text(errors="replace"), file=sys.stderr)
+                print(
+                    "the server did not start:\n"
+                    + (args.server_log or work / "server.log").read_text(errors="replace"),
+                    file=sys.stderr,
+                )
                 return 1
             time.sleep(0.1)
-        found = httpx.get(url + "/search", params={"q": " OR ".join(QUERIES[:4]), "limit": 10}, timeout=30).json()
+        found = httpx.get(
+            url + "/search", params={"q": " OR ".join(QUERIES[:4]), "limit": 10}, timeout=30
+        ).json()
         ids = [h["id"] for h in found["hits"]] or ["missing"]
         documents_before = httpx.get(url + "/health", timeout=30).json()["documents"]
 
@@ -161,8 +203,12 @@ def main(argv: list[str] | None = None) -> int:
         budget = itertools.count()
         started = time.monotonic()
         end = started + args.seconds
-        clients = [threading.Thread(target=client_loop, args=(url, ids, end, budget, args.max_requests, results, lock))
-                   for _ in range(args.clients)]
+        clients = [
+            threading.Thread(
+                target=client_loop, args=(url, ids, end, budget, args.max_requests, results, lock)
+            )
+            for _ in range(args.clients)
+        ]
         for t in clients:
             t.start()
         for t in clients:
@@ -175,7 +221,14 @@ def main(argv: list[str] | None = None) -> int:
 
         latencies = sorted(t for t, _ in results)
         errors = [e for _, e in results if e]
-        p = lambda q: latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000 if latencies else float("nan")  # noqa: E731
+
+        def p(q: float) -> float:
+            return (
+                latencies[min(len(latencies) - 1, int(q * len(latencies)))] * 1000
+                if latencies
+                else float("nan")
+            )
+
         print(f"clients         {args.clients} threads, {elapsed:.1f} s")
         print(f"requests        {len(results)}")
         print(f"errors          {len(errors)}")

@@ -55,8 +55,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from searchkit import articles as _articles  # noqa: E402
-from searchkit import segment, text  # noqa: E402
+from searchkit import (  # noqa: E402
+    articles as _articles,  # noqa: E402
+    segment,
+    text,
+)
 
 DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "baomoi-35k.jsonl.gz"
 DEFAULT_QUERIES = ROOT.parent / "shared" / "data" / "vinewsqa-dev" / "queries.jsonl.gz"
@@ -118,7 +121,9 @@ def _pyvi_batch(batch: list[tuple[str, str, str]]) -> int:
 def _searchkit_batch(batch: list[tuple[str, str, str]]) -> int:
     """searchkit's own segmentation path, the one the indexer runs: normalise, split into
     tokens, pyvi's model through our rebuilt features (segment.py)."""
-    return sum(len(segment.group_words(*text.token_texts(text.normalize(s)))) for parts in batch for s in parts if s)
+    return sum(
+        len(segment.group_words(*text.token_texts(text.normalize(s)))) for parts in batch for s in parts if s
+    )
 
 
 SEGMENTERS = {"pyvi": _pyvi_batch, "searchkit": _searchkit_batch}
@@ -138,7 +143,12 @@ def bench_segmentation(arts: list, jobs: int, segmenter: str) -> dict:
                 words = sum(pool.imap(run_batch, batches))
         else:
             words = sum(map(run_batch, batches))
-    return {"wall": time.perf_counter() - t0, "words": words, "cpu": _cpu_seconds() - cpu0, "peak_pss_mb": memory.pss / 1024}
+    return {
+        "wall": time.perf_counter() - t0,
+        "words": words,
+        "cpu": _cpu_seconds() - cpu0,
+        "peak_pss_mb": memory.pss / 1024,
+    }
 
 
 def _cpu_seconds() -> float:
@@ -240,7 +250,7 @@ class MemorySampler:
             if self._stop.wait(self.SAMPLE_SECONDS):
                 return
 
-    def __enter__(self) -> "MemorySampler":
+    def __enter__(self) -> MemorySampler:
         self._thread.start()
         return self
 
@@ -250,7 +260,9 @@ class MemorySampler:
 
 
 def bench_index(corpus: Path, index_dir: Path, jobs: int, profile: bool) -> dict:
-    code = _INDEX_CHILD.format(root=str(ROOT), corpus=str(corpus), index=str(index_dir), jobs=jobs, profile=profile)
+    code = _INDEX_CHILD.format(
+        root=str(ROOT), corpus=str(corpus), index=str(index_dir), jobs=jobs, profile=profile
+    )
     t0, cpu0 = time.perf_counter(), _cpu_seconds()
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)
     with MemorySampler(proc.pid) as memory:
@@ -258,7 +270,7 @@ def bench_index(corpus: Path, index_dir: Path, jobs: int, profile: bool) -> dict
         wall = time.perf_counter() - t0
     if proc.returncode not in (0, 3):
         raise SystemExit(f"indexing subprocess failed with status {proc.returncode}")
-    result = json.loads(next(l for l in out.splitlines() if l.startswith("RESULT "))[7:])
+    result = json.loads(next(line for line in out.splitlines() if line.startswith("RESULT "))[7:])
     result["outer_wall"] = wall
     result["cpu"] = _cpu_seconds() - cpu0  # the subprocess and its workers, all reaped by now
     result["peak_rss_mb"] = memory.rss / 1024
@@ -273,7 +285,7 @@ def bench_index(corpus: Path, index_dir: Path, jobs: int, profile: bool) -> dict
 
 def load_questions(path: Path, n: int | None) -> list[str]:
     with gzip.open(path, "rt", encoding="utf-8") as f:
-        qs = [json.loads(l)["text"] for l in f if l.strip()]
+        qs = [json.loads(line)["text"] for line in f if line.strip()]
     return qs[:n] if n else qs
 
 
@@ -380,10 +392,25 @@ def main() -> None:
     ap.add_argument("corpus", nargs="?", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--limit", type=int, default=None, help="Only the first N articles.")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    ap.add_argument("--queries", type=int, default=None, help="At most N questions and N keyword queries (default: all questions, 1000 keyword queries).")
+    ap.add_argument(
+        "--queries",
+        type=int,
+        default=None,
+        help="At most N questions and N keyword queries (default: all questions, 1000 keyword queries).",
+    )
     ap.add_argument("--skip-baseline", action="store_true")
-    ap.add_argument("--baseline-limit", type=int, default=None, help="Build the baseline on the first N articles only.")
-    ap.add_argument("--baseline-queries", type=int, default=500, help="Time the baseline on a fixed random sample of N queries per set, and searchkit on the same sample for the speed-up (default 500: a naive query takes ~1 s on 35k articles; 0 = all).")
+    ap.add_argument(
+        "--baseline-limit", type=int, default=None, help="Build the baseline on the first N articles only."
+    )
+    ap.add_argument(
+        "--baseline-queries",
+        type=int,
+        default=500,
+        help=(
+            "Time the baseline on a fixed random sample of N queries per set, and searchkit on the same "
+            "sample for the speed-up (default 500: a naive query takes ~1 s on 35k articles; 0 = all)."
+        ),
+    )
     ap.add_argument("--questions", type=Path, default=DEFAULT_QUERIES)
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/perf"))
     ap.add_argument("--profile", action="store_true", help="cProfile the indexing main process.")
@@ -393,7 +420,10 @@ def main() -> None:
     args.workdir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="run-", dir=args.workdir))
     loads = {"start": load_str()}
-    print(f"# searchkit perf — {time.strftime('%Y-%m-%d %H:%M:%S')}, {os.cpu_count()} CPUs, jobs={args.jobs}, load {loads['start']}")
+    print(
+        f"# searchkit perf — {time.strftime('%Y-%m-%d %H:%M:%S')}, {os.cpu_count()} CPUs, "
+        f"jobs={args.jobs}, load {loads['start']}"
+    )
     print(f"# scratch: {work}")
     try:
         arts = load(args.corpus, args.limit)
@@ -414,8 +444,10 @@ def main() -> None:
         loads["after indexing"] = load_str()
 
         print("\n## Indexing (same articles, same number of processes)\n")
-        print(f"| {'':34} | {'pyvi segmentation':>17} | {'searchkit segmenter':>19} | {'searchkit index':>15} |")
-        print(f"|{'-'*36}|{'-'*19}|{'-'*21}|{'-'*17}|")
+        print(
+            f"| {'':34} | {'pyvi segmentation':>17} | {'searchkit segmenter':>19} | {'searchkit index':>15} |"
+        )
+        print(f"|{'-' * 36}|{'-' * 19}|{'-' * 21}|{'-' * 17}|")
         n = len(arts)
         runs = (seg, own, {**ix, "wall": ix["outer_wall"]})
         rows = [
@@ -427,8 +459,18 @@ def main() -> None:
             ("CPU-time ratio to pyvi", *(f"{seg['cpu'] / r['cpu']:.2f}" for r in runs)),
             ("ratio to searchkit segmenter (wall)", "", "1.00", f"{own['wall'] / ix['outer_wall']:.2f}"),
             ("peak RSS sum, all procs (MB)", "", "", f"{ix['peak_rss_mb']:.0f}"),
-            ("peak PSS sum, all procs (MB)", f"{seg['peak_pss_mb']:.0f}", f"{own['peak_pss_mb']:.0f}", f"{ix['peak_pss_mb']:.0f}"),
-            ("max RSS main (VmHWM) / worker (MB)", "", "", f"{ix['self_maxrss_kb'] / 1024:.0f} / {ix['children_maxrss_kb'] / 1024:.0f}"),
+            (
+                "peak PSS sum, all procs (MB)",
+                f"{seg['peak_pss_mb']:.0f}",
+                f"{own['peak_pss_mb']:.0f}",
+                f"{ix['peak_pss_mb']:.0f}",
+            ),
+            (
+                "max RSS main (VmHWM) / worker (MB)",
+                "",
+                "",
+                f"{ix['self_maxrss_kb'] / 1024:.0f} / {ix['children_maxrss_kb'] / 1024:.0f}",
+            ),
             ("processes (main + workers)", str(args.jobs), str(args.jobs), str(ix["max_procs"])),
             ("index size on disk (MB)", "", "", f"{ix['size_mb']:.1f}"),
             ("documents", "", "", str(ix["documents"])),
@@ -450,27 +492,48 @@ def main() -> None:
             base_build = build_baseline(arts[:base_n], work / "baseline")
             sample = random.Random(4321)
             base_sets = {
-                name: (sample.sample(qs, args.baseline_queries) if 0 < args.baseline_queries < len(qs) else qs)
+                name: (
+                    sample.sample(qs, args.baseline_queries) if 0 < args.baseline_queries < len(qs) else qs
+                )
                 for name, qs in sets.items()
             }
             base = bench_baseline_queries(work / "baseline", base_sets)
             sk_same = bench_searchkit_queries(idx_dir, base_sets)
             loads["after baseline"] = load_str()
 
-        print(f"\n## Query latency, ms (limit=10; {len(questions)} questions, {len(keywords)} keyword queries of 2–4 title words, seed 1234)\n")
-        base_note = "" if base is None else (f" (baseline on {base_n} articles, built in {base_build:.1f} s)" if base_n < len(arts) else f" (baseline built in {base_build:.1f} s)")
-        print(f"searchkit: {ix['documents']} documents; open + first query {sk['first_ms']:.0f} ms{base_note}\n")
+        print(
+            f"\n## Query latency, ms (limit=10; {len(questions)} questions, "
+            f"{len(keywords)} keyword queries of 2–4 title words, seed 1234)\n"
+        )
+        base_note = (
+            ""
+            if base is None
+            else (
+                f" (baseline on {base_n} articles, built in {base_build:.1f} s)"
+                if base_n < len(arts)
+                else f" (baseline built in {base_build:.1f} s)"
+            )
+        )
+        print(
+            f"searchkit: {ix['documents']} documents; open + first query {sk['first_ms']:.0f} ms{base_note}\n"
+        )
         print(f"| {'set':10} | {'engine':16} | {'p50':>7} | {'p95':>7} | {'p99':>7} | {'mean':>7} |")
-        print(f"|{'-'*12}|{'-'*18}|{'-'*9}|{'-'*9}|{'-'*9}|{'-'*9}|")
+        print(f"|{'-' * 12}|{'-' * 18}|{'-' * 9}|{'-' * 9}|{'-' * 9}|{'-' * 9}|")
         for name in sets:
             engines = [("searchkit", sk[name])]
             if base:
                 n_same = len(base_sets[name])
                 engines += [(f"searchkit, {n_same}", sk_same[name]), (f"baseline, {n_same}", base[name])]
             for eng, r in engines:
-                print(f"| {name:10} | {eng:16} | {r['p50']:7.1f} | {r['p95']:7.1f} | {r['p99']:7.1f} | {r['mean']:7.1f} |")
+                print(
+                    f"| {name:10} | {eng:16} | {r['p50']:7.1f} | {r['p95']:7.1f} | "
+                    f"{r['p99']:7.1f} | {r['mean']:7.1f} |"
+                )
             if base:
-                print(f"| {name:10} | {'p50 speed-up':16} | {base[name]['p50'] / sk_same[name]['p50']:6.1f}× | {'':>7} | {'':>7} | {'':>7} |")
+                print(
+                    f"| {name:10} | {'p50 speed-up':16} | {base[name]['p50'] / sk_same[name]['p50']:6.1f}× | "
+                    f"{'':>7} | {'':>7} | {'':>7} |"
+                )
 
         q = keywords[0] if keywords else "nông thôn mới"
         cq = cold([str(SEARCHKIT_BIN), "query", q, "--index", str(idx_dir)])
@@ -478,8 +541,11 @@ def main() -> None:
         loads["end"] = load_str()
         print("\n## Cold start, s (median of 5 subprocess runs)\n")
         print(f"| {'command':36} | {'median':>6} | {'min':>6} | {'max':>6} |")
-        print(f"|{'-'*38}|{'-'*8}|{'-'*8}|{'-'*8}|")
-        print(f"| {'searchkit query ' + repr(q):36.36} | {cq['median']:6.2f} | {cq['min']:6.2f} | {cq['max']:6.2f} |")
+        print(f"|{'-' * 38}|{'-' * 8}|{'-' * 8}|{'-' * 8}|")
+        print(
+            f"| {'searchkit query ' + repr(q):36.36} | {cq['median']:6.2f} | "
+            f"{cq['min']:6.2f} | {cq['max']:6.2f} |"
+        )
         print(f"| {'searchkit --help':36} | {ch['median']:6.2f} | {ch['min']:6.2f} | {ch['max']:6.2f} |")
 
         measured = {
@@ -493,11 +559,15 @@ def main() -> None:
             "`searchkit --help` cold start (s)": ch["median"],
         }
         if base:
-            measured["questions p50 speed-up vs baseline"] = base["questions"]["p50"] / sk_same["questions"]["p50"]
-            measured["keywords p50 speed-up vs baseline"] = base["keywords"]["p50"] / sk_same["keywords"]["p50"]
+            measured["questions p50 speed-up vs baseline"] = (
+                base["questions"]["p50"] / sk_same["questions"]["p50"]
+            )
+            measured["keywords p50 speed-up vs baseline"] = (
+                base["keywords"]["p50"] / sk_same["keywords"]["p50"]
+            )
         print("\n## Acceptance targets\n")
         print(f"| {'target':36} | {'goal':>8} | {'measured':>9} | {'':4} |")
-        print(f"|{'-'*38}|{'-'*10}|{'-'*11}|{'-'*6}|")
+        print(f"|{'-' * 38}|{'-' * 10}|{'-' * 11}|{'-' * 6}|")
         ok_all = True
         for name, (goal, op) in TARGETS.items():
             if name not in measured:

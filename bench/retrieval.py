@@ -58,8 +58,8 @@ import time
 import unicodedata
 from array import array
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -83,6 +83,7 @@ Search = Callable[[str], list[str]]  # a query → the ids of the first 10 hits
 
 
 # --- reading and writing --------------------------------------------------------------------
+
 
 def _open(path: Path):
     return gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8")
@@ -122,6 +123,7 @@ def load_qrels(path: Path) -> dict[str, dict[str, int]]:
 
 
 # --- the titles set -------------------------------------------------------------------------
+
 
 def _text_key(text: str) -> str:
     return " ".join(unicodedata.normalize("NFC", text).split())
@@ -174,8 +176,13 @@ def prepare_titles(out: Path, rebuild: bool) -> tuple[dict, bool]:
     write_jsonl(staging / "queries.jsonl", queries)
     qrels = "".join(f"{q['_id']}\t{q['_id']}\t1\n" for q in queries)
     (staging / "qrels.tsv").write_text("query-id\tcorpus-id\tscore\n" + qrels, encoding="utf-8")
-    manifest = {"version": TITLES_VERSION, "sources": _signature(sources), "documents": len(corpus),
-                "queries": len(queries), "left_out": dict(sorted(left_out.items()))}
+    manifest = {
+        "version": TITLES_VERSION,
+        "sources": _signature(sources),
+        "documents": len(corpus),
+        "queries": len(queries),
+        "left_out": dict(sorted(left_out.items())),
+    }
     manifest_text = json.dumps(manifest, ensure_ascii=False, indent=1)
     (staging / "manifest.json").write_text(manifest_text, encoding="utf-8")
     shutil.rmtree(out, ignore_errors=True)
@@ -184,8 +191,10 @@ def prepare_titles(out: Path, rebuild: bool) -> tuple[dict, bool]:
 
 
 def describe_titles(manifest: dict, generated: bool) -> str:
-    lines = [f"{'generated' if generated else 'cached'} titles set: {manifest['documents']:,} documents, "
-             f"{manifest['queries']:,} title queries"]
+    lines = [
+        f"{'generated' if generated else 'cached'} titles set: {manifest['documents']:,} documents, "
+        f"{manifest['queries']:,} title queries"
+    ]
     lines += [f"  left out: {n:,} {what}" for what, n in manifest["left_out"].items()]
     return "\n".join(lines)
 
@@ -218,8 +227,11 @@ def variant(name: str, queries: dict[str, str], dataset: Path) -> dict[str, str]
     if name == "accentless":
         own = find(dataset, "queries.accentless")
         return load_queries(own) if own else {k: fold_diacritics(v) for k, v in queries.items()}
-    change = {"original": str, "tone": other_tone_placement,
-              "nfd": lambda q: unicodedata.normalize("NFD", q)}[name]
+    change = {
+        "original": str,
+        "tone": other_tone_placement,
+        "nfd": lambda q: unicodedata.normalize("NFD", q),
+    }[name]
     return {k: change(v) for k, v in queries.items()}
 
 
@@ -268,19 +280,23 @@ class PlainBM25:
 
 # --- evaluation -----------------------------------------------------------------------------
 
+
 def query_scores(ranked: list[str], relevant: dict[str, int]) -> tuple[float, float, float, float]:
     """Reciprocal rank, nDCG, recall and precision at 1 of one ranking."""
     first = next((i for i, d in enumerate(ranked) if d in relevant), None)
     dcg = sum(relevant.get(d, 0) / math.log2(i + 2) for i, d in enumerate(ranked))
     ideal = sorted(relevant.values(), reverse=True)[:10]
-    return (1 / (first + 1) if first is not None else 0.0,
-            dcg / sum(g / math.log2(i + 2) for i, g in enumerate(ideal)),
-            len(set(ranked) & set(relevant)) / len(relevant),
-            1.0 if ranked and ranked[0] in relevant else 0.0)
+    return (
+        1 / (first + 1) if first is not None else 0.0,
+        dcg / sum(g / math.log2(i + 2) for i, g in enumerate(ideal)),
+        len(set(ranked) & set(relevant)) / len(relevant),
+        1.0 if ranked and ranked[0] in relevant else 0.0,
+    )
 
 
-def evaluate(search: Search, queries: dict[str, str], qrels: dict[str, dict[str, int]]
-             ) -> tuple[dict[str, float], dict[str, list[str] | None]]:
+def evaluate(
+    search: Search, queries: dict[str, str], qrels: dict[str, dict[str, int]]
+) -> tuple[dict[str, float], dict[str, list[str] | None]]:
     """The scores of ``search`` and its ranking per query (None: QuerySyntaxError)."""
     rows, latencies, runs = [], [], {}
     for qid, relevant in qrels.items():
@@ -295,14 +311,20 @@ def evaluate(search: Search, queries: dict[str, str], qrels: dict[str, dict[str,
         rows.append(query_scores(runs[qid] or [], relevant))
     latencies.sort()
     scores = {m: statistics.fmean(column) for m, column in zip(METRICS, zip(*rows))}
-    scores |= {"queries": len(rows), "refused": sum(r is None for r in runs.values()),
-               "p50 ms": latencies[len(latencies) // 2], "p95 ms": latencies[int(len(latencies) * 0.95)]}
+    scores |= {
+        "queries": len(rows),
+        "refused": sum(r is None for r in runs.values()),
+        "p50 ms": latencies[len(latencies) // 2],
+        "p95 ms": latencies[int(len(latencies) * 0.95)],
+    }
     return scores, runs
 
 
 def table_row(variant_name: str, system: str, scores: dict[str, float]) -> str:
-    cells = [f"{scores[c]:.1f}" if "ms" in c else str(scores[c]) if c == "refused" else f"{scores[c]:.3f}"
-             for c in COLUMNS]
+    cells = [
+        f"{scores[c]:.1f}" if "ms" in c else str(scores[c]) if c == "refused" else f"{scores[c]:.3f}"
+        for c in COLUMNS
+    ]
     return f"| {variant_name} | {system} | " + " | ".join(cells) + " |"
 
 
@@ -333,12 +355,21 @@ def miss_line(ix, bm25: PlainBM25, query: str, relevant: dict[str, int], texts: 
     if not ranked:
         return f"- {query!r}: no hits (bm25: {baseline})"
     top = " ".join(texts[ranked[0]].split())[:160]
-    return (f"- {query!r} → {', '.join(relevant)}: {_rank(ranked, relevant)} (bm25: {baseline}); "
-            f"first hit {ranked[0]}: {top}…")
+    return (
+        f"- {query!r} → {', '.join(relevant)}: {_rank(ranked, relevant)} (bm25: {baseline}); "
+        f"first hit {ranked[0]}: {top}…"
+    )
 
 
-def print_misses(ix, bm25: PlainBM25, queries: dict[str, str], qrels: dict[str, dict[str, int]],
-                 runs: dict[str, list[str] | None], texts: dict[str, str], count: int) -> None:
+def print_misses(
+    ix,
+    bm25: PlainBM25,
+    queries: dict[str, str],
+    qrels: dict[str, dict[str, int]],
+    runs: dict[str, list[str] | None],
+    texts: dict[str, str],
+    count: int,
+) -> None:
     misses = [q for q, ranked in runs.items() if not ranked or ranked[0] not in qrels[q]]
     print(f"\nsearchkit, original variant: {miss_tally(runs, qrels)}; the first {min(count, len(misses))}:")
     for qid in misses[:count]:
@@ -350,21 +381,33 @@ def print_misses(ix, bm25: PlainBM25, queries: dict[str, str], qrels: dict[str, 
 
 # --- main -----------------------------------------------------------------------------------
 
+
 def parse_args() -> argparse.Namespace:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("dataset", nargs="?", default=None, help="a BEIR-layout directory (instead of --set)")
-    parser.add_argument("--set", choices=("questions", "titles"), default=None,
-                        help="questions (default): vinewsqa-dev; titles: the generated known-item set")
+    parser.add_argument(
+        "--set",
+        choices=("questions", "titles"),
+        default=None,
+        help="questions (default): vinewsqa-dev; titles: the generated known-item set",
+    )
     parser.add_argument("--index", default=None, help="index directory (default bench/out/<dataset>-index)")
-    parser.add_argument("--rebuild", action="store_true",
-                        help="regenerate the titles set and rebuild the index")
+    parser.add_argument(
+        "--rebuild", action="store_true", help="regenerate the titles set and rebuild the index"
+    )
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--variants", default="original,accentless,tone,nfd")
     parser.add_argument("--limit", type=int, default=None, help="evaluate only the first N queries")
     parser.add_argument("--misses", type=int, default=0, help="list N searchkit misses at rank 1")
-    parser.add_argument("--param", action="append", default=[], metavar="NAME=VALUE",
-                        help="override a searchkit.ranking.RankingParams field (repeatable), for tuning")
+    parser.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="override a searchkit.ranking.RankingParams field (repeatable), for tuning",
+    )
     args = parser.parse_args()
     if args.dataset and args.set:
         parser.error("give DATASET_DIR or --set, not both")
@@ -425,13 +468,17 @@ def main() -> None:
     qrels = load_qrels(dataset / "qrels.tsv" if (dataset / "qrels.tsv").exists() else find(dataset, "qrels"))
     if args.limit:
         qrels = dict(list(qrels.items())[: args.limit])
-    print(f"\n{dataset.name}: {ix.doc_count} documents, {len(qrels)} judged queries"
-          + (f", index built in {build_seconds:.1f} s" if build_seconds else "")
-          + f", baseline built in {bm25_seconds:.1f} s")
+    print(
+        f"\n{dataset.name}: {ix.doc_count} documents, {len(qrels)} judged queries"
+        + (f", index built in {build_seconds:.1f} s" if build_seconds else "")
+        + f", baseline built in {bm25_seconds:.1f} s"
+    )
     print("\n| variant | system | " + " | ".join(COLUMNS) + " |")
     print("|---|---|" + "---|" * len(COLUMNS))
-    systems: dict[str, Search] = {"searchkit": lambda q: [h.id for h in ix.search(q, limit=10).hits],
-                                  "bm25": bm25.search}
+    systems: dict[str, Search] = {
+        "searchkit": lambda q: [h.id for h in ix.search(q, limit=10).hits],
+        "bm25": bm25.search,
+    }
     original_runs = None
     for name in args.variants.split(","):
         variant_queries = variant(name, queries, dataset)

@@ -30,9 +30,9 @@ import random
 import sys
 import time
 from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -102,9 +102,7 @@ def rouge(candidate: Sequence[str], reference: Sequence[str]) -> tuple[float, fl
     return rouge_n(candidate, reference, 1), rouge_n(candidate, reference, 2), rouge_l(candidate, reference)
 
 
-def bootstrap_interval(
-    differences: np.ndarray, resamples: int = 1000, seed: int = 0
-) -> tuple[float, float]:
+def bootstrap_interval(differences: np.ndarray, resamples: int = 1000, seed: int = 0) -> tuple[float, float]:
     """Paired bootstrap 95% interval of the mean of per-article differences."""
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(differences), size=(resamples, len(differences)))
@@ -127,7 +125,9 @@ class Article:
 
 
 def read_records(path: Path, limit: int | None) -> Iterator[dict]:
-    with gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8") as f:
+    with (
+        gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8") as f
+    ):
         for i, line in enumerate(f):
             if limit is not None and i >= limit:
                 return
@@ -169,14 +169,23 @@ def run_method(articles: Sequence[Article], method: str, size: int) -> tuple[np.
     return scores, elapsed_ms / max(1, len(articles))
 
 
-def evaluate(articles: Sequence[Article], methods: Sequence[str], sizes: Sequence[int], resamples: int) -> None:
-    header = "| method | N | R1 | R2 | RL | ΔR1 vs LEAD [95% CI] | ΔR2 vs LEAD [95% CI] | ΔRL vs LEAD [95% CI] | ms/article |"
+def evaluate(
+    articles: Sequence[Article], methods: Sequence[str], sizes: Sequence[int], resamples: int
+) -> None:
+    header = (
+        "| method | N | R1 | R2 | RL | ΔR1 vs LEAD [95% CI] | ΔR2 vs LEAD [95% CI] | ΔRL vs LEAD [95% CI] "
+        "| ms/article |"
+    )
     print(header)
     print("|---|---:|---:|---:|---:|---|---|---|---:|")
     for size in sizes:
         lead, lead_ms = run_method(articles, "lead", size)
-        print(f"| LEAD-{size} | {size} | " + " | ".join(f"{100 * v:.2f}" for v in lead.mean(axis=0))
-              + f" | | | | {lead_ms:.3f} |", flush=True)
+        print(
+            f"| LEAD-{size} | {size} | "
+            + " | ".join(f"{100 * v:.2f}" for v in lead.mean(axis=0))
+            + f" | | | | {lead_ms:.3f} |",
+            flush=True,
+        )
         for method in methods:
             if method == "lead":
                 continue
@@ -186,8 +195,14 @@ def evaluate(articles: Sequence[Article], methods: Sequence[str], sizes: Sequenc
                 diff = scores[:, m] - lead[:, m]
                 low, high = bootstrap_interval(diff, resamples)
                 cells.append(f"{100 * diff.mean():+.2f} [{100 * low:+.2f}, {100 * high:+.2f}]")
-            print(f"| {method} | {size} | " + " | ".join(f"{100 * v:.2f}" for v in scores.mean(axis=0))
-                  + " | " + " | ".join(cells) + f" | {ms:.3f} |", flush=True)
+            print(
+                f"| {method} | {size} | "
+                + " | ".join(f"{100 * v:.2f}" for v in scores.mean(axis=0))
+                + " | "
+                + " | ".join(cells)
+                + f" | {ms:.3f} |",
+                flush=True,
+            )
 
 
 # --------------------------------------------------------------------------- training
@@ -270,7 +285,9 @@ def train(path: Path, limit: int) -> None:
     )
     _write_model(fit_ridge(x, y, alpha), max_overlap, note)
     summary._model.cache_clear()
-    print(f"wrote {MODEL_OUT.relative_to(ROOT)} (alpha={alpha:g}, max_overlap={max_overlap})", file=sys.stderr)
+    print(
+        f"wrote {MODEL_OUT.relative_to(ROOT)} (alpha={alpha:g}, max_overlap={max_overlap})", file=sys.stderr
+    )
 
 
 # --------------------------------------------------------------------------- main
@@ -278,10 +295,15 @@ def train(path: Path, limit: int) -> None:
 
 def main(argv: Sequence[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("data", nargs="?", type=Path, help="JSONL(.gz) file (default: the VietNews val or train sample)")
+    parser.add_argument(
+        "data", nargs="?", type=Path, help="JSONL(.gz) file (default: the VietNews val or train sample)"
+    )
     parser.add_argument("--limit", type=int, default=None, help="only the first N articles")
-    parser.add_argument("--methods", default=",".join(summary.METHODS),
-                        help="comma-separated methods (default: all); LEAD-N is always shown")
+    parser.add_argument(
+        "--methods",
+        default=",".join(summary.METHODS),
+        help="comma-separated methods (default: all); LEAD-N is always shown",
+    )
     parser.add_argument("--sizes", default="1,2,3", help="summary sizes N (default 1,2,3)")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples")
     parser.add_argument("--train", action="store_true", help="fit the learned ranker instead")
@@ -296,8 +318,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     path = args.data or DEFAULT_DATA
     articles, pyvi_seconds, syllables = segment_articles(read_records(path, args.limit))
-    print(f"{len(articles)} articles from {path.name}; pyvi segmentation {1000 * pyvi_seconds / len(articles):.2f} "
-          f"ms/article ({syllables / pyvi_seconds:,.0f} syllables/s), done once and shared by all methods\n")
+    print(
+        f"{len(articles)} articles from {path.name}; "
+        f"pyvi segmentation {1000 * pyvi_seconds / len(articles):.2f} "
+        f"ms/article ({syllables / pyvi_seconds:,.0f} syllables/s), done once and shared by all methods\n"
+    )
     evaluate(articles, methods, sizes, args.bootstrap)
 
 

@@ -18,21 +18,9 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.2.0"
 
-__all__ = [
-    "Article",
-    "Hit",
-    "Index",
-    "IndexReport",
-    "SearchResult",
-    "SearchkitError",
-    "IndexNotFoundError",
-    "QuerySyntaxError",
-    "DocumentNotFoundError",
-    "index_paths",
-    "open_index",
-    "summarize",
-]
-
+# The public API, one explicit list: each name and the module it is imported from on
+# first use. ``__all__`` is this table's keys (tests/test_structure.py checks every
+# name resolves).
 _WHERE = {
     "Article": "articles",
     "Hit": "search",
@@ -44,16 +32,27 @@ _WHERE = {
     "index_paths": "index",
     "SearchkitError": "errors",
     "IndexNotFoundError": "errors",
+    "IndexLockedError": "errors",
     "QuerySyntaxError": "errors",
+    "InvalidParameterError": "errors",
     "DocumentNotFoundError": "errors",
 }
 
-if TYPE_CHECKING:
-    from .articles import Article
-    from .errors import DocumentNotFoundError, IndexNotFoundError, QuerySyntaxError, SearchkitError
-    from .index import IndexReport, index_paths
-    from .search import Hit, Index, SearchResult, open_index
-    from .summary import summarize
+__all__ = list(_WHERE)
+
+if TYPE_CHECKING:  # the same names for type checkers ("X as X": re-exported)
+    from .articles import Article as Article
+    from .errors import (
+        DocumentNotFoundError as DocumentNotFoundError,
+        IndexLockedError as IndexLockedError,
+        IndexNotFoundError as IndexNotFoundError,
+        InvalidParameterError as InvalidParameterError,
+        QuerySyntaxError as QuerySyntaxError,
+        SearchkitError as SearchkitError,
+    )
+    from .index import IndexReport as IndexReport, index_paths as index_paths
+    from .search import Hit as Hit, Index as Index, SearchResult as SearchResult, open_index as open_index
+    from .summary import summarize as summarize
 
 
 def __getattr__(name: str) -> Any:

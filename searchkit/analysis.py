@@ -27,12 +27,11 @@ them, and a words field of compounds only is smaller and sharper as a ranking si
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
-from typing import Iterator, Sequence
 
 import numpy as np
-
 from whoosh.analysis import Filter, Tokenizer
 from whoosh.analysis.acore import Token as WhooshToken
 
@@ -56,7 +55,7 @@ __all__ = [
 class SyllableTokenizer(Tokenizer):
     """Yields normalised lower-case syllables with character offsets into the input."""
 
-    def __call__(  # type: ignore[override]
+    def __call__(
         self,
         value: str,
         positions: bool = False,

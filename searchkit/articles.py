@@ -31,11 +31,12 @@ import re
 import stat
 import unicodedata
 import zlib
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, BinaryIO, Callable, Iterable, Iterator, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 
 
 @dataclass
@@ -123,7 +124,9 @@ def _walk_root(root: Path, report: _Report) -> Iterator[tuple[Path, Path]]:
         report(ReadProblem(str(root), None, "not a regular file or directory"))
     elif _file_kind(root.name) is None:
         # Named explicitly, so say why it is ignored rather than dropping it silently.
-        report(ReadProblem(str(root), None, f"unsupported file type (expected {', '.join(SUPPORTED_SUFFIXES)})"))
+        report(
+            ReadProblem(str(root), None, f"unsupported file type (expected {', '.join(SUPPORTED_SUFFIXES)})")
+        )
     else:
         yield root, root
 
@@ -149,11 +152,21 @@ def _walk_dir(root: Path, root_key: tuple[int, int], report: _Report) -> Iterato
             # A symlink that resolves to itself (ELOOP) or cannot be followed is named;
             # an entry that vanished since the directory was listed is skipped silently.
             if not isinstance(exc, FileNotFoundError) and _file_kind(entry.name) is not None:
-                report(ReadProblem(_relative(path, root), None, f"cannot follow symbolic link: {exc.strerror or exc}"))
+                report(
+                    ReadProblem(
+                        _relative(path, root), None, f"cannot follow symbolic link: {exc.strerror or exc}"
+                    )
+                )
             continue
         if key is not None:
             if key in ancestors:
-                report(ReadProblem(_relative(path, root), None, "symbolic link loop (points back to an enclosing directory); not followed"))
+                report(
+                    ReadProblem(
+                        _relative(path, root),
+                        None,
+                        "symbolic link loop (points back to an enclosing directory); not followed",
+                    )
+                )
             elif key not in walked:
                 walked.add(key)
                 ancestors.append(key)
@@ -285,7 +298,7 @@ class ArticleReader:
         self._report(ReadProblem(self.rel, line, message))
 
     @contextmanager
-    def _open(self, kind: str) -> Iterator[BinaryIO]:
+    def _open(self, kind: str) -> Iterator[BinaryIO | gzip.GzipFile]:
         """The file's bytes, uncompressed; the file on disk is kept for ``bytes_read``."""
         with self.path.open("rb") as raw:
             self._file = raw
@@ -404,11 +417,15 @@ def _first_control_byte(data: bytes, start: int = 0) -> int:
 
 
 def _control_byte(byte: int, offset: int) -> _Unreadable:
-    return _Unreadable(f"not UTF-8 or UTF-16 text (control byte 0x{byte:02X} at offset {offset}: a binary file?)")
+    return _Unreadable(
+        f"not UTF-8 or UTF-16 text (control byte 0x{byte:02X} at offset {offset}: a binary file?)"
+    )
 
 
 def _invalid_utf8(byte: int, offset: int) -> _Unreadable:
-    return _Unreadable(f"not UTF-8 or UTF-16 text (invalid byte 0x{byte:02X} at offset {offset}); {_CONVERT_HINT}")
+    return _Unreadable(
+        f"not UTF-8 or UTF-16 text (invalid byte 0x{byte:02X} at offset {offset}); {_CONVERT_HINT}"
+    )
 
 
 def _check_utf8(decoder: codecs.IncrementalDecoder, chunk: bytes, offset: int, final: bool = False) -> None:
@@ -420,7 +437,9 @@ def _check_utf8(decoder: codecs.IncrementalDecoder, chunk: bytes, offset: int, f
         decoder.decode(chunk, final)
     except UnicodeDecodeError as exc:
         # The decoder's input is the bytes it held back from the last chunk, then this one.
-        raise _invalid_utf8(exc.object[exc.start], offset - (len(exc.object) - len(chunk)) + exc.start) from None
+        raise _invalid_utf8(
+            exc.object[exc.start], offset - (len(exc.object) - len(chunk)) + exc.start
+        ) from None
 
 
 def _decode(data: bytes) -> str:
@@ -453,14 +472,20 @@ def _decode_utf16(data: bytes) -> str:
         text = data[2:].decode(codec)
     except UnicodeDecodeError as exc:
         raise _Unreadable(
-            f"not valid UTF-16 text despite its byte-order mark ({exc.reason} at offset {2 + exc.start}); {_CONVERT_HINT}"
+            f"not valid UTF-16 text despite its byte-order mark ({exc.reason} at offset {2 + exc.start}); "
+            f"{_CONVERT_HINT}"
         ) from None
     control = _CONTROL_CHARS.search(text)
     if control:
-        raise _Unreadable(f"not UTF-16 text (control character at character {control.start()}: a binary file?)")
+        raise _Unreadable(
+            f"not UTF-16 text (control character at character {control.start()}: a binary file?)"
+        )
     ascii_count = len(text.encode("ascii", "ignore"))
     if text and ascii_count < _UTF16_MIN_ASCII_SHARE * len(text):
-        raise _Unreadable("does not look like UTF-16 text (almost no ASCII characters: a binary file with a byte-order mark?)")
+        raise _Unreadable(
+            "does not look like UTF-16 text "
+            "(almost no ASCII characters: a binary file with a byte-order mark?)"
+        )
     return text
 
 
@@ -679,7 +704,9 @@ def _article_from_record(record: Any, rel: str, number: int) -> Article:
     if size > MAX_ARTICLE_CHARS:
         raise _RecordError(_too_large(size))
     if not title and not body:
-        raise _RecordError(f"no title and no body (expected 'title' and one of {', '.join(map(repr, _BODY_FIELDS))})")
+        raise _RecordError(
+            f"no title and no body (expected 'title' and one of {', '.join(map(repr, _BODY_FIELDS))})"
+        )
     return Article(
         id=_record_id(record) or f"{rel}#{number}",
         title=title,
@@ -761,9 +788,12 @@ def _date(value: Any) -> datetime | None:
     except ValueError:
         m = _DMY_RE.fullmatch(s)
         if not m:
-            raise _RecordError(f"'date' {value!r} is not a date (use ISO 8601, e.g. 2023-04-04T16:10:37+07:00)") from None
+            raise _RecordError(
+                f"'date' {value!r} is not a date (use ISO 8601, e.g. 2023-04-04T16:10:37+07:00)"
+            ) from None
         try:
-            parsed = datetime(*(int(g) for g in m.group(3, 2, 1)), *(int(g or 0) for g in m.group(4, 5, 6)))
+            day, month, year, hour, minute, second = (int(g or 0) for g in m.group(1, 2, 3, 4, 5, 6))
+            parsed = datetime(year, month, day, hour, minute, second)
         except ValueError as exc:
             raise _RecordError(f"'date' {value!r} is not a valid date ({exc})") from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_VN_TZ)
@@ -789,7 +819,9 @@ def _tags(value: Any) -> list[str]:
         return []
     if isinstance(value, str):
         value = value.split(",")
-    if not isinstance(value, list) or not all(isinstance(v, (str, int)) and not isinstance(v, bool) for v in value):
+    if not isinstance(value, list) or not all(
+        isinstance(v, (str, int)) and not isinstance(v, bool) for v in value
+    ):
         raise _RecordError("'tags' must be a list of strings or a comma-separated string")
     return [t for t in (str(v).strip() for v in value) if t]
 

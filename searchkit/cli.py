@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator, List, Optional
+from typing import TYPE_CHECKING, cast
 
 import typer
 from rich.console import Console
@@ -24,7 +25,7 @@ from rich.text import Text
 from .errors import SearchkitError
 
 if TYPE_CHECKING:
-    from .search import Hit, SearchResult
+    from .search import Hit, SearchResult, Sort
 
 EXIT_ERROR = 1
 EXIT_SKIPPED = 3
@@ -57,12 +58,19 @@ def _user_errors() -> Iterator[None]:
 
 @app.command()
 def index(
-    paths: List[Path] = typer.Argument(..., help="Files or directories of articles (.txt, .json, .jsonl, .gz)."),
+    paths: list[Path] = typer.Argument(
+        ..., help="Files or directories of articles (.txt, .json, .jsonl, .gz)."
+    ),
     index_dir: Path = IndexOption,
     rebuild: bool = typer.Option(False, "--rebuild", help="Start the index over instead of updating it."),
-    jobs: Optional[int] = typer.Option(None, "--jobs", "-j", min=1, help="Worker processes (default: number of CPUs)."),
-    memory_mb: Optional[int] = typer.Option(
-        None, "--memory-mb", min=16, help="Postings held in memory before they are written out, in MB (default 512)."
+    jobs: int | None = typer.Option(
+        None, "--jobs", "-j", min=1, help="Worker processes (default: number of CPUs)."
+    ),
+    memory_mb: int | None = typer.Option(
+        None,
+        "--memory-mb",
+        min=16,
+        help="Postings held in memory before they are written out, in MB (default 512).",
     ),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress bar."),
 ) -> None:
@@ -89,7 +97,9 @@ def index(
                 rebuild=rebuild,
                 jobs=jobs,
                 progress=lambda done, total: progress.update(task, completed=done, total=total),
-                on_problem=lambda p: progress.console.print(f"[yellow]skipped[/] {escape(str(p))}", soft_wrap=True),
+                on_problem=lambda p: progress.console.print(
+                    f"[yellow]skipped[/] {escape(str(p))}", soft_wrap=True
+                ),
                 on_wait=lambda msg: progress.console.print(f"[yellow]{escape(msg)}[/]", soft_wrap=True),
                 memory_mb=memory_mb,
             )
@@ -102,7 +112,11 @@ def _hit_text(hit: Hit, rank: int) -> Text:
     line = Text()
     line.append(f"{rank:>3}. ", style="dim")
     line.append(hit.title or hit.id, style="bold")
-    meta = [hit.date[:10] if hit.date else None, hit.author or None, f"score {hit.score:.2f}" if hit.score is not None else None]
+    meta = [
+        hit.date[:10] if hit.date else None,
+        hit.author or None,
+        f"score {hit.score:.2f}" if hit.score is not None else None,
+    ]
     line.append("  " + " · ".join(m for m in meta if m), style="cyan")
     line.append(f"\n     {hit.id}", style="dim")
     snippet = Text(hit.snippet.replace("\n", " "))
@@ -142,10 +156,10 @@ def query(
     index_dir: Path = IndexOption,
     limit: int = typer.Option(10, "--limit", "-n", min=0, max=1000, help="Hits to show."),
     offset: int = typer.Option(0, "--offset", min=0, help="Hits to skip (paging)."),
-    since: Optional[str] = typer.Option(None, help="Published on or after this date (YYYY-MM-DD)."),
-    until: Optional[str] = typer.Option(None, help="Published on or before this date (YYYY-MM-DD)."),
-    author: Optional[str] = typer.Option(None, help="Only articles by this author."),
-    category: Optional[str] = typer.Option(None, help="Only articles in this category."),
+    since: str | None = typer.Option(None, help="Published on or after this date (YYYY-MM-DD)."),
+    until: str | None = typer.Option(None, help="Published on or before this date (YYYY-MM-DD)."),
+    author: str | None = typer.Option(None, help="Only articles by this author."),
+    category: str | None = typer.Option(None, help="Only articles in this category."),
     sort: str = typer.Option("relevance", help="relevance or date (newest first)."),
     facets: bool = typer.Option(False, "--facets", help="Counts per month and per category."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
@@ -164,8 +178,15 @@ def query(
     with _user_errors():
         with open_index(index_dir) as ix:
             result = ix.search(
-                text, limit=limit, offset=offset, since=since, until=until,
-                author=author, category=category, sort=sort, facets=facets,  # type: ignore[arg-type]
+                text,
+                limit=limit,
+                offset=offset,
+                since=since,
+                until=until,
+                author=author,
+                category=category,
+                sort=cast("Sort", sort),  # any other value: Index.search raises InvalidParameterError
+                facets=facets,
                 strict=strict,
             )
     if as_json:
@@ -176,11 +197,21 @@ def query(
 
 @app.command()
 def summarize(
-    file: Optional[str] = typer.Argument(None, help="An article file (.txt/.json/.jsonl), or - for standard input."),
-    doc_id: Optional[str] = typer.Option(None, "--id", help="Summarise this indexed document instead."),
+    file: str | None = typer.Argument(
+        None, help="An article file (.txt/.json/.jsonl), or - for standard input."
+    ),
+    doc_id: str | None = typer.Option(None, "--id", help="Summarise this indexed document instead."),
     index_dir: Path = IndexOption,
     sentences: int = typer.Option(3, "--sentences", "-n", min=1, max=50, help="Sentences to pick."),
-    method: Optional[str] = typer.Option(None, "--method", "-m", help="learned (default), lead, lsa, luhn, edmundson, lex-rank, text-rank, sum-basic, kl, reduction, random."),
+    method: str | None = typer.Option(
+        None,
+        "--method",
+        "-m",
+        help=(
+            "learned (default), lead, lsa, luhn, edmundson, lex-rank, text-rank, sum-basic, kl, "
+            "reduction, random."
+        ),
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Print the extractive summary of a file, of standard input, or of an indexed document."""
@@ -204,6 +235,7 @@ def summarize(
         else:
             from .articles import read_file
 
+            assert file is not None  # exactly one of FILE and --id, checked above
             path = Path(file)
             if not path.is_file():
                 raise SearchkitError(f"no such file: {file}")
@@ -214,9 +246,11 @@ def summarize(
                 results.append((art.id, art.title, summarize_text(art.body, sentences, method, art.title)))
     if as_json:
         payload = [{"id": i, "title": t, "summary": s} for i, t, s in results]
-        sys.stdout.write(json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2) + "\n")
+        sys.stdout.write(
+            json.dumps(payload[0] if len(payload) == 1 else payload, ensure_ascii=False, indent=2) + "\n"
+        )
         return
-    for doc_id_, title, summary in results:
+    for _doc_id, title, summary in results:
         if title:
             console.print(Text(title, style="bold"))
         for sentence in summary:
@@ -226,10 +260,13 @@ def summarize(
 @app.command()
 def serve(
     index_dir: Path = IndexOption,
-    host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on (0.0.0.0 for every interface)."),
+    host: str = typer.Option(
+        "127.0.0.1", "--host", help="Address to listen on (0.0.0.0 for every interface)."
+    ),
     port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="Port to listen on."),
 ) -> None:
-    """Serve the index over HTTP: a JSON API (/search, /documents/ID, /summarize, /health) and a search page at /."""
+    # One line: Typer keeps a docstring's line breaks in the command list of `searchkit --help`.
+    """Serve the index over HTTP: a JSON API (/search, /documents/ID, /summarize, /health) and a search page at /."""  # noqa: E501
     from .server import serve as run_server
 
     with _user_errors():

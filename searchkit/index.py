@@ -1,4 +1,4 @@
-"""Build and update an index: the schema, the incremental writer and the worker processes.
+"""Build and update an index: the incremental writer and the worker processes.
 
 This module is the only writer of an index. One run of :func:`index_paths`:
 
@@ -23,39 +23,41 @@ Rules, all reported as problems and counted as ``skipped``:
 from __future__ import annotations
 
 import gc
-import math
 import multiprocessing
+import multiprocessing.pool
 import os
 import time
 from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from multiprocessing.pool import AsyncResult
 from pathlib import Path
-from typing import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
 
 import numpy as np
-from whoosh import columns, fields, index as whoosh_index
+from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
 from whoosh.util import fib
 from whoosh.util.filelock import try_for
 from whoosh.writing import LockError
 
-from . import analysis, postings, segment, text
+from . import analysis, articles as _articles, postings, segment, text
 from .analysis import AnalyzedArticle
-from . import articles as _articles
 from .articles import Article, ReadProblem
-from .errors import IndexLockedError, IndexNotFoundError, SearchkitError
+from .errors import IndexLockedError
+from .store import (
+    DEFAULT_INDEX_DIR,
+    INDEX_NAME,
+    WRITE_LOCK,
+    epoch_seconds,
+    open_whoosh_index,
+    part_path,
+    schema,
+    segment_parts,
+)
 
-__all__ = ["IndexReport", "index_paths", "schema", "open_whoosh_index", "DEFAULT_INDEX_DIR", "UNDATED", "epoch_seconds"]
-
-DEFAULT_INDEX_DIR = "index"
-INDEX_NAME = "searchkit"
-# Version 2: text fields moved from Whoosh to postings parts (postings.py).
-SCHEMA_VERSION = 2
-
-# The date column's value for an article without a date (sorts after every real date).
-UNDATED = -(2**63)
+__all__ = ["IndexReport", "index_paths"]
 
 # Commit at the first file boundary after this many new documents: a crash then loses at
 # most this much work, and each commit is a cheap segment flush, not a full merge.
@@ -69,28 +71,10 @@ DEFAULT_MEMORY_MB = 512
 # Whoosh now pools only the small fields (ids, author, category, dates).
 WHOOSH_POOL_MB = 32
 
+Tag = TypeVar("Tag")  # what a caller of _Analyzer.run tags its batches with
+
 ProgressCallback = Callable[[int, int], None]
 """Called with (bytes done, bytes total) as files are finished."""
-
-
-def schema() -> fields.Schema:
-    """The Whoosh schema: stored documents, ids, filters and sort keys. The text fields
-    (postings.TEXT_FIELDS) live in postings parts beside each segment."""
-    fold = analysis.folded_analyzer()
-    return fields.Schema(
-        id=fields.ID(stored=True, unique=True, sortable=True),
-        source=fields.ID(sortable=True),  # resolved path of the file the document came from
-        signature=fields.STORED(),  # "mtime_ns:size" of that file when it was read
-        author=fields.TEXT(analyzer=fold, phrase=True),
-        category=fields.ID(sortable=True),  # normalised, lower case: facet values
-        category_fold=fields.ID(),  # folded too: what --category matches
-        # Seconds since the epoch, a column only: sorting and date filters read it as an
-        # array. (A DATETIME field also indexes 8 terms per date, most of them unique:
-        # seconds of commit time on an archive, for a range query the column does too.)
-        date=fields.COLUMN(columns.NumericColumn("q", default=UNDATED)),
-        month=fields.ID(sortable=True),
-        doc=fields.STORED(),
-    )
 
 
 @dataclass
@@ -114,30 +98,12 @@ class IndexReport:
         )
 
 
-def open_whoosh_index(index_dir: str | Path) -> whoosh_index.Index:
-    """Open an existing index or raise :class:`IndexNotFoundError` with a hint."""
-    path = Path(index_dir)
-    if not path.is_dir() or not whoosh_index.exists_in(str(path), indexname=INDEX_NAME):
-        raise IndexNotFoundError(
-            f"no index at {path}/ — run `searchkit index PATH` first to build it"
-        )
-    try:
-        ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
-    except Exception as exc:  # a damaged TOC file, an index from another program
-        raise SearchkitError(f"cannot open the index at {path}/: {exc}") from exc
-    if "body" in ix.schema.names():  # version 1 kept the text fields in Whoosh
-        raise SearchkitError(
-            f"the index at {path}/ was built by an older searchkit; rebuild it with `searchkit index --rebuild PATH`"
-        )
-    return ix
-
-
 def _create_or_open(path: Path, rebuild: bool) -> whoosh_index.Index:
     path.mkdir(parents=True, exist_ok=True)
     if rebuild or not whoosh_index.exists_in(str(path), indexname=INDEX_NAME):
         storage = FileStorage(str(path))
         # Creating under the writer lock: a concurrent run must not see a half-made index.
-        lock = storage.lock(f"{INDEX_NAME}_WRITELOCK")
+        lock = storage.lock(WRITE_LOCK)
         if not lock.acquire(blocking=False):
             raise IndexLockedError(f"another searchkit index is writing {path}/")
         try:
@@ -166,30 +132,8 @@ def _writer(ix: whoosh_index.Index, wait: float, on_wait: Callable[[str], None] 
             return False
 
     if not try_for(attempt, timeout=wait, delay=0.5):
-        raise IndexLockedError(
-            f"the index is still locked by another searchkit index after {wait:.0f} s"
-        )
+        raise IndexLockedError(f"the index is still locked by another searchkit index after {wait:.0f} s")
     return writer
-
-
-def part_path(index_dir: str | Path, segment_id: str, base: int) -> Path:
-    """The postings part of segment ``segment_id`` starting at its document ``base``.
-
-    Not ``<segment id>.<ext>``: Whoosh would fold such a file into its compound segment
-    file and delete it as its own when cleaning up."""
-    return Path(index_dir) / f"{segment_id}-{base}{postings.PART_SUFFIX}"
-
-
-def segment_parts(index_dir: str | Path, segment_id: str, names: Iterable[str] | None = None) -> list[Path]:
-    """The postings parts of one segment, in document order (``names``: a listing of
-    ``index_dir`` when the caller has one)."""
-    prefix, found = segment_id + "-", []
-    for name in names if names is not None else os.listdir(index_dir):
-        if name.startswith(prefix) and name.endswith(postings.PART_SUFFIX):
-            base = name[len(prefix) : -len(postings.PART_SUFFIX)]
-            if base.isdigit():
-                found.append((int(base), Path(index_dir) / name))
-    return [path for _, path in sorted(found)]
 
 
 class _Writer:
@@ -233,7 +177,9 @@ class _Writer:
         documents keep coming meanwhile); one part in writing at a time."""
         self._wait_for_write()
         if self.part.ndocs:
-            self._writing = self._thread.submit(self.part.write, part_path(self.folder, self.segment_id, self.part.base))
+            self._writing = self._thread.submit(
+                self.part.write, part_path(self.folder, self.segment_id, self.part.base)
+            )
             self.part = postings.PartWriter(self.part.base + self.part.ndocs)
 
     def _wait_for_write(self) -> None:
@@ -346,17 +292,10 @@ def _existing_state(reader) -> _Existing:
     return state
 
 
-def epoch_seconds(moment: datetime) -> int:
-    """Whole seconds since the epoch; a naive ``moment`` is taken as UTC."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return math.floor(moment.timestamp())
-
-
 def _document(analyzed: AnalyzedArticle, source: str, signature: str) -> dict:
     """The Whoosh document for one analysed article (its text fields go to the parts)."""
     art = analyzed.article
-    stored = {
+    stored: dict[str, Any] = {
         "title": art.title,
         "sapo": art.sapo,
         "body": art.body,
@@ -370,7 +309,7 @@ def _document(analyzed: AnalyzedArticle, source: str, signature: str) -> dict:
         "date": art.date.isoformat() if art.date else None,
         "summary": list(analyzed.summary),
     }
-    doc = {
+    doc: dict[str, Any] = {
         "id": art.id,
         "source": source,
         "signature": signature,
@@ -404,7 +343,7 @@ class _Analyzer:
 
     def __init__(self, jobs: int):
         self.jobs = jobs
-        self.pool = None
+        self.pool: multiprocessing.pool.Pool | None = None
 
     def start(self) -> None:
         """Start the workers (once): called before the first file to analyse is read,
@@ -417,18 +356,19 @@ class _Analyzer:
 
     def run(
         self,
-        batches: Iterable[tuple[object, list[Article]]],
+        batches: Iterable[tuple[Tag, list[Article]]],
         on_drained: Callable[[], None] | None = None,
-    ) -> Iterator[tuple[object, analysis.AnalyzedBatch]]:
+    ) -> Iterator[tuple[Tag, analysis.AnalyzedBatch]]:
         """Analysed batches, in order. ``on_drained`` is called once every batch has been
         handed to the workers, while they still work on the last ones."""
         if self.jobs == 1:
             for tag, batch in batches:
                 yield tag, analysis.analyze_batch(batch)
             return
-        pending: deque = deque()
+        pending: deque[tuple[Tag, AsyncResult[analysis.AnalyzedBatch]]] = deque()
         for tag, batch in batches:
             self.start()
+            assert self.pool is not None  # started: jobs > 1
             pending.append((tag, self.pool.apply_async(analysis.analyze_batch, (batch,))))
             while len(pending) >= 2 * self.jobs:
                 done_tag, result = pending.popleft()
@@ -501,7 +441,7 @@ def index_paths(
 
     ix = _create_or_open(Path(index_dir), rebuild)
     writer = _Writer(ix, wait, on_wait, memory_mb)
-    analyzer: _Analyzer | None = None
+    analyzer = _Analyzer(jobs)  # its workers start with the first file to analyse
     try:
         existing = _existing_state(writer.reader())
         walk_problems: list[ReadProblem] = []
@@ -555,7 +495,13 @@ def index_paths(
                     read_any = True
                     owner = claimed.get(art.id)
                     if owner is not None and owner != source:
-                        skipped(ReadProblem(art.path, None, f"duplicate id {art.id!r}, already indexed from {owner}; record skipped"))
+                        skipped(
+                            ReadProblem(
+                                art.path,
+                                None,
+                                f"duplicate id {art.id!r}, already indexed from {owner}; record skipped",
+                            )
+                        )
                         continue
                     claimed[art.id] = source
                     if len(batch) == BATCH_ARTICLES:
@@ -569,16 +515,20 @@ def index_paths(
                     report.unchanged += len(old_ids)
                     advance(sizes[f])
 
-        analyzer = _Analyzer(jobs)
         # When the workers have their last batches, write out what the writer holds in
         # the background: the part left for the final commit is then a few batches.
-        for (job, last, read_to), analyzed in analyzer.run(batches(), on_drained=lambda: writer.write_part()):
+        def write_out() -> None:  # the writer of the moment: each commit replaces it
+            writer.write_part()
+
+        for (job, last, read_to), analyzed in analyzer.run(batches(), on_drained=write_out):
             # Documents go to the writer as their batch arrives (its pool spills to disk,
             # so memory stays bounded); the commit still happens only at file boundaries.
             if job.old_ids and not job.deleted_old:
                 writer.delete_by_term("source", job.source)
                 job.deleted_old = True
-            writer.add([_document(a, job.source, job.signature) for a in analyzed.articles], analyzed.postings)
+            writer.add(
+                [_document(a, job.source, job.signature) for a in analyzed.articles], analyzed.postings
+            )
             job.new_ids.update(a.article.id for a in analyzed.articles)
             if not last:  # progress within a large file, by how far it had been read
                 share = max(0, min(read_to, job.size) - job.reported)
@@ -602,8 +552,7 @@ def index_paths(
                 report.removed += len(ids)
         writer.commit(merge=True)
     except BaseException:
-        if analyzer is not None:
-            analyzer.terminate()
+        analyzer.terminate()
         writer.cancel()
         raise
     with ix.searcher() as searcher:

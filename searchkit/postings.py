@@ -39,9 +39,9 @@ import itertools
 import json
 import mmap
 import os
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator, Sequence
 
 import numpy as np
 
@@ -178,7 +178,9 @@ class Vocabulary:
     @classmethod
     def of(cls, tokens: Sequence[str]) -> Vocabulary:
         number: dict[str, int] = {}
-        ids = np.fromiter(map(number.setdefault, tokens, itertools.count()), dtype=np.int64, count=len(tokens))
+        ids = np.fromiter(
+            map(number.setdefault, tokens, itertools.count()), dtype=np.int64, count=len(tokens)
+        )
         # setdefault offered each token its own index: renumber first indices 0..n-1
         firsts = np.fromiter(number.values(), dtype=np.int64, count=len(number))
         rank = np.zeros(len(tokens), dtype=np.int64)
@@ -189,7 +191,11 @@ class Vocabulary:
     def mapped(self, mapping: Callable[[str], str]) -> Vocabulary:
         """The tokens ``mapping(term)``; ``mapping`` runs once per distinct term."""
         number: dict[str, int] = {}
-        table = np.fromiter((number.setdefault(mapping(t), len(number)) for t in self.terms), dtype=np.int64, count=len(self.terms))
+        table = np.fromiter(
+            (number.setdefault(mapping(t), len(number)) for t in self.terms),
+            dtype=np.int64,
+            count=len(self.terms),
+        )
         terms = list(number)
         return Vocabulary(table[self.ids] if len(self.ids) else self.ids, terms, term_keys(terms))
 
@@ -213,9 +219,18 @@ def count_field(
     token, non-decreasing) into postings; ``positions`` are the tokens' positions in
     their document's field (kept only when given)."""
     ids = vocabulary.ids[select]
-    lengths = np.bincount(docs, minlength=ndocs).astype(np.int32) if len(docs) else np.zeros(ndocs, dtype=np.int32)
+    lengths = (
+        np.bincount(docs, minlength=ndocs).astype(np.int32) if len(docs) else np.zeros(ndocs, dtype=np.int32)
+    )
     if not len(ids):
-        return FieldPostings(_EMPTY_U64, _EMPTY_I32, _EMPTY_I32, _EMPTY_I32 if positions is not None else None, lengths, (_EMPTY_U64, []) if keep_texts else None)
+        return FieldPostings(
+            _EMPTY_U64,
+            _EMPTY_I32,
+            _EMPTY_I32,
+            _EMPTY_I32 if positions is not None else None,
+            lengths,
+            (_EMPTY_U64, []) if keep_texts else None,
+        )
     codes = docs.astype(np.int64) * len(vocabulary.terms) + ids
     order = np.argsort(codes, kind="stable")  # by document, then term, then position
     ordered = codes[order]
@@ -288,6 +303,7 @@ class PartWriter:
             self._len[name].append(fp.lengths)
             self.nbytes += 16 * len(fp.keys)
             if name in self._pos:
+                assert fp.positions is not None, f"{name} is positional"
                 self._pos[name].append(fp.positions)
                 self.nbytes += fp.positions.nbytes
             if name in self._texts and fp.texts is not None:
@@ -314,7 +330,14 @@ class PartWriter:
         _write_arrays(Path(path), {"base": self.base, "docs": self.ndocs}, arrays)
 
 
-def _layout(name: str, keys: np.ndarray, docs: np.ndarray, tf: np.ndarray, positions: np.ndarray | None, lengths: np.ndarray) -> dict[str, np.ndarray]:
+def _layout(
+    name: str,
+    keys: np.ndarray,
+    docs: np.ndarray,
+    tf: np.ndarray,
+    positions: np.ndarray | None,
+    lengths: np.ndarray,
+) -> dict[str, np.ndarray]:
     """Arrays of one field from postings in document order."""
     order = np.argsort(keys, kind="stable")  # stable: documents stay ascending per term
     sorted_keys = keys[order]
@@ -385,10 +408,13 @@ class PartReader:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         with open(self.path, "rb") as f:
-            self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(f.fileno()).st_size else None
+            self._map = (
+                mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(f.fileno()).st_size else None
+            )
         if self._map is None or self._map[: len(_MAGIC)] != _MAGIC:
             raise SearchkitError(
-                f"the index at {self.path.parent}/ is damaged: {self.path.name} is not a searchkit postings file;"
+                f"the index at {self.path.parent}/ is damaged: "
+                f"{self.path.name} is not a searchkit postings file;"
                 " rebuild it with `searchkit index --rebuild PATH`"
             )
         size = int.from_bytes(self._map[len(_MAGIC) : len(_MAGIC) + 8], "little")
@@ -399,7 +425,9 @@ class PartReader:
         self.ndocs: int = meta["docs"]
         self._arrays: dict[str, np.ndarray] = {}
         for name, (offset, dtype, count) in meta["arrays"].items():
-            self._arrays[name] = np.frombuffer(self._map, dtype=np.dtype(dtype), count=count, offset=data_start + offset)
+            self._arrays[name] = np.frombuffer(
+                self._map, dtype=np.dtype(dtype), count=count, offset=data_start + offset
+            )
 
     def array(self, name: str) -> np.ndarray:
         return self._arrays[name]
@@ -476,7 +504,10 @@ def remap_part(part: PartReader, mapping: np.ndarray, path: str | Path) -> bool:
             np.cumsum(out[f"{name}/tf"], out=cum[1:])
             out[f"{name}/xoff"] = cum[kept_before[poff]]
         if name in TEXT_KEPT:
-            out[f"{name}/toff"], out[f"{name}/tblob"] = part.array(f"{name}/toff"), part.array(f"{name}/tblob")
+            out[f"{name}/toff"], out[f"{name}/tblob"] = (
+                part.array(f"{name}/toff"),
+                part.array(f"{name}/tblob"),
+            )
         arrays.update(out)
     _write_arrays(Path(path), {"base": new_base, "docs": int(live.sum())}, arrays)
     return True

@@ -44,7 +44,7 @@ but exclusions).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal, Union
+from typing import Literal
 
 from . import text
 from .errors import QuerySyntaxError
@@ -85,7 +85,7 @@ class AnyOf:
     options: list[Node]
 
 
-Node = Union[Term, Phrase, Group, AnyOf]
+Node = Term | Phrase | Group | AnyOf
 
 
 @dataclass
@@ -129,6 +129,7 @@ class ParsedQuery:
 
 
 # -- problems -----------------------------------------------------------------------------
+
 
 class _Problems:
     """Where the query cannot be read as typed: an error in strict mode, else a note.
@@ -187,6 +188,7 @@ def _to_the_end_note(phrase: str) -> str:
 
 # -- lexing -----------------------------------------------------------------------------
 
+
 @dataclass
 class _Lexeme:
     kind: Literal["word", "phrase", "open", "close", "or"]
@@ -219,8 +221,10 @@ def _lex(query: str, problems: _Problems, quotes_as_words: bool = False) -> list
             i = colon + 1
             if i >= n or query[i].isspace() or query[i] in "()":
                 # A field still being typed: drop it (and its -/+), read what follows.
-                problems.report(f"{field_name}: needs a value, e.g. {field_name}:\"…\"",
-                                f"{field_name}: has no value: ignored")
+                problems.report(
+                    f'{field_name}: needs a value, e.g. {field_name}:"…"',
+                    f"{field_name}: has no value: ignored",
+                )
                 continue
         if i < n and query[i] == '"':
             end = query.find('"', i + 1)
@@ -239,7 +243,7 @@ def _lex(query: str, problems: _Problems, quotes_as_words: bool = False) -> list
         word = query[i:j]
         i = j
         if j < n and query[j] == '"':
-            problems.report("unbalanced quote: a \" must start a phrase", 'ignored a " inside a word')
+            problems.report('unbalanced quote: a " must start a phrase', 'ignored a " inside a word')
             i = j + 1  # skip it: it neither opens nor closes a phrase, it only separates
         if word == "OR" and not prefix and field_name is None:
             lexemes.append(_Lexeme("or"))
@@ -292,6 +296,7 @@ def _field_prefix(query: str, i: int) -> int | None:
 
 # -- parsing ----------------------------------------------------------------------------
 
+
 class _Parser:
     def __init__(self, lexemes: list[_Lexeme], problems: _Problems):
         self.lexemes = lexemes
@@ -337,7 +342,7 @@ class _Parser:
             clauses.extend(right)  # as if the OR were not there
             return
         left = clauses.pop()
-        options = left.node.options if isinstance(left.node, AnyOf) else [left.node]
+        options: list[Node] = left.node.options if isinstance(left.node, AnyOf) else [left.node]
         # "a OR b" joins the two neighbouring items; a multi-syllable right-hand
         # word's first syllable is the alternative, the rest stay bare words.
         first, rest = right[0], right[1:]
@@ -361,7 +366,11 @@ class _Parser:
             return []  # punctuation only
         occur: Occur = "not" if lx.prefix == "-" else "must" if lx.prefix == "+" else "should"
         if lx.field is not None or lx.kind == "phrase":
-            node: Node = Phrase(tuple(syllables), lx.field) if len(syllables) > 1 or lx.field == "author" else Term(syllables[0], lx.field)
+            node: Node = (
+                Phrase(tuple(syllables), lx.field)
+                if len(syllables) > 1 or lx.field == "author"
+                else Term(syllables[0], lx.field)
+            )
             return [Clause(node, "not" if occur == "not" else "must")]
         if occur == "should":
             if lx.run_break or not self.runs:

@@ -22,9 +22,12 @@ Ranking, per query word (one syllable):
 
 from __future__ import annotations
 
+import functools
 import math
+import operator
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -176,10 +179,12 @@ def _words_around_or(clauses: list[Clause], is_word: Callable[[list[str]], bool]
             continue
         options = list(clause.node.options)
         if isinstance(options[0], Term) and options[0].field is None:
-            before = []
+            before: list[str] = []
             while out and _is_bare(out[-1]) and len(before) < MAX_OR_WORD - 1:
                 before.insert(0, out.pop().node.syllable)  # type: ignore[union-attr]
-            k = next((k for k in range(len(before), 0, -1) if is_word(before[-k:] + [options[0].syllable])), 0)
+            k = next(
+                (k for k in range(len(before), 0, -1) if is_word(before[-k:] + [options[0].syllable])), 0
+            )
             if not k and len(options) == 2:
                 # No known word on the left: as long as the right one, when that is known
                 # (``phố cổ OR đường sắt``), since alternatives tend to be of a kind.
@@ -198,7 +203,11 @@ def _words_around_or(clauses: list[Clause], is_word: Callable[[list[str]], bool]
                     j += 1
                     continue
                 nxt = clauses[j].node
-                if clauses[j].occur == "should" and isinstance(nxt, AnyOf) and isinstance(nxt.options[0], Term):
+                if (
+                    clauses[j].occur == "should"
+                    and isinstance(nxt, AnyOf)
+                    and isinstance(nxt.options[0], Term)
+                ):
                     after.append(nxt.options[0].syllable)
                 break
             m = next((m for m in range(len(after), 0, -1) if is_word([options[-1].syllable] + after[:m])), 0)
@@ -279,7 +288,9 @@ class _Evaluator:
         cache = self.source.cache
         key = ("lengths", fields)
         if key not in cache:
-            lengths = sum(self.source.lengths(name) * weight for name, weight in fields)
+            lengths: np.ndarray = functools.reduce(
+                operator.add, (self.source.lengths(name) * weight for name, weight in fields)
+            )
             live = self.source.live()
             cache[key] = (lengths, float(lengths[live].mean()) if live.any() else 1.0)
         return cache[key]
@@ -364,7 +375,8 @@ class _Evaluator:
                 uncounted |= m
             else:
                 counted.append((m, role == "content"))
-                exact.append(self.exact.get((getattr(clause.node, "syllable", None), None), m))
+                syllable = getattr(clause.node, "syllable", None)  # None: not a bare word, no key
+                exact.append(self.exact.get((syllable, None), m) if syllable is not None else m)
         base = must & ~excluded
         if within is not None:
             base &= within
@@ -389,7 +401,7 @@ class _Evaluator:
         steps.append((any_form, floor))
         if within is None:  # inside parentheses: the strict rule only
             steps = steps[:1]
-        for step, (coverage, needed) in enumerate(steps):
+        for step, (coverage, needed) in enumerate(steps):  # noqa: B007 - step is read after the loop
             mask = base & (coverage >= needed - 1e-4)
             if mask.any():
                 break
@@ -411,7 +423,9 @@ class _Evaluator:
         if len(counted) <= p.short_query_words:
             n = len(counted)
             return [1.0] * n, [float(k) for k in range(n, 0, -1)]
-        significant = [content for _, content in counted] if any(c for _, c in counted) else [True] * len(counted)
+        significant = (
+            [content for _, content in counted] if any(c for _, c in counted) else [True] * len(counted)
+        )
         weights = [1.0 if keep and m.any() else 0.0 for (m, _), keep in zip(counted, significant)]
         total = sum(weights)
         shares = [p.long_query_coverage - 0.1 * k for k in range(int(p.long_query_coverage * 10 + 1e-9))]
@@ -426,7 +440,9 @@ class _Evaluator:
                     word = "_".join(run[i:j])
                     folded = text.fold_diacritics(word)
                     field = "words" if folded != word else "words_fold"
-                    total = _plus(total, self.bm25(field, word if folded != word else folded), self.params.word_weight)
+                    total = _plus(
+                        total, self.bm25(field, word if folded != word else folded), self.params.word_weight
+                    )
         return total
 
 

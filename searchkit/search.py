@@ -23,27 +23,30 @@ import os
 import threading
 import time
 from collections import Counter, OrderedDict
-from dataclasses import asdict, dataclass, field
-from datetime import date, datetime, time as dtime, timedelta, timezone
-from pathlib import Path
 from collections.abc import Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime, time as dtime, timezone
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
 from whoosh import query as wq
 
 from . import text
-from .errors import DocumentNotFoundError, IndexNotFoundError, InvalidParameterError, QuerySyntaxError, SearchkitError
-from .index import UNDATED, epoch_seconds, open_whoosh_index, segment_parts
+from .errors import (
+    DocumentNotFoundError,
+    IndexNotFoundError,
+    InvalidParameterError,
+    QuerySyntaxError,
+    SearchkitError,
+)
 from .postings import TEXT_FIELDS, PartReader, key_of
 from .query import parse_query
 from .ranking import Match, RankingParams, evaluate, likely_reading
 from .snippets import make_snippet
+from .store import DEFAULT_INDEX_DIR, UNDATED, VIETNAM, epoch_seconds, open_whoosh_index, segment_parts
 
 __all__ = ["Index", "Hit", "SearchResult", "open_index"]
-
-# Dates without a zone (from users or sources) are Vietnamese local time.
-VIETNAM = timezone(timedelta(hours=7))
 
 Sort = Literal["relevance", "date"]
 
@@ -104,7 +107,7 @@ class SearchResult(Sequence[Hit]):
     def __len__(self) -> int:
         return len(self.hits)
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index):
         return self.hits[index]
 
     def __iter__(self) -> Iterator[Hit]:
@@ -164,6 +167,7 @@ class _Postings:
         self._cache: OrderedDict[tuple[str, str], tuple[np.ndarray, np.ndarray] | None] = OrderedDict()
         self._cached = 0
         self._columns: dict[str, list] = {}
+        self._dates: np.ndarray | None = None
         self._forms: dict[str, list[tuple[str, int]]] | None = None
         self.cache: dict = {}
 
@@ -291,9 +295,9 @@ class _Postings:
 
     def dates(self) -> np.ndarray:
         """Publication dates as seconds since the epoch (UNDATED when unknown), by docnum."""
-        if "#dates" not in self._columns:
-            self._columns["#dates"] = np.asarray(self._leaf_columns("date", False, UNDATED), dtype=np.int64)
-        return self._columns["#dates"]
+        if self._dates is None:
+            self._dates = np.asarray(self._leaf_columns("date", False, UNDATED), dtype=np.int64)
+        return self._dates
 
     def date_mask(self, start: datetime | None, end: datetime | None) -> np.ndarray:
         """Documents dated within [start, end] (naive UTC bounds; None: open)."""
@@ -325,28 +329,28 @@ def _phrase_docs(part: PartReader, field: str, syllables: list[str], keys: list[
     entries = [part.find(field, s, key) for s, key in zip(syllables, keys)]
     if any(i < 0 for i in entries):
         return None
-    candidates = None
-    for i in entries:  # documents holding every syllable first: cheap, and narrows a lot
+    candidates, _ = part.postings(field, entries[0])
+    for i in entries[1:]:  # documents holding every syllable first: cheap, and narrows a lot
         docs, _ = part.postings(field, i)
-        candidates = docs if candidates is None else np.intersect1d(candidates, docs, assume_unique=True)
+        candidates = np.intersect1d(candidates, docs, assume_unique=True)
     if len(syllables) == 1 or not len(candidates):
         return candidates
-    keys = None
+    found: np.ndarray | None = None  # position keys of the phrase so far
     for k, i in enumerate(entries):
         docs, tf = part.postings(field, i)
         positions = part.positions(field, i)
         wanted = np.repeat(np.isin(docs, candidates, assume_unique=True), tf)
         doc_of = np.repeat(docs, tf)[wanted].astype(np.int64)
         key = (doc_of << _POSITION_BITS) | (positions[wanted].astype(np.int64) + _PHRASE_SLACK - k)
-        keys = key if keys is None else np.intersect1d(keys, key, assume_unique=True)
-        if not len(keys):
+        found = key if found is None else np.intersect1d(found, key, assume_unique=True)
+        if not len(found):
             break
-    return np.unique(keys >> _POSITION_BITS)
-
-
+    assert found is not None  # entries has two or more here
+    return np.unique(found >> _POSITION_BITS)
 
 
 # -- the index ------------------------------------------------------------------------
+
 
 def _date_bound(value: date | datetime | str | None, name: str) -> datetime | None:
     """A UTC-naive datetime for the ``since``/``until`` value (a date means the whole
@@ -358,7 +362,9 @@ def _date_bound(value: date | datetime | str | None, name: str) -> datetime | No
         return None
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+            value = (
+                datetime.fromisoformat(value) if "T" in value or " " in value else date.fromisoformat(value)
+            )
         except (ValueError, OverflowError) as exc:
             raise InvalidParameterError(name, f"invalid {name} date {value!r}: use YYYY-MM-DD") from exc
     if not isinstance(value, datetime):
@@ -380,7 +386,10 @@ def _match_notes(match: Match) -> list[str]:
     if match.short and match.words:
         return [f"no document has all {match.counted} words of the query: showing those with {match.words}"]
     if match.short:
-        return ["no document has every word of the query besides its required terms: showing those with the required terms"]
+        return [
+            "no document has every word of the query besides its required terms: "
+            "showing those with the required terms"
+        ]
     return ["few documents have most of the query's words: showing those with fewer"]
 
 
@@ -400,7 +409,11 @@ def _suggest(parsed, postings: _Postings) -> str | None:
     if not bare or len(bare) != len(parsed.clauses):
         return None
     runs = [[_known_or_corrected(s, postings) for s in run] for run in parsed.runs]
-    reading = [w for run in runs for w in (run if all(map(text.has_diacritics, run)) else likely_reading(run, postings))]
+    reading = [
+        w
+        for run in runs
+        for w in (run if all(map(text.has_diacritics, run)) else likely_reading(run, postings))
+    ]
     return " ".join(reading) if reading != bare else None
 
 
@@ -460,7 +473,9 @@ class Index:
                 self._searcher, self._postings = self._open()
                 old.close()
         except Exception as exc:  # the index directory was deleted or damaged under us
-            raise IndexNotFoundError(f"the index at {self.path}/ is gone or unreadable ({exc}); run `searchkit index`") from exc
+            raise IndexNotFoundError(
+                f"the index at {self.path}/ is gone or unreadable ({exc}); run `searchkit index`"
+            ) from exc
         return self._postings
 
     def close(self) -> None:
@@ -520,7 +535,9 @@ class Index:
         with self._lock:
             postings = self._current()
             within = self._filter_mask(postings, since, until, author, category)
-            match = evaluate(parsed, postings, self.params, None if within is True else within)
+            match = evaluate(
+                parsed, postings, self.params, within if isinstance(within, np.ndarray) else None
+            )
             scores, mask = match.scores, match.mask
             matched = np.flatnonzero(mask)
             total = len(matched)
@@ -528,15 +545,24 @@ class Index:
             if sort == "date":
                 # Newest first (undated last), then by score, ties in index order. ``~`` turns
                 # ascending into descending without the overflow of negating UNDATED.
-                order = matched[np.lexsort((matched, -scores[matched], ~postings.dates()[matched]))][:wanted].tolist()
+                order = matched[np.lexsort((matched, -scores[matched], ~postings.dates()[matched]))][
+                    :wanted
+                ].tolist()
             elif wanted:
-                top = matched[np.argpartition(-scores[matched], wanted - 1)[:wanted]] if wanted < total else matched
+                top = (
+                    matched[np.argpartition(-scores[matched], wanted - 1)[:wanted]]
+                    if wanted < total
+                    else matched
+                )
                 order = top[np.lexsort((top, -scores[top]))].tolist()  # ties: index order
             else:
                 order = []
             syllables = parsed.syllables()
             searcher = self._searcher
-            hits = [self._hit(searcher.stored_fields(d), float(scores[d]), syllables) for d in order[offset:wanted]]
+            hits = [
+                self._hit(searcher.stored_fields(d), float(scores[d]), syllables)
+                for d in order[offset:wanted]
+            ]
             facet_counts = self._facets(postings, matched) if facets else None
             suggestion = _suggest(parsed, postings) if total < SUGGEST_BELOW else None
         return SearchResult(
@@ -572,7 +598,9 @@ class Index:
             if names:
                 mask &= postings.phrase_mask("author", names)
         if category:
-            mask &= postings.mask_of(wq.Term("category_fold", text.fold_diacritics(text.normalize_term(category)).strip()))
+            mask &= postings.mask_of(
+                wq.Term("category_fold", text.fold_diacritics(text.normalize_term(category)).strip())
+            )
         return mask
 
     def _hit(self, stored: dict, score: float | None, syllables: list[str], with_body: bool = False) -> Hit:
@@ -608,6 +636,6 @@ class Index:
         return self._hit(stored, None, [], with_body=True)
 
 
-def open_index(path: str | Path = "index") -> Index:
+def open_index(path: str | Path = DEFAULT_INDEX_DIR) -> Index:
     """Open the index at ``path`` for searching (IndexNotFoundError if there is none)."""
     return Index(path)

@@ -22,13 +22,23 @@ this segments about twice as fast as ``ViTokenizer.tokenize`` (bench/perf.py).
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
 from itertools import chain, compress
-from typing import Any, Sequence
+from typing import Any
 
 from .text import Token
 
-__all__ = ["load_model", "crf_attributes", "pyvi_attributes", "group_words", "word_groups", "word_spans", "spans_of_words", "words"]
+__all__ = [
+    "load_model",
+    "crf_attributes",
+    "pyvi_attributes",
+    "group_words",
+    "word_groups",
+    "word_spans",
+    "spans_of_words",
+    "words",
+]
 
 
 @lru_cache(maxsize=1)
@@ -60,7 +70,7 @@ def _syllable_attributes(word: str) -> tuple[str, tuple[str, ...], tuple[str, ..
     is pyvi's (``word2features``), so crfsuite adds the same weights in the same order.
     """
     lower, upper, title = word.lower(), word.isupper(), word.istitle()
-    own = ("bias", "word.lower():" + lower)
+    own: tuple[str, ...] = ("bias", "word.lower():" + lower)
     own += ("word.isupper()",) * upper + ("word.istitle()",) * title + ("word.isdigit()",) * word.isdigit()
     before = ("-1:word.lower():" + lower,) + ("-1:word.istitle()",) * title + ("-1:word.isupper()",) * upper
     after = ("+1:word.lower():" + lower,) + ("+1:word.istitle()",) * title + ("+1:word.isupper()",) * upper
@@ -213,7 +223,9 @@ def word_spans(
     return spans_of_words([(t.start, t.end) for t in tokens if t.is_word], groups)
 
 
-def spans_of_words(syllable_spans: Sequence[tuple[int, int]], groups: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+def spans_of_words(
+    syllable_spans: Sequence[tuple[int, int]], groups: Sequence[tuple[int, int]]
+) -> list[tuple[int, int]]:
     """The span of each word of ``groups`` (as :func:`group_words` gives them): from its
     first syllable's start to its last syllable's end."""
     return [(syllable_spans[a][0], syllable_spans[b - 1][1]) for a, b in groups]

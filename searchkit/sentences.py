@@ -41,7 +41,7 @@ ABBREVIATIONS = frozenset(
 )
 
 _CLOSERS = "\"'”’»)]}"
-_OPENERS = "\"“‘«([{"
+_OPENERS = '"“‘«([{'
 _DASHES = "-–—"
 
 # A candidate end: the terminator run, any closing quotes/brackets, then whitespace that
@@ -132,11 +132,7 @@ def _is_break(paragraph: str, match: re.Match[str], ranges: list[tuple[int, int]
         return False
     if term == ".":
         w = _word_before(paragraph, match.start())
-        if w and (
-            w in ABBREVIATIONS
-            or (len(w) == 1 and w.isupper())
-            or _DOTTED_ABBREVIATION.fullmatch(w)
-        ):
+        if w and (w in ABBREVIATIONS or (len(w) == 1 and w.isupper()) or _DOTTED_ABBREVIATION.fullmatch(w)):
             return False
     return not _inside(match.end("close"), ranges)
 

@@ -32,7 +32,7 @@ import time
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal, Optional
+from typing import Any, Literal
 from urllib.parse import urlencode
 
 import jinja2
@@ -46,8 +46,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from . import __version__
 from .errors import DocumentNotFoundError, InvalidParameterError, QuerySyntaxError, SearchkitError
 from .query import MAX_QUERY_LENGTH
-from .text import indexed_text
 from .search import Hit, Index, open_index
+from .text import indexed_text
 
 __all__ = ["create_app", "serve"]
 
@@ -84,8 +84,10 @@ class ErrorMessage(BaseModel):
 class SummarizeRequest(BaseModel):
     text: str = Field(..., max_length=MAX_SUMMARIZE_CHARS, description="The text to summarise.")
     sentences: int = Field(3, ge=1, le=MAX_SUMMARY_SENTENCES, description="Sentences to return.")
-    method: Optional[str] = Field(None, max_length=100, description="Summary method (default: the learned ranker).")
-    title: Optional[str] = Field(None, max_length=10_000, description="The text's title, if any.")
+    method: str | None = Field(
+        None, max_length=100, description="Summary method (default: the learned ranker)."
+    )
+    title: str | None = Field(None, max_length=10_000, description="The text's title, if any.")
 
 
 class SummaryResponse(BaseModel):
@@ -137,7 +139,9 @@ def _validation_message(errors: list[dict[str, Any]]) -> str:
     return "invalid parameter: " + "; ".join(parts) if parts else "invalid request"
 
 
-def highlight_parts(snippet: str, highlights: list[tuple[int, int]] | list[list[int]]) -> list[tuple[str, bool]]:
+def highlight_parts(
+    snippet: str, highlights: list[tuple[int, int]] | list[list[int]]
+) -> list[tuple[str, bool]]:
     """``snippet`` cut into ``(text, highlighted)`` pieces from ``[start, end)`` offsets.
 
     Offsets out of range or overlapping an earlier span are clamped or dropped, so a bad
@@ -287,7 +291,9 @@ def create_app(index_dir: str | Path) -> FastAPI:
         message = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         if exc.status_code == 404:
             message = f"not found: {request.url.path}"
-        return JSONResponse({"error": message}, status_code=exc.status_code, headers=getattr(exc, "headers", None))
+        return JSONResponse(
+            {"error": message}, status_code=exc.status_code, headers=getattr(exc, "headers", None)
+        )
 
     # -- JSON API ---------------------------------------------------------------------
 
@@ -296,11 +302,13 @@ def create_app(index_dir: str | Path) -> FastAPI:
         q: str = Query(..., max_length=MAX_QUERY_LENGTH, description="The query (searchkit's query syntax)."),
         limit: int = Query(10, ge=1, le=MAX_LIMIT, description="Hits to return."),
         offset: int = Query(0, ge=0, le=MAX_OFFSET, description="Hits to skip (paging)."),
-        since: Optional[str] = Query(None, max_length=40, description="Published on or after (YYYY-MM-DD)."),
-        until: Optional[str] = Query(None, max_length=40, description="Published on or before (YYYY-MM-DD)."),
-        author: Optional[str] = Query(None, max_length=200, description="Only articles by this author."),
-        category: Optional[str] = Query(None, max_length=200, description="Only articles in this category."),
-        sort: Literal["relevance", "date"] = Query("relevance", description="relevance, or date (newest first)."),
+        since: str | None = Query(None, max_length=40, description="Published on or after (YYYY-MM-DD)."),
+        until: str | None = Query(None, max_length=40, description="Published on or before (YYYY-MM-DD)."),
+        author: str | None = Query(None, max_length=200, description="Only articles by this author."),
+        category: str | None = Query(None, max_length=200, description="Only articles in this category."),
+        sort: Literal["relevance", "date"] = Query(
+            "relevance", description="relevance, or date (newest first)."
+        ),
         facets: bool = Query(False, description="Add counts per publication month and per category."),
         strict: bool = Query(
             False, description="Answer a malformed query with 400 instead of reading it leniently."
@@ -308,17 +316,32 @@ def create_app(index_dir: str | Path) -> FastAPI:
     ) -> dict[str, Any]:
         """Search: the same result as `searchkit query --json`, with `took_ms`."""
         result = index.search(
-            q, limit=limit, offset=offset, since=since, until=until,
-            author=author or None, category=category or None, sort=sort, facets=facets, strict=strict,
+            q,
+            limit=limit,
+            offset=offset,
+            since=since,
+            until=until,
+            author=author or None,
+            category=category or None,
+            sort=sort,
+            facets=facets,
+            strict=strict,
         )
         return result.to_dict()
 
     # The summary route first: {doc_id:path} would otherwise swallow "…/summary".
-    @app.get("/documents/{doc_id:path}/summary", responses=_NOT_FOUND, response_model=DocumentSummary, tags=["documents"])
+    @app.get(
+        "/documents/{doc_id:path}/summary",
+        responses=_NOT_FOUND,
+        response_model=DocumentSummary,
+        tags=["documents"],
+    )
     def document_summary(
         doc_id: str,
-        sentences: Optional[int] = Query(
-            None, ge=1, le=MAX_SUMMARY_SENTENCES,
+        sentences: int | None = Query(
+            None,
+            ge=1,
+            le=MAX_SUMMARY_SENTENCES,
             description="Compute a summary of this many sentences (default: the stored summary).",
         ),
     ) -> dict[str, Any]:
@@ -353,7 +376,10 @@ def create_app(index_dir: str | Path) -> FastAPI:
         try:
             with _summarize_lock:
                 summary = summarize(
-                    payload.text, sentences=payload.sentences, method=payload.method or None, title=payload.title
+                    payload.text,
+                    sentences=payload.sentences,
+                    method=payload.method or None,
+                    title=payload.title,
                 )
         except ValueError as exc:
             return _error(400, str(exc))  # type: ignore[return-value]
@@ -373,18 +399,22 @@ def create_app(index_dir: str | Path) -> FastAPI:
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
     def page(
-        q: Optional[str] = None,
-        offset: Optional[str] = None,
-        sort: Optional[str] = None,
-        since: Optional[str] = None,
-        until: Optional[str] = None,
-        author: Optional[str] = None,
-        category: Optional[str] = None,
-        strict: Optional[str] = None,
+        q: str | None = None,
+        offset: str | None = None,
+        sort: str | None = None,
+        since: str | None = None,
+        until: str | None = None,
+        author: str | None = None,
+        category: str | None = None,
+        strict: str | None = None,
     ) -> HTMLResponse:
         q = (q or "").strip()
         sort_by = "date" if sort == "date" else "relevance"
-        filters = {k: v for k, v in (("since", since), ("until", until), ("author", author), ("category", category)) if v}
+        filters = {
+            k: v
+            for k, v in (("since", since), ("until", until), ("author", author), ("category", category))
+            if v
+        }
         if _flag(strict):  # kept, like the filters, in the form and the paging links
             filters["strict"] = "true"
         context: dict[str, Any] = {"q": q, "sort": sort_by, "filters": filters, "result": None, "error": None}
@@ -394,8 +424,14 @@ def create_app(index_dir: str | Path) -> FastAPI:
         started = time.perf_counter()
         try:
             result = index.search(
-                q, limit=PAGE_SIZE, offset=start, since=since or None, until=until or None,
-                author=author or None, category=category or None, sort=sort_by,  # type: ignore[arg-type]
+                q,
+                limit=PAGE_SIZE,
+                offset=start,
+                since=since or None,
+                until=until or None,
+                author=author or None,
+                category=category or None,
+                sort=sort_by,  # type: ignore[arg-type]
                 strict="strict" in filters,
             )
         except QuerySyntaxError as exc:
@@ -466,7 +502,9 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "info") -> None:
+def serve(
+    index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, *, log_level: str = "info"
+) -> None:
     """Serve the index at ``index_dir`` until interrupted.
 
     Raises :class:`SearchkitError` (a one-line message) when the index is missing or the
@@ -477,7 +515,10 @@ def serve(index_dir: str | Path, host: str = "127.0.0.1", port: int = 8000, *, l
     app = create_app(index_dir)
     sock = _listen(host, port)
     shown = f"[{host}]" if ":" in host else host
-    print(f"searchkit: serving {Path(index_dir)}/ at http://{shown}:{sock.getsockname()[1]}/ (Ctrl+C to stop)", flush=True)
+    print(
+        f"searchkit: serving {Path(index_dir)}/ at http://{shown}:{sock.getsockname()[1]}/ (Ctrl+C to stop)",
+        flush=True,
+    )
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, server_header=False)
     server = uvicorn.Server(config)
     try:

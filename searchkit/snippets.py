@@ -9,8 +9,8 @@ from __future__ import annotations
 import bisect
 import re
 import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 
 from . import text
 
@@ -53,9 +53,15 @@ def _matches_in_nfc(source: str, exact: set[str], folded: set[str]) -> list[tupl
     if not len(source) == len(lowered) == len(flat):
         return None
     # Keyed by start: a syllable matching both ways is reported once, as the exact form.
-    found = {m.start(): (m.start(), m.end(), m.group()) for m in _alternatives(folded).finditer(flat)} if folded else {}
+    found = (
+        {m.start(): (m.start(), m.end(), m.group()) for m in _alternatives(folded).finditer(flat)}
+        if folded
+        else {}
+    )
     if exact:
-        found.update((m.start(), (m.start(), m.end(), m.group())) for m in _alternatives(exact).finditer(lowered))
+        found.update(
+            (m.start(), (m.start(), m.end(), m.group())) for m in _alternatives(exact).finditer(lowered)
+        )
     return sorted(found.values())
 
 

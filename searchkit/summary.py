@@ -48,12 +48,13 @@ import math
 import re
 from bisect import bisect_left
 from collections import Counter
+from collections.abc import Callable, Container, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import accumulate, filterfalse
 from operator import mul
 from pathlib import Path
-from typing import Any, Callable, Container, Sequence
+from typing import Any
 
 from . import text as textmod
 from .sentences import split_sentences
@@ -101,7 +102,7 @@ _STIGMA_WORDS = frozenset(
 )
 _TERMINATORS = frozenset(".!?…\"'”’»)")
 _NUMBER = re.compile(r"\d[\d.,/]*")  # 8,26 or 4/4/2023 or 1.500 counts once
-_QUOTE = re.compile("[\"“”]")
+_QUOTE = re.compile('["“”]')
 _MAX_TITLE_WORD = 4  # syllables: pyvi words are rarely longer
 
 
@@ -132,7 +133,9 @@ class Prepared:
     title_words: list[str]
 
 
-def _segment_title(title: str, vocabulary: Container[str], syllables: Sequence[str] | None = None) -> list[str]:
+def _segment_title(
+    title: str, vocabulary: Container[str], syllables: Sequence[str] | None = None
+) -> list[str]:
     """Cut ``title`` into words, longest match first against the body's words.
 
     Keeps pyvi off the indexer's summary path while giving title words the same forms as
@@ -352,7 +355,7 @@ class VietnameseTokenizer:
         return tuple(words(sentence))
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sumy_class(method: str) -> Any:
     import importlib
 
@@ -360,7 +363,7 @@ def _sumy_class(method: str) -> Any:
     return getattr(importlib.import_module(f"sumy.summarizers.{module}"), name)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _sumy_summarizer(method: str) -> Any:
     """A configured sumy summarizer, built once per method (stop words, null stemmer).
 

@@ -21,9 +21,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from itertools import accumulate
 from operator import itemgetter
-from typing import Iterator, NamedTuple
+from typing import NamedTuple
 
 __all__ = [
     "Syllable",

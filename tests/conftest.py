@@ -14,18 +14,41 @@ SAMPLE_IDS = {"doi-moi-tu-duy-hanh-dong-quyet-liet.txt", "tao-du-dia-phat-trien-
 
 # Small, hand-made records exercising the query features; each test asserts which come back.
 RECORDS = [
-    {"id": "hn-giao-thong", "title": "Giao thông Hà Nội ùn tắc giờ cao điểm",
-     "body": "Nhiều tuyến phố ở Hà Nội ùn tắc kéo dài. Sở Giao thông vận tải đề xuất phân luồng mới.",
-     "date": "2023-01-15T08:00:00+07:00", "author": "Nguyễn Văn An", "category": "Xã hội"},
-    {"id": "hp-cang", "title": "Cảng Hải Phòng mở rộng bến container",
-     "body": "Cảng Hải Phòng khởi công mở rộng bến. Hàng hóa qua cảng tăng mạnh, giao thông đường thủy thuận lợi.",
-     "date": "2023-02-20T09:30:00+07:00", "author": "Trần Thị Bình", "category": "Kinh tế"},
-    {"id": "thuy-dien", "title": "Thuỷ điện Hoà Bình phát điện tổ máy mới",
-     "body": "Nhà máy thuỷ điện Hoà Bình mở rộng đã hòa lưới điện quốc gia tổ máy đầu tiên.",
-     "date": "2022-12-01T10:00:00+07:00", "author": "Lê Văn Cường", "category": "Kinh tế"},
-    {"id": "moi-nguoi", "title": "Mỗi người một việc làm sạch đường làng",
-     "body": "Mỗi người dân góp một ngày công để sửa đường làng, mỗi hộ một cây xanh.",
-     "date": "2023-03-05T07:00:00+07:00", "author": "Phạm Minh Đức", "category": "Xã hội"},
+    {
+        "id": "hn-giao-thong",
+        "title": "Giao thông Hà Nội ùn tắc giờ cao điểm",
+        "body": "Nhiều tuyến phố ở Hà Nội ùn tắc kéo dài. Sở Giao thông vận tải đề xuất phân luồng mới.",
+        "date": "2023-01-15T08:00:00+07:00",
+        "author": "Nguyễn Văn An",
+        "category": "Xã hội",
+    },
+    {
+        "id": "hp-cang",
+        "title": "Cảng Hải Phòng mở rộng bến container",
+        "body": (
+            "Cảng Hải Phòng khởi công mở rộng bến. "
+            "Hàng hóa qua cảng tăng mạnh, giao thông đường thủy thuận lợi."
+        ),
+        "date": "2023-02-20T09:30:00+07:00",
+        "author": "Trần Thị Bình",
+        "category": "Kinh tế",
+    },
+    {
+        "id": "thuy-dien",
+        "title": "Thuỷ điện Hoà Bình phát điện tổ máy mới",
+        "body": "Nhà máy thuỷ điện Hoà Bình mở rộng đã hòa lưới điện quốc gia tổ máy đầu tiên.",
+        "date": "2022-12-01T10:00:00+07:00",
+        "author": "Lê Văn Cường",
+        "category": "Kinh tế",
+    },
+    {
+        "id": "moi-nguoi",
+        "title": "Mỗi người một việc làm sạch đường làng",
+        "body": "Mỗi người dân góp một ngày công để sửa đường làng, mỗi hộ một cây xanh.",
+        "date": "2023-03-05T07:00:00+07:00",
+        "author": "Phạm Minh Đức",
+        "category": "Xã hội",
+    },
 ]
 
 

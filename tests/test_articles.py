@@ -13,7 +13,14 @@ from pathlib import Path
 import pytest
 
 from searchkit import articles as articles_module
-from searchkit.articles import SUPPORTED_SUFFIXES, Article, ArticleReader, ReadProblem, read_file, source_files
+from searchkit.articles import (
+    SUPPORTED_SUFFIXES,
+    Article,
+    ArticleReader,
+    ReadProblem,
+    read_file,
+    source_files,
+)
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
 VN = timezone(timedelta(hours=7))
@@ -93,26 +100,36 @@ def test_unique_text_after_the_byline_is_kept(tmp_path):
 
 
 def test_no_byline_keeps_the_text_and_drops_a_trailing_photo_credit(tmp_path):
-    page = "Tiêu đề\nThứ 2, 03/04/2023 | 10:00\nMột.\n\nHai.\n\nMột.\n\nẢnh: TTXVN\n\nTin cùng chuyên mục\n\nBài khác"
+    page = (
+        "Tiêu đề\nThứ 2, 03/04/2023 | 10:00\nMột.\n\nHai.\n\nMột.\n\nẢnh: TTXVN\n\n"
+        "Tin cùng chuyên mục\n\nBài khác"
+    )
     (tmp_path / "x.txt").write_text(page, encoding="utf-8")
     art = read_one(tmp_path / "x.txt")
     assert (art.body, art.author, art.photo_credit) == ("Một.\nHai.\nMột.", "", "TTXVN")
 
 
 def test_header_variants_weekday_names_and_no_seconds(tmp_path):
-    page = "Chủ nhật, 05/03/2023 | 07:05\nTiêu đề bài\n1.234 lượt xem\nĐoạn một.\n\nĐoạn hai.\n\nNguyễn Văn An\n"
+    page = (
+        "Chủ nhật, 05/03/2023 | 07:05\nTiêu đề bài\n1.234 lượt xem\nĐoạn một.\n\nĐoạn hai.\n\nNguyễn Văn An\n"
+    )
     (tmp_path / "a.txt").write_text(page, encoding="utf-8")
     art = read_one(tmp_path / "a.txt")
     assert (art.title, art.views, art.author) == ("Tiêu đề bài", 1234, "Nguyễn Văn An")
     assert art.date == datetime(2023, 3, 5, 7, 5, tzinfo=VN)
     assert art.body == "Đoạn một.\nĐoạn hai."
-    (tmp_path / "b.txt").write_text("Thứ Bảy, 30/07/2024, 05:20[GMT+7]\n\nTin\n\nThứ Hai, 01/05/2023 | 09:00:01\nNội dung.", encoding="utf-8")
+    (tmp_path / "b.txt").write_text(
+        "Thứ Bảy, 30/07/2024, 05:20[GMT+7]\n\nTin\n\nThứ Hai, 01/05/2023 | 09:00:01\nNội dung.",
+        encoding="utf-8",
+    )
     art = read_one(tmp_path / "b.txt")
     assert (art.title, art.body, art.date) == ("Tin", "Nội dung.", datetime(2023, 5, 1, 9, 0, 1, tzinfo=VN))
 
 
 def test_plain_text_falls_back_to_first_line_as_title(tmp_path):
-    (tmp_path / "plain.txt").write_text("\n\n  Một tiêu đề  \n\nDòng một.\r\n\r\n  Dòng hai.\nHà Nội\n", encoding="utf-8")
+    (tmp_path / "plain.txt").write_text(
+        "\n\n  Một tiêu đề  \n\nDòng một.\r\n\r\n  Dòng hai.\nHà Nội\n", encoding="utf-8"
+    )
     art = read_one(tmp_path / "plain.txt")
     assert art.title == "Một tiêu đề"
     assert art.body == "Dòng một.\nDòng hai.\nHà Nội"  # no byline guessing outside the newspaper layout
@@ -132,16 +149,19 @@ def test_txt_ids_are_paths_relative_to_the_root(tmp_path):
 
 
 def test_jsonl_bad_line_in_the_middle_costs_only_that_line(tmp_path):
-    f = write_jsonl(tmp_path / "a.jsonl", [
-        json.dumps({"id": "a", "title": "Bài A", "body": "Nội dung A"}, ensure_ascii=False),
-        "",
-        "{not json",
-        json.dumps(["a list"]),
-        json.dumps({"id": "d", "title": ["wrong"], "body": "x"}),
-        json.dumps({"id": "e", "url": "http://x"}),
-        json.dumps({"id": "a", "title": "Bài A lần hai", "body": "trùng id"}, ensure_ascii=False),
-        json.dumps({"id": "b", "title": "Bài B", "body": "Nội dung B"}, ensure_ascii=False),
-    ])
+    f = write_jsonl(
+        tmp_path / "a.jsonl",
+        [
+            json.dumps({"id": "a", "title": "Bài A", "body": "Nội dung A"}, ensure_ascii=False),
+            "",
+            "{not json",
+            json.dumps(["a list"]),
+            json.dumps({"id": "d", "title": ["wrong"], "body": "x"}),
+            json.dumps({"id": "e", "url": "http://x"}),
+            json.dumps({"id": "a", "title": "Bài A lần hai", "body": "trùng id"}, ensure_ascii=False),
+            json.dumps({"id": "b", "title": "Bài B", "body": "Nội dung B"}, ensure_ascii=False),
+        ],
+    )
     read = read_file(f, tmp_path)
     assert [a.id for a in read.articles] == ["a", "b"]
     assert [p.line for p in read.problems] == [3, 4, 5, 6, 7]
@@ -153,12 +173,15 @@ def test_jsonl_bad_line_in_the_middle_costs_only_that_line(tmp_path):
 
 
 def test_ids_from_id_underscore_id_or_record_number(tmp_path):
-    f = write_jsonl(tmp_path / "ids.jsonl", [
-        json.dumps({"id": 42, "title": "t", "body": "b"}),
-        json.dumps({"_id": "dev_0001", "title": "t", "text": "b"}),
-        "",
-        json.dumps({"title": "t", "content": ["p1", "p2"]}),
-    ])
+    f = write_jsonl(
+        tmp_path / "ids.jsonl",
+        [
+            json.dumps({"id": 42, "title": "t", "body": "b"}),
+            json.dumps({"_id": "dev_0001", "title": "t", "text": "b"}),
+            "",
+            json.dumps({"title": "t", "content": ["p1", "p2"]}),
+        ],
+    )
     read = read_file(f, tmp_path)
     assert read.problems == []
     assert [a.id for a in read.articles] == ["42", "dev_0001", "ids.jsonl#3"]
@@ -167,26 +190,43 @@ def test_ids_from_id_underscore_id_or_record_number(tmp_path):
 
 def test_record_fields_are_read_and_coerced(tmp_path):
     record = {
-        "id": "x", "title": " Tiêu   đề ", "sapo": "Tóm tắt.", "body": "Một.\n\n  Hai.  ", "abstract": "not indexed",
-        "date": "2023-04-04T16:10:37", "author": "Đào Quyên", "url": "http://e.vn/x", "category": "Xã hội",
-        "tags": "nông thôn, kinh tế ,", "views": "1,234",
+        "id": "x",
+        "title": " Tiêu   đề ",
+        "sapo": "Tóm tắt.",
+        "body": "Một.\n\n  Hai.  ",
+        "abstract": "not indexed",
+        "date": "2023-04-04T16:10:37",
+        "author": "Đào Quyên",
+        "url": "http://e.vn/x",
+        "category": "Xã hội",
+        "tags": "nông thôn, kinh tế ,",
+        "views": "1,234",
     }
     f = write_jsonl(tmp_path / "r.jsonl", [json.dumps(record, ensure_ascii=False)])
     art = read_one(f)
     assert (art.title, art.sapo, art.body) == ("Tiêu đề", "Tóm tắt.", "Một.\nHai.")
     assert art.date == datetime(2023, 4, 4, 16, 10, 37, tzinfo=VN)
-    assert (art.author, art.url, art.category, art.tags, art.views) == ("Đào Quyên", "http://e.vn/x", "Xã hội", ["nông thôn", "kinh tế"], 1234)
+    assert (art.author, art.url, art.category, art.tags, art.views) == (
+        "Đào Quyên",
+        "http://e.vn/x",
+        "Xã hội",
+        ["nông thôn", "kinh tế"],
+        1234,
+    )
     assert art.path == "r.jsonl"
 
 
-@pytest.mark.parametrize("value, expected", [
-    ("2023-01-15T08:00:00+07:00", datetime(2023, 1, 15, 8, tzinfo=VN)),
-    ("2023-01-15T01:00:00Z", datetime(2023, 1, 15, 8, tzinfo=VN)),
-    ("2023-01-15", datetime(2023, 1, 15, tzinfo=VN)),
-    (1673744400, datetime(2023, 1, 15, 8, tzinfo=VN)),
-    (1673744400000, datetime(2023, 1, 15, 8, tzinfo=VN)),
-    ("15/01/2023 08:00", datetime(2023, 1, 15, 8, tzinfo=VN)),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        ("2023-01-15T08:00:00+07:00", datetime(2023, 1, 15, 8, tzinfo=VN)),
+        ("2023-01-15T01:00:00Z", datetime(2023, 1, 15, 8, tzinfo=VN)),
+        ("2023-01-15", datetime(2023, 1, 15, tzinfo=VN)),
+        (1673744400, datetime(2023, 1, 15, 8, tzinfo=VN)),
+        (1673744400000, datetime(2023, 1, 15, 8, tzinfo=VN)),
+        ("15/01/2023 08:00", datetime(2023, 1, 15, 8, tzinfo=VN)),
+    ],
+)
 def test_dates(tmp_path, value, expected):
     f = write_jsonl(tmp_path / "d.jsonl", [json.dumps({"title": "t", "date": value})])
     art = read_one(f)
@@ -194,28 +234,40 @@ def test_dates(tmp_path, value, expected):
 
 
 def test_uncoercible_fields_are_a_problem_for_that_record(tmp_path):
-    f = write_jsonl(tmp_path / "bad.jsonl", [
-        json.dumps({"title": "t", "date": "hôm qua"}),
-        json.dumps({"title": "t", "views": "nhiều"}),
-        json.dumps({"title": "t", "id": 1.5}),
-        json.dumps({"title": 7}),
-        json.dumps({"title": "t", "tags": [{"a": 1}]}),
-        json.dumps({"title": "ok"}),
-    ])
+    f = write_jsonl(
+        tmp_path / "bad.jsonl",
+        [
+            json.dumps({"title": "t", "date": "hôm qua"}),
+            json.dumps({"title": "t", "views": "nhiều"}),
+            json.dumps({"title": "t", "id": 1.5}),
+            json.dumps({"title": 7}),
+            json.dumps({"title": "t", "tags": [{"a": 1}]}),
+            json.dumps({"title": "ok"}),
+        ],
+    )
     read = read_file(f)
     assert [a.title for a in read.articles] == ["ok"]
     assert [p.line for p in read.problems] == [1, 2, 3, 4, 5]
 
 
 def test_json_list_and_object(tmp_path):
-    (tmp_path / "list.json").write_text(json.dumps([
-        {"id": "a", "title": "A", "body": "x"}, "nope", {"title": "C", "body": "z"},
-    ]), encoding="utf-8")
+    (tmp_path / "list.json").write_text(
+        json.dumps(
+            [
+                {"id": "a", "title": "A", "body": "x"},
+                "nope",
+                {"title": "C", "body": "z"},
+            ]
+        ),
+        encoding="utf-8",
+    )
     read = read_file(tmp_path / "list.json", tmp_path)
     assert [a.id for a in read.articles] == ["a", "list.json#3"]
     assert read.problems == [ReadProblem("list.json", None, read.problems[0].message)]
     assert read.problems[0].message.startswith("item 2: ")
-    (tmp_path / "one.json").write_text(json.dumps({"_id": 7, "title": "Một", "text": "Hai"}), encoding="utf-8")
+    (tmp_path / "one.json").write_text(
+        json.dumps({"_id": 7, "title": "Một", "text": "Hai"}), encoding="utf-8"
+    )
     art = read_one(tmp_path / "one.json")
     assert (art.id, art.title, art.body) == ("7", "Một", "Hai")
     (tmp_path / "broken.json").write_text('{"title": "x",\n "body": }', encoding="utf-8")
@@ -226,7 +278,10 @@ def test_json_list_and_object(tmp_path):
 
 
 def test_gzipped_jsonl(tmp_path):
-    lines = "".join(json.dumps({"id": f"r{i}", "title": f"Bài {i}", "body": "Nội dung"}, ensure_ascii=False) + "\n" for i in range(3))
+    lines = "".join(
+        json.dumps({"id": f"r{i}", "title": f"Bài {i}", "body": "Nội dung"}, ensure_ascii=False) + "\n"
+        for i in range(3)
+    )
     (tmp_path / "a.jsonl.gz").write_bytes(gzip.compress(lines.encode("utf-8")))
     read = read_file(tmp_path / "a.jsonl.gz", tmp_path)
     assert read.problems == [] and [a.id for a in read.articles] == ["r0", "r1", "r2"]
@@ -236,7 +291,10 @@ def test_gzipped_jsonl(tmp_path):
 
 
 def test_json_lines_stream_one_record_at_a_time(tmp_path):
-    records = [json.dumps({"id": f"r{i}", "title": f"Bài {i}", "body": "Nội dung"}, ensure_ascii=False) for i in range(4)]
+    records = [
+        json.dumps({"id": f"r{i}", "title": f"Bài {i}", "body": "Nội dung"}, ensure_ascii=False)
+        for i in range(4)
+    ]
     path = write_jsonl(tmp_path / "a.jsonl", records[:2] + ["{broken"] + records[2:])
     problems: list[ReadProblem] = []
     reader = iter(ArticleReader(path, tmp_path, problems.append))
@@ -251,7 +309,10 @@ def test_json_lines_checked_whole_before_any_record(tmp_path, monkeypatch, suffi
     """A file unreadable anywhere gives no record at all, even when its start is fine;
     checked in small chunks so that characters and errors straddle chunk boundaries."""
     monkeypatch.setattr(articles_module, "_CHUNK_BYTES", 7)
-    good = "".join(json.dumps({"id": f"r{i}", "title": "Đường về nông thôn mới"}, ensure_ascii=False) + "\n" for i in range(3)).encode()
+    good = "".join(
+        json.dumps({"id": f"r{i}", "title": "Đường về nông thôn mới"}, ensure_ascii=False) + "\n"
+        for i in range(3)
+    ).encode()
 
     def write(data: bytes):
         path = tmp_path / f"x{suffix}"
@@ -262,7 +323,10 @@ def test_json_lines_checked_whole_before_any_record(tmp_path, monkeypatch, suffi
     offset = len(good) - 10
     bad = good[:offset] + b"\xfd" + good[offset + 1 :]
     assert f"invalid byte 0xFD at offset {offset}" in only_problem(write(bad)).message
-    assert f"control byte 0x00 at offset {offset}" in only_problem(write(good[:offset] + b"\x00" + good[offset + 1 :])).message
+    assert (
+        f"control byte 0x00 at offset {offset}"
+        in only_problem(write(good[:offset] + b"\x00" + good[offset + 1 :])).message
+    )
     # A multi-byte character cut off by the end of the file.
     assert f"invalid byte 0xC3 at offset {len(good)}" in only_problem(write(good + b"\xc3")).message
     if suffix.endswith(".gz"):
@@ -292,7 +356,9 @@ def test_utf8_bom_and_utf16_with_bom(tmp_path):
         (tmp_path / name).write_bytes(data)
         art = read_one(tmp_path / name)
         assert (art.title, art.body) == ("Tiêu đề có dấu", "Nội dung bài viết.")
-    (tmp_path / "bom.jsonl").write_bytes(b"\xef\xbb\xbf" + json.dumps({"id": "x", "title": "t"}).encode() + b"\n")
+    (tmp_path / "bom.jsonl").write_bytes(
+        b"\xef\xbb\xbf" + json.dumps({"id": "x", "title": "t"}).encode() + b"\n"
+    )
     assert read_one(tmp_path / "bom.jsonl").id == "x"
 
 
@@ -303,16 +369,22 @@ def test_windows_1258_is_refused_with_a_hint(tmp_path):
     (tmp_path / "legacy.txt").write_bytes(legacy)
     problem = only_problem(tmp_path / "legacy.txt", tmp_path)
     assert problem.path == "legacy.txt" and problem.line is None
-    assert "not UTF-8 or UTF-16 text (invalid byte 0x" in problem.message and "0xFD at offset 5" in problem.message
+    assert (
+        "not UTF-8 or UTF-16 text (invalid byte 0x" in problem.message
+        and "0xFD at offset 5" in problem.message
+    )
     assert "convert it to UTF-8" in problem.message
 
 
-@pytest.mark.parametrize("data", [
-    bytes(range(256)) * 4,
-    b"Title\n\x00\x00\x00body",
-    b"\xff\xfe\x00broken\xc3",  # a UTF-16 BOM in front of bytes that are not text
-    b"\xff\xfe\x00\xd8",  # an unpaired surrogate
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        bytes(range(256)) * 4,
+        b"Title\n\x00\x00\x00body",
+        b"\xff\xfe\x00broken\xc3",  # a UTF-16 BOM in front of bytes that are not text
+        b"\xff\xfe\x00\xd8",  # an unpaired surrogate
+    ],
+)
 def test_binary_is_refused(tmp_path, data):
     (tmp_path / "image.txt").write_bytes(data)
     problem = only_problem(tmp_path / "image.txt")
@@ -344,13 +416,33 @@ def rel(pairs) -> list[str]:
 
 
 def test_source_files_recursion_order_suffixes_and_hidden(tmp_path):
-    for name in ["b.txt", "a.jsonl", "c.JSON", "d.json.gz", "e.jsonl.gz", "f.md", "g.txt.bak", ".hidden.txt",
-                 "sub/z.txt", "sub/deeper/y.json", ".git/x.txt", "sub/.cache/w.txt"]:
+    for name in [
+        "b.txt",
+        "a.jsonl",
+        "c.JSON",
+        "d.json.gz",
+        "e.jsonl.gz",
+        "f.md",
+        "g.txt.bak",
+        ".hidden.txt",
+        "sub/z.txt",
+        "sub/deeper/y.json",
+        ".git/x.txt",
+        "sub/.cache/w.txt",
+    ]:
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
         (tmp_path / name).write_text("x", encoding="utf-8")
     pairs = list(source_files([tmp_path]))
     assert all(root == tmp_path for root, _ in pairs)
-    assert rel(pairs) == ["a.jsonl", "b.txt", "c.JSON", "d.json.gz", "e.jsonl.gz", "sub/deeper/y.json", "sub/z.txt"]
+    assert rel(pairs) == [
+        "a.jsonl",
+        "b.txt",
+        "c.JSON",
+        "d.json.gz",
+        "e.jsonl.gz",
+        "sub/deeper/y.json",
+        "sub/z.txt",
+    ]
     assert SUPPORTED_SUFFIXES == (".txt", ".json", ".jsonl", ".json.gz", ".jsonl.gz")
 
 

@@ -7,11 +7,12 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
-
 from test_server import RAIL, XSS, XSS_RECORD, served_corpus
 
 CHROMIUM = next((p for p in (shutil.which("chromium"), "/usr/bin/chromium") if p and Path(p).exists()), None)
-CHROMEDRIVER = next((p for p in (shutil.which("chromedriver"), "/usr/bin/chromedriver") if p and Path(p).exists()), None)
+CHROMEDRIVER = next(
+    (p for p in (shutil.which("chromedriver"), "/usr/bin/chromedriver") if p and Path(p).exists()), None
+)
 
 if CHROMIUM is None or CHROMEDRIVER is None:
     pytest.skip("chromium and chromium-driver are not installed", allow_module_level=True)
@@ -36,9 +37,16 @@ def server(tmp_path_factory):
 def driver(tmp_path_factory):
     options = Options()
     options.binary_location = CHROMIUM
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu",
-                "--no-first-run", "--disable-extensions", "--window-size=1280,900",
-                f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-dev-shm-usage",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-extensions",
+        "--window-size=1280,900",
+        f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}",
+    ):
         options.add_argument(arg)
     browser = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     browser.set_page_load_timeout(60)
@@ -50,7 +58,7 @@ def driver(tmp_path_factory):
 
 def no_alert(driver) -> bool:
     try:
-        driver.switch_to.alert
+        _ = driver.switch_to.alert  # raises when there is none
     except NoAlertPresentException:
         return True
     return False

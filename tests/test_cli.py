@@ -10,9 +10,8 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, example, given, settings
-
 from conftest import SAMPLE_IDS
+from hypothesis import HealthCheck, example, given, settings
 from test_query_lenient import QUERY_WITH_A_WORD
 
 SEARCHKIT = [sys.executable, "-m", "searchkit.cli"]
@@ -75,9 +74,11 @@ def test_a_long_error_stays_one_line_on_a_narrow_screen(tmp_path):
 def test_an_index_of_an_older_searchkit_is_one_line_asking_for_rebuild(tmp_path):
     from whoosh import fields, index as whoosh_index
 
-    from searchkit.index import INDEX_NAME
+    from searchkit.store import INDEX_NAME
 
-    whoosh_index.create_in(str(tmp_path), fields.Schema(id=fields.ID(stored=True), body=fields.TEXT), indexname=INDEX_NAME)
+    whoosh_index.create_in(
+        str(tmp_path), fields.Schema(id=fields.ID(stored=True), body=fields.TEXT), indexname=INDEX_NAME
+    )
     for args in (("query", "nông thôn"), ("index", str(tmp_path / "nothing"))):
         done = run(*args, "--index", str(tmp_path), columns=60)
         assert done.returncode == 1 and "--rebuild" in done.stderr
@@ -129,19 +130,37 @@ def test_summarize_a_file_stdin_and_an_indexed_document(cli_index):
     summary = json.loads(done.stdout)["summary"]
     assert len(summary) == 2 and all(s in article.read_text(encoding="utf-8") for s in summary)
 
-    by_id = run("summarize", "--id", "tao-du-dia-phat-trien-moi.txt", "--index", str(cli_index), "--sentences", "2", "--json")
+    by_id = run(
+        "summarize",
+        "--id",
+        "tao-du-dia-phat-trien-moi.txt",
+        "--index",
+        str(cli_index),
+        "--sentences",
+        "2",
+        "--json",
+    )
     assert by_id.returncode == 0, by_id.stderr
     assert json.loads(by_id.stdout)["summary"] == summary
 
     env = dict(os.environ, NO_COLOR="1")
-    piped = subprocess.run([*SEARCHKIT, "summarize", "-", "-n", "1", "--method", "lead"], input="Câu một. Câu hai.",
-                           capture_output=True, text=True, env=env, timeout=120)
+    piped = subprocess.run(
+        [*SEARCHKIT, "summarize", "-", "-n", "1", "--method", "lead"],
+        input="Câu một. Câu hai.",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
     assert piped.returncode == 0 and "Câu một." in piped.stdout and "Câu hai." not in piped.stdout
 
 
 def test_summarize_errors_are_one_line(cli_index, tmp_path):
-    for args in (["summarize", str(tmp_path / "missing.txt")], ["summarize", "-", "--method", "nope"],
-                 ["summarize", "--id", "no-such-doc", "--index", str(cli_index)]):
+    for args in (
+        ["summarize", str(tmp_path / "missing.txt")],
+        ["summarize", "-", "--method", "nope"],
+        ["summarize", "--id", "no-such-doc", "--index", str(cli_index)],
+    ):
         done = run(*args)
         assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, (args, done.stderr)
 
@@ -149,7 +168,7 @@ def test_summarize_errors_are_one_line(cli_index, tmp_path):
 # -- lenient queries --------------------------------------------------------------------------
 
 PASTED = [  # (query as pasted, the note it gets)
-    ("“Trùm \"ma tuý nổi tiếng Hải Phòng bị bắt", "unbalanced quote"),
+    ('“Trùm "ma tuý nổi tiếng Hải Phòng bị bắt', "unbalanced quote"),
     ("(quý II", 'ignored an unmatched "("'),
     ("nông thôn OR", "ignored a dangling OR"),
 ]
@@ -203,11 +222,9 @@ def test_a_query_without_words_is_exit_1_in_both_modes(built_index, query, stric
     assert done.exit_code == 1 and len(done.stderr.strip().splitlines()) == 1, done.output
 
 
-
-
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(query=QUERY_WITH_A_WORD)
-@example(query="“Trùm \"ma tuý nổi tiếng Hải Phòng bị bắt")
+@example(query='“Trùm "ma tuý nổi tiếng Hải Phòng bị bắt')
 def test_any_query_with_a_word_exits_0(built_index, query):
     done = invoke("query", "--index", str(built_index), "--limit", "3", "--", query)
     assert done.exit_code == 0, (query, done.output)

@@ -15,16 +15,21 @@ import time
 from pathlib import Path
 
 import pytest
+from test_reliability import _jsonl, _start_index
 
 from searchkit import index_paths, open_index
 from searchkit.errors import DocumentNotFoundError
 
-from test_reliability import _jsonl, _start_index
-
-FILTERS = [{}, {"sort": "date"}, {"facets": True}, {"since": "2023-01-01"}, {"until": "2023-12-31"},
-           {"author": "Đào Quyên"}, {"category": "Kinh tế"},
-           {"since": "2023-01-01", "author": "Đào Quyên", "category": "Kinh tế",
-            "sort": "date", "facets": True}]
+FILTERS = [
+    {},
+    {"sort": "date"},
+    {"facets": True},
+    {"since": "2023-01-01"},
+    {"until": "2023-12-31"},
+    {"author": "Đào Quyên"},
+    {"category": "Kinh tế"},
+    {"since": "2023-01-01", "author": "Đào Quyên", "category": "Kinh tế", "sort": "date", "facets": True},
+]
 QUERIES = ["x", "nông thôn mới", "nong thon moi", '"giao thông"', "(quý II", "hà nội OR hải phòng"]
 
 
@@ -40,17 +45,24 @@ def empty_index(tmp_path_factory) -> Path:
 # -- killed before its first commit ---------------------------------------------------
 
 ARTICLES = 4000  # one JSONL file: one commit, at its end, some seconds after the start
-WORDS = ("nông thôn mới giao thông cảng biển kinh tế tăng trưởng xã hội người dân phát triển dự án "
-         "tỉnh thành phố hợp tác xã đường sắt").split()
+WORDS = (
+    "nông thôn mới giao thông cảng biển kinh tế tăng trưởng xã hội người dân phát triển dự án "
+    "tỉnh thành phố hợp tác xã đường sắt"
+).split()
 
 
 def _big_corpus(root: Path) -> Path:
     corpus = root / "big"
     corpus.mkdir()
     records = [
-        {"id": f"tin-{n}", "title": f"Bản tin số {n}", "date": "2023-05-01T08:00:00+07:00",
-         "author": "Đào Quyên", "category": "Kinh tế",
-         "body": " ".join(WORDS[(n * 7 + i) % len(WORDS)] for i in range(120)) + f". Mã tin{n}x."}
+        {
+            "id": f"tin-{n}",
+            "title": f"Bản tin số {n}",
+            "date": "2023-05-01T08:00:00+07:00",
+            "author": "Đào Quyên",
+            "category": "Kinh tế",
+            "body": " ".join(WORDS[(n * 7 + i) % len(WORDS)] for i in range(120)) + f". Mã tin{n}x.",
+        }
         for n in range(ARTICLES)
     ]
     (corpus / "news.jsonl").write_text(_jsonl(records), encoding="utf-8")
@@ -137,8 +149,11 @@ def invoke(*args: str):
     return CliRunner().invoke(app, list(args), env={"NO_COLOR": "1", "COLUMNS": "300"})
 
 
-CLI_FILTERS = [[], ["--sort", "date", "--facets"],
-               ["--since", "2023-01-01", "--author", "Đào Quyên", "--category", "Kinh tế"]]
+CLI_FILTERS = [
+    [],
+    ["--sort", "date", "--facets"],
+    ["--since", "2023-01-01", "--author", "Đào Quyên", "--category", "Kinh tế"],
+]
 
 
 @pytest.mark.parametrize("extra", CLI_FILTERS)
@@ -181,8 +196,11 @@ def test_http_search_page_and_health(any_index):
         assert health.status_code == 200, health.text
         count = health.json()["documents"]
         assert health.json()["status"] == "ok" and (count == 0 or not empty)
-        for params in ({"q": "x"}, {"q": "nông thôn", "sort": "date", "facets": "true"},
-                       {"q": "x", "since": "2023-01-01", "author": "Đào Quyên", "category": "Kinh tế"}):
+        for params in (
+            {"q": "x"},
+            {"q": "nông thôn", "sort": "date", "facets": "true"},
+            {"q": "x", "since": "2023-01-01", "author": "Đào Quyên", "category": "Kinh tế"},
+        ):
             r = client.get("/search", params=params)
             assert r.status_code == 200, r.text
             if count == 0:

@@ -11,9 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 schemathesis = pytest.importorskip("schemathesis")
-from schemathesis.checks import not_a_server_error  # noqa: E402
-
 from conftest import SAMPLE_IDS  # noqa: E402
+from schemathesis.checks import not_a_server_error  # noqa: E402
 from test_server import ALL_RECORDS, NESTED_ID, served_corpus  # noqa: E402
 
 INDEXED_IDS = SAMPLE_IDS | {r["id"] for r in ALL_RECORDS} | {NESTED_ID}
@@ -49,9 +48,19 @@ def test_api_never_answers_5xx(api_schema):
 
 
 # Secrets outside the index that a path-traversal id would try to reach.
-TRAVERSALS = ["../../../../etc/passwd", "/etc/passwd", "..%2F..%2Fetc%2Fpasswd", "....//....//etc/passwd",
-              "../index/_searchkit_1.toc", "..\\..\\windows\\win.ini", "%2e%2e/%2e%2e/etc/passwd", "file:///etc/passwd",
-              "~root/.bashrc", "\x00../../etc/passwd", "/proc/self/environ"]
+TRAVERSALS = [
+    "../../../../etc/passwd",
+    "/etc/passwd",
+    "..%2F..%2Fetc%2Fpasswd",
+    "....//....//etc/passwd",
+    "../index/_searchkit_1.toc",
+    "..\\..\\windows\\win.ini",
+    "%2e%2e/%2e%2e/etc/passwd",
+    "file:///etc/passwd",
+    "~root/.bashrc",
+    "\x00../../etc/passwd",
+    "/proc/self/environ",
+]
 
 
 @SETTINGS
@@ -75,13 +84,23 @@ def test_document_ids_never_read_files(fuzz_site, prefix, name, route):
         assert r.json()["id"] in INDEXED_IDS
 
 
-MARKUP = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', "' onmouseover='alert(1)",
-          "<svg/onload=alert(1)>", "javascript:alert(1)", "</title><script>alert(1)</script>", "{{7*7}}", "{% raw %}"]
+MARKUP = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "' onmouseover='alert(1)",
+    "<svg/onload=alert(1)>",
+    "javascript:alert(1)",
+    "</title><script>alert(1)</script>",
+    "{{7*7}}",
+    "{% raw %}",
+]
 
 
 @SETTINGS
-@given(payload=st.sampled_from(MARKUP) | st.text(alphabet="<>\"'&=/ ascriptonload{}%", min_size=1, max_size=40),
-       where=st.sampled_from(["q", "author", "category", "since", "sort", "offset"]))
+@given(
+    payload=st.sampled_from(MARKUP) | st.text(alphabet="<>\"'&=/ ascriptonload{}%", min_size=1, max_size=40),
+    where=st.sampled_from(["q", "author", "category", "since", "sort", "offset"]),
+)
 def test_search_page_never_echoes_markup_raw(fuzz_site, payload, where):
     params = {"q": "giao thông", where: payload} if where != "q" else {"q": payload}
     r = httpx.get(fuzz_site.url + "/", params=params, timeout=30)
@@ -89,8 +108,16 @@ def test_search_page_never_echoes_markup_raw(fuzz_site, payload, where):
     if r.headers["content-type"].startswith("text/html"):
         tags = _tags(r.text)
         assert not [t for t, _ in tags if t in ("script", "svg", "img", "iframe", "object")], tags
-        assert not [(t, a) for t, attrs in tags for a, v in attrs if a.startswith("on")
-                    or (a in ("href", "src", "action", "formaction") and (v or "").strip().lower().startswith("javascript:"))]
+        assert not [
+            (t, a)
+            for t, attrs in tags
+            for a, v in attrs
+            if a.startswith("on")
+            or (
+                a in ("href", "src", "action", "formaction")
+                and (v or "").strip().lower().startswith("javascript:")
+            )
+        ]
         assert "script-src" not in r.headers["content-security-policy"]
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from searchkit import index_paths, open_index
+from conftest import RECORDS, SAMPLE_IDS, write_records
 
-from conftest import SAMPLE_IDS, write_records, RECORDS
+from searchkit import index_paths, open_index
 
 
 def _touch_later(path: Path) -> None:
@@ -25,7 +25,9 @@ def test_incremental_add_change_delete(corpus_dir, tmp_path):
     assert (again.added, again.updated, again.removed, again.unchanged) == (0, 0, 0, 2)
 
     changed = corpus_dir / "doi-moi-tu-duy-hanh-dong-quyet-liet.txt"
-    changed.write_text(changed.read_text(encoding="utf-8") + "\n\nĐoạn mới về hợp tác xã kiểu mẫu.", encoding="utf-8")
+    changed.write_text(
+        changed.read_text(encoding="utf-8") + "\n\nĐoạn mới về hợp tác xã kiểu mẫu.", encoding="utf-8"
+    )
     _touch_later(changed)
     (corpus_dir / "tao-du-dia-phat-trien-moi.txt").unlink()
     write_records(corpus_dir / "more.jsonl", RECORDS[:1])
@@ -34,7 +36,9 @@ def test_incremental_add_change_delete(corpus_dir, tmp_path):
     assert (report.added, report.updated, report.removed, report.unchanged) == (1, 1, 1, 0)
     assert report.documents == 2
     with open_index(index_dir) as ix:
-        assert [h.id for h in ix.search("hợp tác xã kiểu mẫu").hits][0] == "doi-moi-tu-duy-hanh-dong-quyet-liet.txt"
+        assert [h.id for h in ix.search("hợp tác xã kiểu mẫu").hits][
+            0
+        ] == "doi-moi-tu-duy-hanh-dong-quyet-liet.txt"
         assert ix.search('"thể chế hoá"').total == 0  # only the deleted article had it
         assert ix.search("ùn tắc").hits[0].id == "hn-giao-thong"
 
@@ -52,13 +56,17 @@ def test_bad_files_are_reported_and_skipped(corpus_dir, tmp_path):
     (corpus_dir / "image.txt").write_bytes(bytes(range(256)) * 4)
     (corpus_dir / "empty.txt").write_text("")
     (corpus_dir / "broken.jsonl").write_text(
-        '{"id": "ok-1", "title": "Bài một", "body": "Thử nghiệm một"}\n{not json\n{"id": "ok-2", "title": "Bài hai", "body": "Thử nghiệm hai"}\n',
+        '{"id": "ok-1", "title": "Bài một", "body": "Thử nghiệm một"}\n'
+        "{not json\n"
+        '{"id": "ok-2", "title": "Bài hai", "body": "Thử nghiệm hai"}\n',
         encoding="utf-8",
     )
     index_dir = tmp_path / "index"
     report = index_paths([corpus_dir], index_dir, jobs=1)
     named = " ".join(str(p) for p in report.problems)
-    assert "legacy.txt" in named and "image.txt" in named and "empty.txt" in named and "broken.jsonl:2" in named
+    assert (
+        "legacy.txt" in named and "image.txt" in named and "empty.txt" in named and "broken.jsonl:2" in named
+    )
     assert report.skipped == len(report.problems) == 4
     assert report.added == 4  # the two sample articles and the two good JSON lines
     with open_index(index_dir) as ix:

@@ -7,39 +7,78 @@ match").
 from __future__ import annotations
 
 import pytest
+from conftest import write_records
 
 from searchkit import index_paths, open_index
 
-from conftest import write_records
-
 NEWS = [
-    {"id": "gia-xang", "title": "Giá xăng tăng", "body": "Giá xăng tăng mạnh từ chiều nay.",
-     "date": "2024-05-01T08:00:00+07:00", "category": "Kinh tế"},
-    {"id": "la-vang", "title": "Lá vàng rơi", "body": "Mùa thu lá vàng rơi đầy phố.",
-     "date": "2023-10-01T08:00:00+07:00", "category": "Văn hóa"},
-    {"id": "gia-vang", "title": "Giá vàng lập đỉnh", "body": "Giá vàng trong nước hôm nay lập đỉnh mới.",
-     "date": "2022-01-01T08:00:00+07:00", "category": "Kinh tế"},
+    {
+        "id": "gia-xang",
+        "title": "Giá xăng tăng",
+        "body": "Giá xăng tăng mạnh từ chiều nay.",
+        "date": "2024-05-01T08:00:00+07:00",
+        "category": "Kinh tế",
+    },
+    {
+        "id": "la-vang",
+        "title": "Lá vàng rơi",
+        "body": "Mùa thu lá vàng rơi đầy phố.",
+        "date": "2023-10-01T08:00:00+07:00",
+        "category": "Văn hóa",
+    },
+    {
+        "id": "gia-vang",
+        "title": "Giá vàng lập đỉnh",
+        "body": "Giá vàng trong nước hôm nay lập đỉnh mới.",
+        "date": "2022-01-01T08:00:00+07:00",
+        "category": "Kinh tế",
+    },
 ]
 
 # A longer archive for the coverage rule of long queries.
 LONG = NEWS + [
-    {"id": "benh-vien", "title": "Bệnh viện mở khoa mới",
-     "body": "Bệnh viện tỉnh vừa mở khoa tim mạch, bệnh nhân được điều trị miễn phí.",
-     "date": "2023-04-01T08:00:00+07:00"},
-    {"id": "ong-binh", "title": "Câu chuyện của ông Bình",
-     "body": "Cách đây ba năm ông Bình mắc bệnh tiểu đường, nay ông đã khỏe lại nhờ tập luyện.",
-     "date": "2023-06-01T08:00:00+07:00"},
-    {"id": "ong-an", "title": "Ông An trồng rau",
-     "body": "Ông An ở Hà Nam trồng rau sạch, ba năm nay bán khắp tỉnh.",
-     "date": "2023-07-01T08:00:00+07:00"},
-    {"id": "ha-noi", "title": "Hà Nội cấm xe máy", "body": "Hà Nội sẽ cấm xe máy ở các quận trung tâm.",
-     "date": "2023-08-01T08:00:00+07:00"},
-    {"id": "hai-phong", "title": "Hải Phòng mở cảng mới", "body": "Thành phố Hải Phòng khánh thành cảng nước sâu.",
-     "date": "2023-09-01T08:00:00+07:00"},
-    {"id": "gia-dinh", "title": "Gia đình làm vườn", "body": "Gia đình ông Sáu trồng cúc vàng bán Tết.",
-     "date": "2023-09-03T08:00:00+07:00"},
-    {"id": "tien-hai", "title": "Tiền Hải làm đường", "body": "Huyện Tiền Hải công bố nội dung dự án làm đường.",
-     "date": "2023-09-02T08:00:00+07:00"},
+    {
+        "id": "benh-vien",
+        "title": "Bệnh viện mở khoa mới",
+        "body": "Bệnh viện tỉnh vừa mở khoa tim mạch, bệnh nhân được điều trị miễn phí.",
+        "date": "2023-04-01T08:00:00+07:00",
+    },
+    {
+        "id": "ong-binh",
+        "title": "Câu chuyện của ông Bình",
+        "body": "Cách đây ba năm ông Bình mắc bệnh tiểu đường, nay ông đã khỏe lại nhờ tập luyện.",
+        "date": "2023-06-01T08:00:00+07:00",
+    },
+    {
+        "id": "ong-an",
+        "title": "Ông An trồng rau",
+        "body": "Ông An ở Hà Nam trồng rau sạch, ba năm nay bán khắp tỉnh.",
+        "date": "2023-07-01T08:00:00+07:00",
+    },
+    {
+        "id": "ha-noi",
+        "title": "Hà Nội cấm xe máy",
+        "body": "Hà Nội sẽ cấm xe máy ở các quận trung tâm.",
+        "date": "2023-08-01T08:00:00+07:00",
+    },
+    {
+        "id": "hai-phong",
+        "title": "Hải Phòng mở cảng mới",
+        "body": "Thành phố Hải Phòng khánh thành cảng nước sâu.",
+        "date": "2023-09-01T08:00:00+07:00",
+    },
+    {
+        "id": "gia-dinh",
+        "title": "Gia đình làm vườn",
+        "body": "Gia đình ông Sáu trồng cúc vàng bán Tết.",
+        "date": "2023-09-03T08:00:00+07:00",
+    },
+    {
+        "id": "tien-hai",
+        "title": "Tiền Hải làm đường",
+        "body": "Huyện Tiền Hải công bố nội dung dự án làm đường.",
+        "date": "2023-09-02T08:00:00+07:00",
+    },
 ]
 
 
@@ -99,7 +138,9 @@ def test_paging_pages_through_the_matches(news):
 def test_a_word_no_document_has_relaxes_the_match_and_says_so(news):
     result = news.search("giá vàng xyzzy")
     assert ids(result) == ["gia-vang"] and result.total == 1
-    assert result.relaxed and result.notes == ["no document has all 3 words of the query: showing those with 2"]
+    assert result.relaxed and result.notes == [
+        "no document has all 3 words of the query: showing those with 2"
+    ]
 
 
 def test_relaxing_looks_only_inside_the_filters(news):
@@ -170,7 +211,9 @@ def test_a_long_pasted_title_reads_its_quotes_as_words(archive):
     assert any("quotes are read as words" in note for note in result.notes)
     # A short query keeps its phrase required, and so does +"…" in a long one.
     assert ids(archive.search('"đỉnh cao chưa từng có"')) == []
-    assert ids(archive.search('Giá vàng trong nước hôm nay +"đỉnh cao chưa từng có" khiến người mua lo')) == []
+    assert (
+        ids(archive.search('Giá vàng trong nước hôm nay +"đỉnh cao chưa từng có" khiến người mua lo')) == []
+    )
 
 
 def test_search_result_is_a_sequence_of_its_hits(news):

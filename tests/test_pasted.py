@@ -11,46 +11,85 @@ from __future__ import annotations
 import json
 
 import pytest
+from conftest import write_records
 
 from searchkit import index_paths, open_index
 
-from conftest import write_records
-
 TRUM_TITLE = 'Trùm "ma tuý" nổi tiếng Hải Phòng bị bắt'
 NEWS = [
-    {"id": "trum-ma-tuy-hai-phong", "title": TRUM_TITLE,
-     "body": "Công an thành phố Hải Phòng vừa bắt giữ một trùm ma tuý nổi tiếng, thu giữ nhiều heroin "
-             "và ma tuý tổng hợp. Nghi phạm bị bắt khi đang giao hàng ở quận Lê Chân.",
-     "date": "2023-06-10T08:00:00+07:00", "author": "Nguyễn Hải", "category": "Pháp luật"},
-    {"id": "gdp-quy-ii", "title": "Kinh tế tăng tốc",
-     "body": "GDP quý II tăng 6,9% so với cùng kỳ, cao hơn dự báo. Xuất khẩu trong quý II phục hồi mạnh.",
-     "date": "2023-07-01T08:00:00+07:00", "author": "Trần Minh", "category": "Kinh tế"},
-    {"id": "nong-thon-moi", "title": "Nam Định về đích nông thôn mới",
-     "body": "Tỉnh Nam Định hoàn thành chương trình xây dựng nông thôn mới, đời sống người dân "
-             "nông thôn được nâng lên rõ rệt.",
-     "date": "2023-05-01T08:00:00+07:00", "author": "Lê Thu", "category": "Xã hội"},
+    {
+        "id": "trum-ma-tuy-hai-phong",
+        "title": TRUM_TITLE,
+        "body": "Công an thành phố Hải Phòng vừa bắt giữ một trùm ma tuý nổi tiếng, thu giữ nhiều heroin "
+        "và ma tuý tổng hợp. Nghi phạm bị bắt khi đang giao hàng ở quận Lê Chân.",
+        "date": "2023-06-10T08:00:00+07:00",
+        "author": "Nguyễn Hải",
+        "category": "Pháp luật",
+    },
+    {
+        "id": "gdp-quy-ii",
+        "title": "Kinh tế tăng tốc",
+        "body": "GDP quý II tăng 6,9% so với cùng kỳ, cao hơn dự báo. Xuất khẩu trong quý II phục hồi mạnh.",
+        "date": "2023-07-01T08:00:00+07:00",
+        "author": "Trần Minh",
+        "category": "Kinh tế",
+    },
+    {
+        "id": "nong-thon-moi",
+        "title": "Nam Định về đích nông thôn mới",
+        "body": "Tỉnh Nam Định hoàn thành chương trình xây dựng nông thôn mới, đời sống người dân "
+        "nông thôn được nâng lên rõ rệt.",
+        "date": "2023-05-01T08:00:00+07:00",
+        "author": "Lê Thu",
+        "category": "Xã hội",
+    },
     # distractors
-    {"id": "hai-phong-cang", "title": "Hải Phòng mở rộng cảng nước sâu nổi tiếng",
-     "body": "Thành phố Hải Phòng khởi công mở rộng cảng Lạch Huyện, hàng hoá qua cảng tăng mạnh.",
-     "date": "2023-06-11T08:00:00+07:00", "author": "Nguyễn Hải", "category": "Kinh tế"},
-    {"id": "ma-tuy-ha-noi", "title": "Triệt phá đường dây ma tuý ở Hà Nội",
-     "body": "Công an Hà Nội triệt phá đường dây buôn bán ma tuý, ba đối tượng bị bắt quả tang.",
-     "date": "2023-06-12T08:00:00+07:00", "author": "Phạm Long", "category": "Pháp luật"},
-    {"id": "xuat-khau-quy-i", "title": "Xuất khẩu quý I giảm nhẹ",
-     "body": "Kim ngạch xuất khẩu quý I giảm nhẹ, doanh nghiệp kỳ vọng đơn hàng quay lại.",
-     "date": "2023-04-01T08:00:00+07:00", "author": "Trần Minh", "category": "Kinh tế"},
-    {"id": "nong-nghiep", "title": "Nông nghiệp công nghệ cao ở Lâm Đồng",
-     "body": "Nông dân Lâm Đồng trồng rau trong nhà kính, mỗi thôn có một hợp tác xã.",
-     "date": "2023-03-01T08:00:00+07:00", "author": "Lê Thu", "category": "Kinh tế"},
-    {"id": "bat-trom", "title": "Kẻ trộm xe máy bị bắt",
-     "body": "Một thanh niên trộm xe máy ở Hải Dương bị bắt sau ba ngày lẩn trốn.",
-     "date": "2023-02-01T08:00:00+07:00", "author": "Phạm Long", "category": "Pháp luật"},
+    {
+        "id": "hai-phong-cang",
+        "title": "Hải Phòng mở rộng cảng nước sâu nổi tiếng",
+        "body": "Thành phố Hải Phòng khởi công mở rộng cảng Lạch Huyện, hàng hoá qua cảng tăng mạnh.",
+        "date": "2023-06-11T08:00:00+07:00",
+        "author": "Nguyễn Hải",
+        "category": "Kinh tế",
+    },
+    {
+        "id": "ma-tuy-ha-noi",
+        "title": "Triệt phá đường dây ma tuý ở Hà Nội",
+        "body": "Công an Hà Nội triệt phá đường dây buôn bán ma tuý, ba đối tượng bị bắt quả tang.",
+        "date": "2023-06-12T08:00:00+07:00",
+        "author": "Phạm Long",
+        "category": "Pháp luật",
+    },
+    {
+        "id": "xuat-khau-quy-i",
+        "title": "Xuất khẩu quý I giảm nhẹ",
+        "body": "Kim ngạch xuất khẩu quý I giảm nhẹ, doanh nghiệp kỳ vọng đơn hàng quay lại.",
+        "date": "2023-04-01T08:00:00+07:00",
+        "author": "Trần Minh",
+        "category": "Kinh tế",
+    },
+    {
+        "id": "nong-nghiep",
+        "title": "Nông nghiệp công nghệ cao ở Lâm Đồng",
+        "body": "Nông dân Lâm Đồng trồng rau trong nhà kính, mỗi thôn có một hợp tác xã.",
+        "date": "2023-03-01T08:00:00+07:00",
+        "author": "Lê Thu",
+        "category": "Kinh tế",
+    },
+    {
+        "id": "bat-trom",
+        "title": "Kẻ trộm xe máy bị bắt",
+        "body": "Một thanh niên trộm xe máy ở Hải Dương bị bắt sau ba ngày lẩn trốn.",
+        "date": "2023-02-01T08:00:00+07:00",
+        "author": "Phạm Long",
+        "category": "Pháp luật",
+    },
 ]
 TITLES = {r["id"]: r["title"] for r in NEWS}
 
 # (query as pasted, a part of the note it gets, the article it is after)
 PASTED = [
-    ("“Trùm \"ma tuý nổi tiếng Hải Phòng bị bắt", "unbalanced quote", "trum-ma-tuy-hai-phong"),
+    ('“Trùm "ma tuý nổi tiếng Hải Phòng bị bắt', "unbalanced quote", "trum-ma-tuy-hai-phong"),
     ("(quý II", 'ignored an unmatched "("', "gdp-quy-ii"),
     ("nông thôn OR", "ignored a dangling OR", "nong-thon-moi"),
 ]
@@ -138,7 +177,7 @@ def test_the_articles_own_title_pasted_finds_it_first(ix, index_dir, client, que
 
 
 def test_the_targets_win_over_matching_distractors(ix):
-    """"First" means something: distractors sharing words match too and rank below."""
+    """ "First" means something: distractors sharing words match too and rank below."""
     for query, _, want in (PASTED[0], PASTED[2]):
         found = [h.id for h in ix.search(query, limit=20)]
         assert found[0] == want and len(found) > 1, found

@@ -9,12 +9,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import RECORDS
 
 from searchkit import index_paths, open_index, postings
 from searchkit.errors import SearchkitError
-from searchkit.index import INDEX_NAME
-
-from conftest import RECORDS
+from searchkit.store import INDEX_NAME
 
 
 def _batch(docs: list[list[str]]) -> postings.BatchPostings:
@@ -57,7 +56,9 @@ def test_count_field_and_pairs():
     assert body.positions.tolist() == [0, 2, 1, 3, 0, 1]
     pairs = batch.fields["pairs"]
     pair_key = {postings.key_of("pairs", p): p for p in ["a_b", "b_a", "a_c", "b_b"]}
-    got_pairs = sorted((int(d), pair_key[k], int(tf)) for d, k, tf in zip(pairs.docs, pairs.keys.tolist(), pairs.tf))
+    got_pairs = sorted(
+        (int(d), pair_key[k], int(tf)) for d, k, tf in zip(pairs.docs, pairs.keys.tolist(), pairs.tf)
+    )
     assert got_pairs == [(0, "a_b", 1), (0, "a_c", 1), (0, "b_a", 1), (1, "b_b", 1)]
     assert pairs.lengths.tolist() == [3, 1, 0]
 
@@ -103,8 +104,19 @@ def test_remap_part_drops_deleted_documents_and_renumbers(tmp_path):
 
 # -- the index ------------------------------------------------------------------------
 
-_WORDS = sorted({w for r in RECORDS for w in (r["title"] + " " + r["body"]).replace(".", " ").replace(",", " ").split()})
-QUERIES = ["giao thông", "hà nội", '"mở rộng"', "cảng -hải", "thuy dien hoa binh", "mỗi người", "điện", "title:cảng"]
+_WORDS = sorted(
+    {w for r in RECORDS for w in (r["title"] + " " + r["body"]).replace(".", " ").replace(",", " ").split()}
+)
+QUERIES = [
+    "giao thông",
+    "hà nội",
+    '"mở rộng"',
+    "cảng -hải",
+    "thuy dien hoa binh",
+    "mỗi người",
+    "điện",
+    "title:cảng",
+]
 
 
 def _records(n: int, seed: int, prefix: str) -> list[dict]:
@@ -140,7 +152,7 @@ def _parts_match_segments(index_dir: Path) -> None:
     """Every part belongs to a live segment, and each segment's parts cover it once."""
     from whoosh import index as whoosh_index
 
-    from searchkit.index import segment_parts
+    from searchkit.store import segment_parts
 
     ix = whoosh_index.open_dir(str(index_dir), indexname=INDEX_NAME)
     segments = {s.segment_id(): s.doc_count_all() for s in ix._segments()}  # noqa: SLF001
@@ -212,7 +224,9 @@ def test_an_index_of_the_old_format_asks_for_a_rebuild(tmp_path, corpus_dir):
 
     old = tmp_path / "old"
     old.mkdir()
-    whoosh_index.create_in(str(old), fields.Schema(id=fields.ID(stored=True), body=fields.TEXT), indexname=INDEX_NAME)
+    whoosh_index.create_in(
+        str(old), fields.Schema(id=fields.ID(stored=True), body=fields.TEXT), indexname=INDEX_NAME
+    )
     with pytest.raises(SearchkitError, match="--rebuild"):
         open_index(old)
     with pytest.raises(SearchkitError, match="--rebuild"):

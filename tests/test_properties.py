@@ -22,12 +22,60 @@ VIETNAMESE_LETTERS = sorted(
 vietnamese_text = st.text(alphabet=st.sampled_from(VIETNAMESE_LETTERS + [" ", ",", "-"]), max_size=60)
 
 # Query pieces: words (with and without diacritics, NFD too), operators, quotes, fields.
-WORDS = ["nông", "thôn", "mới", "nong", "thon", "moi", "hà", "nội", "hoà", "thuỷ", "điện", "giao", "thông",
-         unicodedata.normalize("NFD", "Đường"), "kinh", "tế", "covid-19", "a", "x" * 50]
-OPERATORS = ['"', "(", ")", "OR", "or", "-", "+", "title:", "author:", "category:", ":", "*", "?", "\\", "'",
-             "AND", "NOT", "~", "^2", "&&", "||", "\x00", "\u200b", "\ufeff", "\u0301", "🙂", "\u2028"]
+WORDS = [
+    "nông",
+    "thôn",
+    "mới",
+    "nong",
+    "thon",
+    "moi",
+    "hà",
+    "nội",
+    "hoà",
+    "thuỷ",
+    "điện",
+    "giao",
+    "thông",
+    unicodedata.normalize("NFD", "Đường"),
+    "kinh",
+    "tế",
+    "covid-19",
+    "a",
+    "x" * 50,
+]
+OPERATORS = [
+    '"',
+    "(",
+    ")",
+    "OR",
+    "or",
+    "-",
+    "+",
+    "title:",
+    "author:",
+    "category:",
+    ":",
+    "*",
+    "?",
+    "\\",
+    "'",
+    "AND",
+    "NOT",
+    "~",
+    "^2",
+    "&&",
+    "||",
+    "\x00",
+    "\u200b",
+    "\ufeff",
+    "\u0301",
+    "🙂",
+    "\u2028",
+]
 piece = st.one_of(st.sampled_from(WORDS), st.sampled_from(OPERATORS), st.text(max_size=5))
-structured_query = st.lists(piece, max_size=25).map(lambda parts: "".join(parts)) | st.lists(piece, max_size=25).map(" ".join)
+structured_query = st.lists(piece, max_size=25).map(lambda parts: "".join(parts)) | st.lists(
+    piece, max_size=25
+).map(" ".join)
 any_query = st.one_of(
     st.text(max_size=200),
     structured_query,
@@ -65,11 +113,17 @@ def test_parse_query_parses_or_raises_query_syntax_error(query):
     author=st.none() | st.text(max_size=20),
     category=st.none() | st.text(max_size=20),
 )
-@example(query='"nông thôn mới"', limit=10, offset=0, sort="relevance", facets=True, author=None, category=None)
+@example(
+    query='"nông thôn mới"', limit=10, offset=0, sort="relevance", facets=True, author=None, category=None
+)
 @example(query="nong thon moi", limit=1, offset=1, sort="date", facets=False, author="Đào", category="xã hội")
-def test_index_search_returns_results_or_query_syntax_error(ix, query, limit, offset, sort, facets, author, category):
+def test_index_search_returns_results_or_query_syntax_error(
+    ix, query, limit, offset, sort, facets, author, category
+):
     try:
-        result = ix.search(query, limit=limit, offset=offset, sort=sort, facets=facets, author=author, category=category)
+        result = ix.search(
+            query, limit=limit, offset=offset, sort=sort, facets=facets, author=author, category=category
+        )
     except QuerySyntaxError as exc:
         assert str(exc)
         return

@@ -12,7 +12,11 @@ def nodes(q):
 
 def test_bare_words_are_optional_syllables_in_one_run():
     parsed = parse_query("Nông thôn MỚI")
-    assert nodes("Nông thôn MỚI") == [("should", Term("nông")), ("should", Term("thôn")), ("should", Term("mới"))]
+    assert nodes("Nông thôn MỚI") == [
+        ("should", Term("nông")),
+        ("should", Term("thôn")),
+        ("should", Term("mới")),
+    ]
     assert parsed.runs == [["nông", "thôn", "mới"]]
 
 
@@ -69,8 +73,12 @@ def test_malformed_queries_raise_one_clear_error_in_strict_mode(query, message):
 
 
 def test_well_formed_queries_have_no_notes_in_either_mode():
-    for q in ("Nông thôn MỚI", '"nông thôn" -hà +nội title:"văn hoá" author:Đào', "(hà nội OR hải phòng) cảng",
-              'kinh tế - xã hội "a b" +c'):
+    for q in (
+        "Nông thôn MỚI",
+        '"nông thôn" -hà +nội title:"văn hoá" author:Đào',
+        "(hà nội OR hải phòng) cảng",
+        'kinh tế - xã hội "a b" +c',
+    ):
         lenient, strict = parse_query(q), parse_query(q, strict=True)
         assert lenient.notes == strict.notes == []
         assert (lenient.clauses, lenient.runs) == (strict.clauses, strict.runs)

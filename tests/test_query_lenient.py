@@ -34,75 +34,141 @@ def group(*syllables):
 # (query, clauses, runs, notes, the error strict mode raises)
 REPAIRS = [
     pytest.param(
-        '"nông thôn', [("must", Phrase(("nông", "thôn")))], [],
-        ['unbalanced quote: read "nông thôn" to the end of the query as a phrase'], "unbalanced quote",
+        '"nông thôn',
+        [("must", Phrase(("nông", "thôn")))],
+        [],
+        ['unbalanced quote: read "nông thôn" to the end of the query as a phrase'],
+        "unbalanced quote",
         id="quote-to-the-end",
     ),
     pytest.param(
-        'giá "', should("giá"), [["giá"]], ['ignored an unmatched "'], "unbalanced quote",
+        'giá "',
+        should("giá"),
+        [["giá"]],
+        ['ignored an unmatched "'],
+        "unbalanced quote",
         id="quote-at-the-end",
     ),
     pytest.param(
-        'ab"cd', should("ab", "cd"), [["ab", "cd"]], ['ignored a " inside a word'], "must start a phrase",
+        'ab"cd',
+        should("ab", "cd"),
+        [["ab", "cd"]],
+        ['ignored a " inside a word'],
+        "must start a phrase",
         id="quote-inside-a-word",
     ),
     pytest.param(
-        "(quý II", should("quý", "ii"), [["quý", "ii"]], ['ignored an unmatched "("'], "never closed",
+        "(quý II",
+        should("quý", "ii"),
+        [["quý", "ii"]],
+        ['ignored an unmatched "("'],
+        "never closed",
         id="open-bracket",
     ),
     pytest.param(
-        "giá ) vàng", should("giá", "vàng"), [["giá", "vàng"]], ['ignored an unmatched ")"'], "has no '('",
+        "giá ) vàng",
+        should("giá", "vàng"),
+        [["giá", "vàng"]],
+        ['ignored an unmatched ")"'],
+        "has no '('",
         id="close-bracket",
     ),
     pytest.param(
-        "(giá (vàng) x", [*should("giá"), group("vàng"), *should("x")],
-        [["giá"], ["vàng"], ["x"]], ['ignored an unmatched "("'], "never closed",
+        "(giá (vàng) x",
+        [*should("giá"), group("vàng"), *should("x")],
+        [["giá"], ["vàng"], ["x"]],
+        ['ignored an unmatched "("'],
+        "never closed",
         id="outer-bracket-unmatched",
     ),
     pytest.param(
-        "nông thôn OR", should("nông", "thôn"), [["nông", "thôn"]], [DANGLING_OR], "OR needs",
+        "nông thôn OR",
+        should("nông", "thôn"),
+        [["nông", "thôn"]],
+        [DANGLING_OR],
+        "OR needs",
         id="or-at-the-end",
     ),
     pytest.param("OR giá", should("giá"), [["giá"]], [DANGLING_OR], "OR needs", id="or-at-the-start"),
     pytest.param(
-        "giá OR OR vàng", [("should", AnyOf([Term("giá"), Term("vàng")]))], [["giá"], ["vàng"]],
-        [DANGLING_OR], "OR needs", id="or-next-to-or",
+        "giá OR OR vàng",
+        [("should", AnyOf([Term("giá"), Term("vàng")]))],
+        [["giá"], ["vàng"]],
+        [DANGLING_OR],
+        "OR needs",
+        id="or-next-to-or",
     ),
     pytest.param(
-        "(OR giá) vàng", [group("giá"), *should("vàng")], [["giá"], ["vàng"]], [DANGLING_OR],
-        "OR needs", id="or-after-bracket",
+        "(OR giá) vàng",
+        [group("giá"), *should("vàng")],
+        [["giá"], ["vàng"]],
+        [DANGLING_OR],
+        "OR needs",
+        id="or-after-bracket",
     ),
     pytest.param(
-        "(giá OR) vàng", [group("giá"), *should("vàng")], [["giá"], ["vàng"]], [DANGLING_OR],
-        "OR needs", id="or-before-bracket",
+        "(giá OR) vàng",
+        [group("giá"), *should("vàng")],
+        [["giá"], ["vàng"]],
+        [DANGLING_OR],
+        "OR needs",
+        id="or-before-bracket",
     ),
     pytest.param(
-        "giá OR -vàng", [*should("giá"), ("not", Term("vàng"))], [["giá"]], [DANGLING_OR], "OR needs",
+        "giá OR -vàng",
+        [*should("giá"), ("not", Term("vàng"))],
+        [["giá"]],
+        [DANGLING_OR],
+        "OR needs",
         id="or-before-exclusion",
     ),
     pytest.param(
-        "giá -vàng OR x", [*should("giá"), ("not", Term("vàng")), *should("x")], [["giá"], ["x"]],
-        [DANGLING_OR], "OR needs", id="or-after-exclusion",
+        "giá -vàng OR x",
+        [*should("giá"), ("not", Term("vàng")), *should("x")],
+        [["giá"], ["x"]],
+        [DANGLING_OR],
+        "OR needs",
+        id="or-after-exclusion",
     ),
     pytest.param(
-        "title: kinh tế", should("kinh", "tế"), [["kinh", "tế"]], ["title: has no value: ignored"],
-        "needs a value", id="title-without-value",
+        "title: kinh tế",
+        should("kinh", "tế"),
+        [["kinh", "tế"]],
+        ["title: has no value: ignored"],
+        "needs a value",
+        id="title-without-value",
     ),
     pytest.param(
-        "(author:) Đào", [*should("đào")], [["đào"]], ["author: has no value: ignored"], "needs a value",
+        "(author:) Đào",
+        [*should("đào")],
+        [["đào"]],
+        ["author: has no value: ignored"],
+        "needs a value",
         id="author-without-value",
     ),
     pytest.param("-thuế", should("thuế"), [["thuế"]], [ONLY_EXCLUDED], "only excludes", id="only-exclusion"),
     pytest.param(
-        '-"hà nội" -thuế', [("must", Phrase(("hà", "nội"))), *should("thuế")], [["thuế"]], [ONLY_EXCLUDED],
-        "only excludes", id="only-exclusions",
+        '-"hà nội" -thuế',
+        [("must", Phrase(("hà", "nội"))), *should("thuế")],
+        [["thuế"]],
+        [ONLY_EXCLUDED],
+        "only excludes",
+        id="only-exclusions",
     ),
     pytest.param(
-        "-title:kinh", [("must", Term("kinh", "title"))], [], [ONLY_EXCLUDED], "only excludes",
+        "-title:kinh",
+        [("must", Term("kinh", "title"))],
+        [],
+        [ONLY_EXCLUDED],
+        "only excludes",
         id="only-excluded-field",
     ),
     pytest.param(
-        "-giá OR -vàng", should("giá", "vàng"), [["giá"], ["vàng"]], [DANGLING_OR, ONLY_EXCLUDED], "OR needs",
+        "-giá OR -vàng",
+        should("giá", "vàng"),
+        [["giá"], ["vàng"]],
+        [DANGLING_OR, ONLY_EXCLUDED],
+        "OR needs",
         id="two-repairs-two-notes",
     ),
 ]
@@ -123,7 +189,7 @@ def test_strict_mode_still_raises_each(query, clauses, runs, notes, error):
 
 
 def test_the_pasted_examples_are_answered_with_a_note():
-    headline = parse_query("“Trùm \"ma tuý nổi tiếng Hải Phòng bị bắt")
+    headline = parse_query('“Trùm "ma tuý nổi tiếng Hải Phòng bị bắt')
     assert nodes(headline) == [
         ("should", Term("trùm")),
         ("must", Phrase(("ma", "túy", "nổi", "tiếng", "hải", "phòng", "bị", "bắt"))),
@@ -146,7 +212,9 @@ def test_a_long_phrase_is_shortened_in_its_note():
 def test_curly_quotes_in_pairs_are_quotes():
     parsed = parse_query("“nông thôn” mới “hà nội”")
     assert nodes(parsed) == [
-        ("must", Phrase(("nông", "thôn"))), *should("mới"), ("must", Phrase(("hà", "nội"))),
+        ("must", Phrase(("nông", "thôn"))),
+        *should("mới"),
+        ("must", Phrase(("hà", "nội"))),
     ]
     assert parsed.notes == []
     assert nodes(parse_query("-“hà nội” x")) == [("not", Phrase(("hà", "nội"))), *should("x")]
@@ -172,8 +240,22 @@ def test_a_repair_made_twice_is_noted_once():
     assert parse_query("OR a OR OR b OR").notes == [DANGLING_OR]
 
 
-WITHOUT_WORDS = ["", "   ", '""', "()", "( )", "-- ++", "OR", "OR OR", "( OR )", '"', "title:", "author: ...",
-                 "“”", '- "" +']
+WITHOUT_WORDS = [
+    "",
+    "   ",
+    '""',
+    "()",
+    "( )",
+    "-- ++",
+    "OR",
+    "OR OR",
+    "( OR )",
+    '"',
+    "title:",
+    "author: ...",
+    "“”",
+    '- "" +',
+]
 
 
 @pytest.mark.parametrize("query", WITHOUT_WORDS)
@@ -211,7 +293,9 @@ def _around_a_word(parts: tuple[list[str], str, list[str], str]) -> str:
 
 # For the surfaces (test_cli.py, test_server.py): a query with at least one word.
 QUERY_WITH_A_WORD = st.tuples(
-    st.lists(WORDS | OPERATORS, max_size=10), WORDS, st.lists(WORDS | OPERATORS, max_size=10),
+    st.lists(WORDS | OPERATORS, max_size=10),
+    WORDS,
+    st.lists(WORDS | OPERATORS, max_size=10),
     st.sampled_from(["", " "]),
 ).map(_around_a_word)
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -252,7 +336,12 @@ def test_lenient_mode_reads_every_query_strict_mode_accepts_the_same_way(pieces,
 def test_quotes_as_words_reads_plain_phrases_as_their_words():
     parsed = parse_query('giá "vàng miếng" +"sjc 9999" -"hà nội"', quotes_as_words=True)
     kinds = [(type(c.node).__name__, c.occur) for c in parsed.clauses]
-    assert kinds == [("Term", "should"), ("Term", "should"), ("Term", "should"),
-                     ("Phrase", "must"), ("Phrase", "not")]
+    assert kinds == [
+        ("Term", "should"),
+        ("Term", "should"),
+        ("Term", "should"),
+        ("Phrase", "must"),
+        ("Phrase", "not"),
+    ]
     assert parsed.runs == [["giá", "vàng", "miếng"]]
     assert [type(c.node).__name__ for c in parse_query('giá "vàng miếng"').clauses] == ["Term", "Phrase"]

@@ -63,7 +63,8 @@ def _bad_corpus(root: Path) -> tuple[Path, dict[str, str]]:
     # 20 MB on one line: a .txt (one huge "title") and one JSONL record with a huge body.
     (c / "huge.txt").write_bytes(b"lua gao " * (20 * 1024 * 1024 // 8))
     (c / "huge.jsonl").write_text(
-        json.dumps({"id": "huge", "title": "Lớn", "body": "lua gao " * (20 * 1024 * 1024 // 8)}) + "\n", encoding="utf-8"
+        json.dumps({"id": "huge", "title": "Lớn", "body": "lua gao " * (20 * 1024 * 1024 // 8)}) + "\n",
+        encoding="utf-8",
     )
     (c / "mixed.jsonl").write_text(
         _jsonl([{"id": "mixed-1", "title": "Đường sắt cao tốc", "body": "Tuyến đường sắt Bắc Nam."}])
@@ -73,8 +74,12 @@ def _bad_corpus(root: Path) -> tuple[Path, dict[str, str]]:
     )
     (c / "types.json").write_text(json.dumps({"id": ["x"], "title": 5, "body": {"a": 1}}), encoding="utf-8")
     (c / "zdup.jsonl").write_text(
-        _jsonl([{"id": "good-1", "title": "Trùng mã", "body": "Bài trùng mã với good.jsonl."},
-                {"id": "zdup-2", "title": "Bài riêng", "body": "Bài này có mã riêng: sân bay Long Thành."}]),
+        _jsonl(
+            [
+                {"id": "good-1", "title": "Trùng mã", "body": "Bài trùng mã với good.jsonl."},
+                {"id": "zdup-2", "title": "Bài riêng", "body": "Bài này có mã riêng: sân bay Long Thành."},
+            ]
+        ),
         encoding="utf-8",
     )
     (c / "loop").symlink_to(c, target_is_directory=True)
@@ -136,7 +141,9 @@ def test_bad_files_beside_good_ones_in_process(tmp_path, monkeypatch):
     assert len(problems) == len(expected), problems
     assert report.skipped == len(expected)
     with open_index(tmp_path / "index") as ix:
-        ids = {h.id for h in ix.search("a OR bài OR cảng OR lúa OR đường OR điện OR hợp OR tiêu", limit=100).hits}
+        ids = {
+            h.id for h in ix.search("a OR bài OR cảng OR lúa OR đường OR điện OR hợp OR tiêu", limit=100).hits
+        }
         assert ids == GOOD_IDS, ids
         assert ix.doc_count == len(GOOD_IDS)
         assert ix.get("good-1").title == "Cảng biển mở rộng"  # the first file keeps a duplicate id
@@ -147,7 +154,10 @@ def test_bad_files_cli_exit_3_one_line_each(tmp_path):
     corpus, expected = _bad_corpus(tmp_path)
     done = subprocess.run(
         [*SEARCHKIT, "index", str(corpus), "--index", str(tmp_path / "index"), "--jobs", "1", "--quiet"],
-        capture_output=True, text=True, timeout=120, env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ENV,
     )
     assert done.returncode == 3, done.stderr
     assert "Traceback" not in done.stderr
@@ -178,20 +188,30 @@ def _bulk_corpus(root: Path) -> Path:
     c.mkdir()
     for f in range(FILES):
         records = [
-            {"id": f"f{f}-{n}", "title": f"Bản tin số {n} tệp {f}",
-             "body": f"Ma{f}x{n} là mã riêng. Tỉnh {f} khởi công dự án giao thông số {n}. Người dân phấn khởi."}
+            {
+                "id": f"f{f}-{n}",
+                "title": f"Bản tin số {n} tệp {f}",
+                "body": (
+                    f"Ma{f}x{n} là mã riêng. Tỉnh {f} khởi công dự án giao thông số {n}. Người dân phấn khởi."
+                ),
+            }
             for n in range(PER_FILE)
         ]
         (c / f"part-{f}.jsonl").write_text(_jsonl(records), encoding="utf-8")
     return c
 
 
-def _start_index(corpus: Path, index_dir: Path, jobs: int, small_commits: bool, log: Path) -> subprocess.Popen:
+def _start_index(
+    corpus: Path, index_dir: Path, jobs: int, small_commits: bool, log: Path
+) -> subprocess.Popen:
     cmd = [sys.executable, "-c", SMALL_COMMITS] if small_commits else SEARCHKIT
     with open(log, "wb") as out:
         return subprocess.Popen(
             [*cmd, "index", str(corpus), "--index", str(index_dir), "--jobs", str(jobs), "--quiet"],
-            stdout=out, stderr=subprocess.STDOUT, env=ENV, start_new_session=True,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            env=ENV,
+            start_new_session=True,
         )
 
 
@@ -240,7 +260,10 @@ def test_sigkill_during_bulk_load_leaves_a_usable_index(tmp_path, jobs, delays):
     started = time.monotonic()
     done = subprocess.run(
         [*SEARCHKIT, "index", str(corpus), "--index", str(index_dir), "--jobs", str(jobs), "--quiet"],
-        capture_output=True, text=True, timeout=120, env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=ENV,
     )
     assert done.returncode == 0, done.stderr
     assert "waiting" not in done.stderr  # the dead writer's lock is gone
@@ -260,7 +283,12 @@ def test_two_index_runs_at_once_second_waits_then_completes(tmp_path):
     other = tmp_path / "other"
     other.mkdir()
     (other / "extra.jsonl").write_text(
-        _jsonl([{"id": f"extra-{n}", "title": f"Bổ sung {n}", "body": f"Tin bổ sung số {n} về giao thông."} for n in range(5)]),
+        _jsonl(
+            [
+                {"id": f"extra-{n}", "title": f"Bổ sung {n}", "body": f"Tin bổ sung số {n} về giao thông."}
+                for n in range(5)
+            ]
+        ),
         encoding="utf-8",
     )
     index_dir = tmp_path / "index"
@@ -277,8 +305,21 @@ def test_two_index_runs_at_once_second_waits_then_completes(tmp_path):
         else:
             pytest.fail("the first run never took the lock")
         second = subprocess.run(
-            [*SEARCHKIT, "index", str(corpus), str(other), "--index", str(index_dir), "--jobs", "1", "--quiet"],
-            capture_output=True, text=True, timeout=120, env=ENV,
+            [
+                *SEARCHKIT,
+                "index",
+                str(corpus),
+                str(other),
+                "--index",
+                str(index_dir),
+                "--jobs",
+                "1",
+                "--quiet",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=ENV,
         )
         assert first.wait(timeout=60) == 0, (tmp_path / "first.log").read_text()
     finally:
@@ -297,7 +338,6 @@ def test_two_index_runs_at_once_second_waits_then_completes(tmp_path):
 
 def test_server_answers_during_reindex_and_sees_the_result(tmp_path):
     import httpx
-
     from test_server import Server
 
     corpus = _bulk_corpus(tmp_path)
@@ -328,11 +368,24 @@ def test_facets_after_adding_undated_documents(tmp_path):
     corpus = tmp_path / "c"
     corpus.mkdir()
     (corpus / "a.txt").write_text(GOOD_TXT, encoding="utf-8")
-    (corpus / "dated.jsonl").write_text(_jsonl([{"id": "d", "title": "Hợp tác xã", "body": "Hợp tác xã mới.",
-                                                  "date": "2023-01-02", "category": "Kinh tế"}]), encoding="utf-8")
+    (corpus / "dated.jsonl").write_text(
+        _jsonl(
+            [
+                {
+                    "id": "d",
+                    "title": "Hợp tác xã",
+                    "body": "Hợp tác xã mới.",
+                    "date": "2023-01-02",
+                    "category": "Kinh tế",
+                }
+            ]
+        ),
+        encoding="utf-8",
+    )
     index_paths([corpus], tmp_path / "index", jobs=1)
-    (corpus / "undated.jsonl").write_text(_jsonl([{"id": "u", "title": "Hợp tác xã", "body": "Hợp tác xã không ngày."}]),
-                                          encoding="utf-8")
+    (corpus / "undated.jsonl").write_text(
+        _jsonl([{"id": "u", "title": "Hợp tác xã", "body": "Hợp tác xã không ngày."}]), encoding="utf-8"
+    )
     index_paths([corpus], tmp_path / "index", jobs=1)  # a second segment: no date, no category
     with open_index(tmp_path / "index") as ix:
         result = ix.search("hợp tác xã", facets=True)

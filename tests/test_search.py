@@ -5,11 +5,10 @@ from __future__ import annotations
 import unicodedata
 
 import pytest
+from conftest import SAMPLE_IDS
 
 from searchkit import DocumentNotFoundError, IndexNotFoundError, QuerySyntaxError, open_index
 from searchkit.text import fold_diacritics, normalize_term
-
-from conftest import SAMPLE_IDS
 
 
 def ids(result):
@@ -29,7 +28,9 @@ def test_nong_thon_moi_finds_both_sample_articles_in_every_form(ix):
 def test_tone_mark_conventions_give_the_same_results(ix):
     assert ids(ix.search("văn hoá")) == ids(ix.search("văn hóa"))
     assert ix.search("thuỷ điện hoà bình").hits[0].id == "thuy-dien"
-    assert [h.score for h in ix.search("thuỷ điện hoà bình").hits] == [h.score for h in ix.search("thủy điện hòa bình").hits]
+    assert [h.score for h in ix.search("thuỷ điện hoà bình").hits] == [
+        h.score for h in ix.search("thủy điện hòa bình").hits
+    ]
 
 
 def test_highlight_lands_on_the_original_old_style_spelling(ix):
@@ -56,7 +57,9 @@ def test_accented_query_matches_the_exact_form_and_other_forms_only_when_none_ha
     assert ids(ix.search("mỗi"))[0] == "moi-nguoi"
     mistyped = ix.search("mởi người")
     assert ids(mistyped)[0] == "moi-nguoi" and mistyped.relaxed
-    assert mistyped.notes == ["no document has the words with the diacritics typed: showing those with other diacritics"]
+    assert mistyped.notes == [
+        "no document has the words with the diacritics typed: showing those with other diacritics"
+    ]
 
 
 def test_title_matches_outrank_body_matches(ix):

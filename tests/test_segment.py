@@ -9,7 +9,7 @@ SENTENCES = [
     "Người dân nông thôn ở Hà Nội trồng lúa.",
     "THỦ TƯỚNG NGUYỄN XUÂN PHÚC: Đẩy mạnh cải cách hành chính!",
     "Năm 2016, GDP tăng 6,21% (theo Tổng cục Thống kê), cao hơn năm 2015.",
-    "Ông Trần Văn A, Chủ tịch UBND Tp. Hồ Chí Minh, cho biết: \"Sẽ xử lý nghiêm\".",
+    'Ông Trần Văn A, Chủ tịch UBND Tp. Hồ Chí Minh, cho biết: "Sẽ xử lý nghiêm".',
     "iPhone 7 Plus giá 20.990.000 đồng tại FPT Shop - Thế Giới Di Động",
     "Hà Nội",
     "Nông",
@@ -40,7 +40,9 @@ def test_every_length_of_sequence() -> None:
     words = text.token_texts("Ông Nguyễn Văn An đến thăm Hà Nội vào năm 2016 cùng với gia đình.")[0]
     vi = segment._vi_tokenizer()  # noqa: SLF001
     for n in range(len(words) + 1):
-        assert segment.crf_attributes(words[:n]) == segment.pyvi_attributes(vi.sent2features(words[:n], False)), n
+        assert segment.crf_attributes(words[:n]) == segment.pyvi_attributes(
+            vi.sent2features(words[:n], False)
+        ), n
 
 
 def test_a_full_syllable_cache_changes_nothing(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -54,7 +56,13 @@ def test_a_full_syllable_cache_changes_nothing(monkeypatch: pytest.MonkeyPatch) 
 
 @pytest.mark.parametrize(
     "sentence",
-    ["Bộ Giáo dục và Đào tạo tổ chức kỳ thi", "Thành phố Hồ Chí Minh", "Hà Nội, năm 2016", "ông Nam nói", "Người dân nông thôn"],
+    [
+        "Bộ Giáo dục và Đào tạo tổ chức kỳ thi",
+        "Thành phố Hồ Chí Minh",
+        "Hà Nội, năm 2016",
+        "ông Nam nói",
+        "Người dân nông thôn",
+    ],
 )
 def test_words_are_pyvis_words(sentence: str) -> None:
     """On text both split into the same syllables, our words are the ones pyvi's own

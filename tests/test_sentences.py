@@ -122,7 +122,23 @@ def test_long_paragraph_is_split_everywhere() -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["Ông A", "TP", "v.v", "U.S", "T X.Phú", "8,26%", "(ảnh", "x²", "½", "a\tb", "ab  ", "..a", "a..b.c", "_ab", "a" * 30],
+    [
+        "Ông A",
+        "TP",
+        "v.v",
+        "U.S",
+        "T X.Phú",
+        "8,26%",
+        "(ảnh",
+        "x²",
+        "½",
+        "a\tb",
+        "ab  ",
+        "..a",
+        "a..b.c",
+        "_ab",
+        "a" * 30,
+    ],
 )
 def test_word_before_is_what_the_search_finds(text: str) -> None:
     """The fast path of ``_word_before`` gives the regular expression's answer."""

@@ -10,17 +10,16 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import quote
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, example, given, settings
-
 from conftest import RECORDS, SAMPLE_CORPUS, SAMPLE_IDS, write_records
+from hypothesis import HealthCheck, example, given, settings
 from test_query_lenient import QUERY_WITH_A_WORD
 
 SEARCHKIT = [sys.executable, "-m", "searchkit.cli"]
@@ -36,9 +35,14 @@ XSS_RECORD = {
 }
 # Enough matches for "đường sắt" to page through (10 hits a page on the HTML page).
 RAIL_RECORDS = [
-    {"id": f"duong-sat-{i:02d}", "title": f"Đường sắt tốc độ cao, bài {i}",
-     "body": f"Dự án đường sắt số {i} được khởi công. Tuyến đường sắt nối các tỉnh.",
-     "date": f"2023-05-{i + 1:02d}T08:00:00+07:00", "author": "Võ Thị Hoa", "category": "Giao thông"}
+    {
+        "id": f"duong-sat-{i:02d}",
+        "title": f"Đường sắt tốc độ cao, bài {i}",
+        "body": f"Dự án đường sắt số {i} được khởi công. Tuyến đường sắt nối các tỉnh.",
+        "date": f"2023-05-{i + 1:02d}T08:00:00+07:00",
+        "author": "Võ Thị Hoa",
+        "category": "Giao thông",
+    }
     for i in range(12)
 ]
 NESTED_ID = "sub/dir/a.txt"
@@ -83,8 +87,19 @@ class Server:
         self.log = log
         with open(log, "wb") as out:
             self.proc = subprocess.Popen(
-                [*SEARCHKIT, "serve", "--index", str(index_dir), "--host", "127.0.0.1", "--port", str(self.port)],
-                stdout=out, stderr=subprocess.STDOUT, env=dict(os.environ, NO_COLOR="1"),
+                [
+                    *SEARCHKIT,
+                    "serve",
+                    "--index",
+                    str(index_dir),
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=dict(os.environ, NO_COLOR="1"),
             )
         deadline = time.monotonic() + 60
         while True:
@@ -103,7 +118,7 @@ class Server:
     def output(self) -> str:
         return self.log.read_text(encoding="utf-8", errors="replace")
 
-    def __enter__(self) -> "Server":
+    def __enter__(self) -> Server:
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -174,7 +189,9 @@ def test_search_is_the_cli_json_plus_time(client, site):
     assert {h["id"] for h in data["hits"]} == SAMPLE_IDS
     done = subprocess.run(
         [*SEARCHKIT, "query", "nông thôn", "--index", str(site["index"]), "--json"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr
     cli = json.loads(done.stdout)
@@ -265,8 +282,19 @@ def test_well_formed_query_has_no_notes(client):
         {"q": "nông thôn", "until": "2023-13-01"},
         {},
     ],
-    ids=["limit-0", "limit-1000", "limit-text", "too-long", "offset-negative", "offset-huge",
-         "sort", "since-text", "since-year-1", "until-month-13", "no-q"],
+    ids=[
+        "limit-0",
+        "limit-1000",
+        "limit-text",
+        "too-long",
+        "offset-negative",
+        "offset-huge",
+        "sort",
+        "since-text",
+        "since-year-1",
+        "until-month-13",
+        "no-q",
+    ],
 )
 def test_bad_parameters_are_422(client, params):
     message = assert_error(client.get("/search", params=params), 422)
@@ -326,7 +354,11 @@ def test_raw_dot_dot_paths_are_not_found(site):
     """Dot segments sent as they are (httpx would normalise them away)."""
     conn = http.client.HTTPConnection("127.0.0.1", site["server"].port, timeout=30)
     try:
-        for path in ("/documents/../../../../etc/passwd", "/documents/sub/../../etc/passwd", "/view/../../etc/passwd"):
+        for path in (
+            "/documents/../../../../etc/passwd",
+            "/documents/sub/../../etc/passwd",
+            "/view/../../etc/passwd",
+        ):
             conn.request("GET", path)
             response = conn.getresponse()
             body = response.read().decode()
@@ -346,7 +378,9 @@ def test_document_summary_stored_and_computed(client):
     summary = r.json()["summary"]
     assert r.json()["id"] == doc["id"] and len(summary) == 2
     assert all(s and s in doc["body"] for s in summary)
-    one = client.get("/documents/doi-moi-tu-duy-hanh-dong-quyet-liet.txt/summary", params={"sentences": 1}).json()
+    one = client.get(
+        "/documents/doi-moi-tu-duy-hanh-dong-quyet-liet.txt/summary", params={"sentences": 1}
+    ).json()
     assert len(one["summary"]) == 1
     for bad in (0, -1, 1000, "two"):
         assert_error(client.get("/documents/hp-cang/summary", params={"sentences": bad}), 422)
@@ -368,7 +402,9 @@ def test_summarize_endpoint(client):
     assert_error(client.post("/summarize", json={"sentences": 2}), 422)
     assert_error(client.post("/summarize", json={"text": text, "sentences": 0}), 422)
     assert_error(client.post("/summarize", json={"text": 5}), 422)
-    assert_error(client.post("/summarize", content=b"{not json", headers={"content-type": "application/json"}), 422)
+    assert_error(
+        client.post("/summarize", content=b"{not json", headers={"content-type": "application/json"}), 422
+    )
     assert_error(client.post("/summarize"), 422)
 
 
@@ -382,7 +418,9 @@ def test_openapi_schema(client):
     assert r.status_code == 200
     schema = r.json()
     paths = schema["paths"]
-    assert {"/search", "/documents/{doc_id}", "/documents/{doc_id}/summary", "/summarize", "/health"} <= set(paths)
+    assert {"/search", "/documents/{doc_id}", "/documents/{doc_id}/summary", "/summarize", "/health"} <= set(
+        paths
+    )
     assert "/" not in paths and not any(p.startswith("/view") for p in paths)
     params = {p["name"]: p for p in paths["/search"]["get"]["parameters"]}
     expected = {"q", "limit", "offset", "since", "until", "author", "category", "sort", "facets", "strict"}
@@ -508,7 +546,11 @@ def test_highlight_parts_escape_and_bad_offsets():
     assert highlight_parts("a <b> c", [(2, 5)]) == [("a ", False), ("<b>", True), (" c", False)]
     # overlapping, reversed, out-of-range and empty spans never break the page
     assert highlight_parts("abcdef", [(4, 99), (1, 3), (2, 4), (5, 5), (-3, 0)]) == [
-        ("a", False), ("bc", True), ("d", True), ("ef", True)]
+        ("a", False),
+        ("bc", True),
+        ("d", True),
+        ("ef", True),
+    ]
     assert highlight_parts("", [(0, 3)]) == []
 
 
@@ -544,7 +586,7 @@ def test_did_you_mean_is_a_link(site):
 # -- lenient queries, in-process ---------------------------------------------------------------
 
 PASTED = {
-    "“Trùm \"ma tuý nổi tiếng Hải Phòng bị bắt": "unbalanced quote",
+    '“Trùm "ma tuý nổi tiếng Hải Phòng bị bắt': "unbalanced quote",
     "(quý II": 'ignored an unmatched "("',
     "nông thôn OR": "ignored a dangling OR",
 }
@@ -586,7 +628,10 @@ def test_any_query_with_a_word_is_200(local, q):
 def test_missing_index_is_one_line_and_exit_1(tmp_path):
     done = subprocess.run(
         [*SEARCHKIT, "serve", "--index", str(tmp_path / "none"), "--port", str(free_port())],
-        capture_output=True, text=True, timeout=60, env=dict(os.environ, COLUMNS="200"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, COLUMNS="200"),
     )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr
@@ -597,7 +642,10 @@ def test_missing_index_is_one_line_and_exit_1(tmp_path):
 def test_port_in_use_is_one_line_and_non_zero(site):
     done = subprocess.run(
         [*SEARCHKIT, "serve", "--index", str(site["index"]), "--port", str(site["server"].port)],
-        capture_output=True, text=True, timeout=60, env=dict(os.environ, COLUMNS="200"),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=dict(os.environ, COLUMNS="200"),
     )
     assert done.returncode != 0
     assert "Traceback" not in done.stderr + done.stdout
@@ -608,7 +656,9 @@ def test_port_in_use_is_one_line_and_non_zero(site):
 def test_bad_port_is_usage_error(site):
     done = subprocess.run(
         [*SEARCHKIT, "serve", "--index", str(site["index"]), "--port", "70000"],
-        capture_output=True, text=True, timeout=60,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
     assert done.returncode == 2 and "Traceback" not in done.stderr
 

@@ -9,7 +9,14 @@ from searchkit.text import fold_diacritics, has_diacritics, normalize, normalize
 
 @pytest.mark.parametrize(
     "old, modern",
-    [("hoà", "hòa"), ("Hoà Bình", "Hòa Bình"), ("khoẻ", "khỏe"), ("thuỷ lợi", "thủy lợi"), ("THUỶ", "THỦY"), ("hoạ sĩ", "họa sĩ")],
+    [
+        ("hoà", "hòa"),
+        ("Hoà Bình", "Hòa Bình"),
+        ("khoẻ", "khỏe"),
+        ("thuỷ lợi", "thủy lợi"),
+        ("THUỶ", "THỦY"),
+        ("hoạ sĩ", "họa sĩ"),
+    ],
 )
 def test_old_tone_placement_becomes_modern(old, modern):
     assert normalize(old) == modern

@@ -1,0 +1,115 @@
+"""The on-disk layout of an index, shared by the writer (index.py) and the reader (search.py).
+
+An index directory holds a Whoosh index named :data:`INDEX_NAME` (stored documents, ids,
+file signatures, the author, category and date fields, deletions, the write lock and the
+table of contents naming the live segments) and, beside each Whoosh segment, the postings
+parts of its text fields (``<segment>-<first document>.skp``, see postings.py).
+
+This module knows that layout and nothing else: it imports neither the writer nor the
+reader, so a query never loads the indexing code.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Iterable
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from whoosh import columns, fields, index as whoosh_index
+
+from . import analysis, postings
+from .errors import IndexNotFoundError, SearchkitError
+
+__all__ = [
+    "DEFAULT_INDEX_DIR",
+    "INDEX_NAME",
+    "SCHEMA_VERSION",
+    "WRITE_LOCK",
+    "UNDATED",
+    "VIETNAM",
+    "epoch_seconds",
+    "schema",
+    "open_whoosh_index",
+    "part_path",
+    "segment_parts",
+]
+
+DEFAULT_INDEX_DIR = "index"
+INDEX_NAME = "searchkit"
+# Version 2: text fields moved from Whoosh to postings parts (postings.py).
+SCHEMA_VERSION = 2
+# The name of Whoosh's write lock for INDEX_NAME (taken by hand while creating an index).
+WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"
+
+# The date column's value for an article without a date (sorts after every real date).
+UNDATED = -(2**63)
+# Dates without a zone (from users or sources) are Vietnamese local time.
+VIETNAM = timezone(timedelta(hours=7))
+
+
+def epoch_seconds(moment: datetime) -> int:
+    """Whole seconds since the epoch, as the date column holds them; a naive ``moment``
+    is taken as UTC."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return math.floor(moment.timestamp())
+
+
+def schema() -> fields.Schema:
+    """The Whoosh schema: stored documents, ids, filters and sort keys. The text fields
+    (postings.TEXT_FIELDS) live in postings parts beside each segment."""
+    fold = analysis.folded_analyzer()
+    return fields.Schema(
+        id=fields.ID(stored=True, unique=True, sortable=True),
+        source=fields.ID(sortable=True),  # resolved path of the file the document came from
+        signature=fields.STORED(),  # "mtime_ns:size" of that file when it was read
+        author=fields.TEXT(analyzer=fold, phrase=True),
+        category=fields.ID(sortable=True),  # normalised, lower case: facet values
+        category_fold=fields.ID(),  # folded too: what --category matches
+        # Seconds since the epoch, a column only: sorting and date filters read it as an
+        # array. (A DATETIME field also indexes 8 terms per date, most of them unique:
+        # seconds of commit time on an archive, for a range query the column does too.)
+        date=fields.COLUMN(columns.NumericColumn("q", default=UNDATED)),
+        month=fields.ID(sortable=True),
+        doc=fields.STORED(),
+    )
+
+
+def open_whoosh_index(index_dir: str | Path) -> whoosh_index.Index:
+    """Open an existing index or raise :class:`IndexNotFoundError` with a hint."""
+    path = Path(index_dir)
+    if not path.is_dir() or not whoosh_index.exists_in(str(path), indexname=INDEX_NAME):
+        raise IndexNotFoundError(f"no index at {path}/ — run `searchkit index PATH` first to build it")
+    try:
+        ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
+    except Exception as exc:  # a damaged TOC file, an index from another program
+        raise SearchkitError(f"cannot open the index at {path}/: {exc}") from exc
+    if "body" in ix.schema.names():  # version 1 kept the text fields in Whoosh
+        raise SearchkitError(
+            f"the index at {path}/ was built by an older searchkit; "
+            "rebuild it with `searchkit index --rebuild PATH`"
+        )
+    return ix
+
+
+def part_path(index_dir: str | Path, segment_id: str, base: int) -> Path:
+    """The postings part of segment ``segment_id`` starting at its document ``base``.
+
+    Not ``<segment id>.<ext>``: Whoosh would fold such a file into its compound segment
+    file and delete it as its own when cleaning up."""
+    return Path(index_dir) / f"{segment_id}-{base}{postings.PART_SUFFIX}"
+
+
+def segment_parts(index_dir: str | Path, segment_id: str, names: Iterable[str] | None = None) -> list[Path]:
+    """The postings parts of one segment, in document order (``names``: a listing of
+    ``index_dir`` when the caller has one)."""
+    prefix = segment_id + "-"
+    found: list[tuple[int, Path]] = []
+    for name in names if names is not None else os.listdir(index_dir):
+        if name.startswith(prefix) and name.endswith(postings.PART_SUFFIX):
+            base = name[len(prefix) : -len(postings.PART_SUFFIX)]
+            if base.isdigit():
+                found.append((int(base), Path(index_dir) / name))
+    return [path for _, path in sorted(found)]
