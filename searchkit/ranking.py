@@ -124,7 +124,7 @@ def _roles(clauses: list[Clause], source: PostingsSource) -> list[str]:
     queries only) or ``question`` (never required); clauses other than bare words are
     ``content``. A lone syllable typed without diacritics takes the role of the accented
     form most of the index's documents have."""
-    bare = [c.node.syllable for c in clauses if c.occur == "should" and isinstance(c.node, Term)]
+    bare = [c.node.syllable for c in clauses if _is_bare(c)]  # type: ignore[union-attr]
     question = {bare[i] for i in covered_syllables(bare, QUESTION_WORDS)}
     stop = {bare[i] for i in covered_syllables(bare, stop_words())}
     for syllable in set(bare) - question - stop:
@@ -140,9 +140,14 @@ def _roles(clauses: list[Clause], source: PostingsSource) -> list[str]:
                 break
     roles = []
     for c in clauses:
-        word = c.node.syllable if c.occur == "should" and isinstance(c.node, Term) else None
+        word = c.node.syllable if _is_bare(c) else None  # type: ignore[union-attr]
         roles.append("question" if word in question else "stop" if word in stop else "content")
     return roles
+
+
+def _idf(doc_count: int, df: int) -> float:
+    """BM25's idf: ``log(1 + (N - df + .5)/(df + .5))``, small for very common syllables."""
+    return math.log(1 + (doc_count - df + 0.5) / (df + 0.5))
 
 
 def _is_bare(clause: Clause) -> bool:
@@ -276,8 +281,7 @@ class _Evaluator:
         """BM25 for every document from one term's postings (``ids``, ``tf``) and the
         matching documents' ``lengths``; zero elsewhere."""
         p = self.params
-        df = len(ids)
-        idf = math.log(1 + (self.source.doc_count - df + 0.5) / (df + 0.5))
+        idf = _idf(self.source.doc_count, len(ids))
         norm = lengths / max(average, 1e-9)
         scores = np.zeros(self.n, dtype=np.float32)
         scores[ids] = idf * tf * (p.k1 + 1) / (tf + p.k1 * (1 - p.b + p.b * norm))
@@ -375,8 +379,8 @@ class _Evaluator:
                 uncounted |= m
             else:
                 counted.append((m, role == "content"))
-                syllable = getattr(clause.node, "syllable", None)  # None: not a bare word, no key
-                exact.append(self.exact.get((syllable, None), m) if syllable is not None else m)
+                node = clause.node
+                exact.append(self.exact.get((node.syllable, None), m) if isinstance(node, Term) else m)
         base = must & ~excluded
         if within is not None:
             base &= within
@@ -520,7 +524,7 @@ def evaluate(
             docs = source.lead_docs("body_fold", syllable, params.lead_syllables)
             df = _live_df(source, "body_fold", syllable)  # live documents, as BM25's idf
             if docs is not None and len(docs) and df:
-                lead[docs] += math.log(1 + (source.doc_count - df + 0.5) / (df + 0.5))
+                lead[docs] += _idf(source.doc_count, df)
         scores += lead * np.float32(params.lead_weight) * mask
     if params.pair_weight:
         for run in parsed.runs:
