@@ -7,7 +7,7 @@ The public API::
     ix = searchkit.open_index("index/")
     for hit in ix.search("nông thôn mới", limit=10).hits:
         print(hit.id, hit.title, hit.score, hit.snippet)
-    ix.get("doi-moi-tu-duy-hanh-dong-quyet-liet.txt")
+    ix.get("doi-moi-tu-duy-hanh-dong-quyet-liet.txt")   # a Document
 
 Names are imported on first use, so ``import searchkit`` stays cheap.
 """
@@ -23,7 +23,8 @@ __version__ = "0.2.0"
 # name resolves).
 _WHERE = {
     "Article": "articles",
-    "Hit": "search",
+    "Document": "records",
+    "Hit": "records",
     "Index": "search",
     "SearchResult": "search",
     "open_index": "search",
@@ -51,7 +52,8 @@ if TYPE_CHECKING:  # the same names for type checkers ("X as X": re-exported)
         SearchkitError as SearchkitError,
     )
     from .index import IndexReport as IndexReport, index_paths as index_paths
-    from .search import Hit as Hit, Index as Index, SearchResult as SearchResult, open_index as open_index
+    from .records import Document as Document, Hit as Hit
+    from .search import Index as Index, SearchResult as SearchResult, open_index as open_index
     from .summary import summarize as summarize
 
 

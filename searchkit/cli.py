@@ -25,7 +25,8 @@ from rich.text import Text
 from .errors import SearchkitError
 
 if TYPE_CHECKING:
-    from .search import Hit, SearchResult, Sort
+    from .records import Hit
+    from .search import SearchResult, Sort
 
 EXIT_ERROR = 1
 EXIT_SKIPPED = 3
@@ -115,7 +116,7 @@ def _hit_text(hit: Hit, rank: int) -> Text:
     meta = [
         hit.date[:10] if hit.date else None,
         hit.author or None,
-        f"score {hit.score:.2f}" if hit.score is not None else None,
+        f"score {hit.score:.2f}",
     ]
     line.append("  " + " · ".join(m for m in meta if m), style="cyan")
     line.append(f"\n     {hit.id}", style="dim")
@@ -229,7 +230,7 @@ def summarize(
 
             with open_index(index_dir) as ix:
                 doc = ix.get(doc_id)
-            results.append((doc.id, doc.title, summarize_text(doc.body or "", sentences, method, doc.title)))
+            results.append((doc.id, doc.title, summarize_text(doc.body, sentences, method, doc.title)))
         elif file == "-":
             results.append(("-", "", summarize_text(sys.stdin.read(), sentences, method)))
         else:

@@ -46,6 +46,7 @@ from . import analysis, articles as _articles, postings, segment, text
 from .analysis import AnalyzedArticle
 from .articles import Article, ReadProblem
 from .errors import IndexLockedError
+from .records import Document
 from .store import (
     DEFAULT_INDEX_DIR,
     INDEX_NAME,
@@ -295,25 +296,11 @@ def _existing_state(reader) -> _Existing:
 def _document(analyzed: AnalyzedArticle, source: str, signature: str) -> dict:
     """The Whoosh document for one analysed article (its text fields go to the parts)."""
     art = analyzed.article
-    stored: dict[str, Any] = {
-        "title": art.title,
-        "sapo": art.sapo,
-        "body": art.body,
-        "author": art.author,
-        "url": art.url,
-        "path": art.path,
-        "category": art.category,
-        "tags": list(art.tags),
-        "views": art.views,
-        "photo_credit": art.photo_credit,
-        "date": art.date.isoformat() if art.date else None,
-        "summary": list(analyzed.summary),
-    }
     doc: dict[str, Any] = {
         "id": art.id,
         "source": source,
         "signature": signature,
-        "doc": stored,
+        "doc": Document.from_article(art, analyzed.summary).stored(),
     }
     if art.author:
         doc["author"] = art.author

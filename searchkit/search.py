@@ -24,7 +24,7 @@ import threading
 import time
 from collections import Counter, OrderedDict
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date, datetime, time as dtime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -43,45 +43,13 @@ from .errors import (
 from .postings import TEXT_FIELDS, PartReader, key_of
 from .query import parse_query
 from .ranking import Match, RankingParams, evaluate, likely_reading
+from .records import Document, Hit
 from .snippets import make_snippet
 from .store import DEFAULT_INDEX_DIR, UNDATED, VIETNAM, epoch_seconds, open_whoosh_index, segment_parts
 
-__all__ = ["Index", "Hit", "SearchResult", "open_index"]
+__all__ = ["Index", "Document", "Hit", "SearchResult", "open_index"]
 
 Sort = Literal["relevance", "date"]
-
-
-@dataclass
-class Hit:
-    """One search result (or a document fetched by id, then ``score`` is None).
-
-    ``snippet`` is plain text; ``highlights`` are ``[start, end)`` character offsets into
-    ``snippet`` of the matched words, for the surface to mark up as it likes.
-    """
-
-    id: str
-    title: str
-    score: float | None
-    snippet: str
-    highlights: list[tuple[int, int]]
-    date: str | None  # ISO 8601 with the source's UTC offset
-    author: str
-    url: str
-    path: str
-    summary: list[str]
-    sapo: str = ""
-    category: str = ""
-    tags: list[str] = field(default_factory=list)
-    views: int | None = None
-    photo_credit: str = ""
-    body: str | None = None  # only for documents fetched with Index.get
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["highlights"] = [list(h) for h in self.highlights]
-        if self.body is None:
-            del data["body"]
-        return data
 
 
 @dataclass
@@ -603,37 +571,19 @@ class Index:
             )
         return mask
 
-    def _hit(self, stored: dict, score: float | None, syllables: list[str], with_body: bool = False) -> Hit:
-        doc = stored.get("doc", {})
-        sapo, body = doc.get("sapo", ""), doc.get("body", "")
-        snippet = make_snippet(text.indexed_text(sapo, body), syllables)
-        return Hit(
-            id=stored["id"],
-            title=doc.get("title", ""),
-            score=round(score, 4) if score is not None else None,
-            snippet=snippet.text,
-            highlights=snippet.highlights,
-            date=doc.get("date"),
-            author=doc.get("author", ""),
-            url=doc.get("url", ""),
-            path=doc.get("path", ""),
-            summary=list(doc.get("summary") or []),
-            sapo=sapo,
-            category=doc.get("category", ""),
-            tags=list(doc.get("tags") or []),
-            views=doc.get("views"),
-            photo_credit=doc.get("photo_credit", ""),
-            body=body if with_body else None,
-        )
+    def _hit(self, stored: dict, score: float, syllables: list[str]) -> Hit:
+        document = Document.from_stored(stored["id"], stored.get("doc", {}))
+        snippet = make_snippet(text.indexed_text(document.sapo, document.body), syllables)
+        return Hit(document, round(score, 4), snippet.text, snippet.highlights)
 
-    def get(self, doc_id: str) -> Hit:
-        """The stored document with id ``doc_id`` (with its body), or DocumentNotFoundError."""
+    def get(self, doc_id: str) -> Document:
+        """The stored document with id ``doc_id``, or DocumentNotFoundError."""
         with self._lock:
             self._current()
             stored = self._searcher.document(id=doc_id)
         if stored is None:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
-        return self._hit(stored, None, [], with_body=True)
+        return Document.from_stored(stored["id"], stored.get("doc", {}))
 
 
 def open_index(path: str | Path = DEFAULT_INDEX_DIR) -> Index:

@@ -46,7 +46,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from . import __version__
 from .errors import DocumentNotFoundError, InvalidParameterError, QuerySyntaxError, SearchkitError
 from .query import MAX_QUERY_LENGTH
-from .search import Hit, Index, open_index
+from .records import Document
+from .search import Index, open_index
 from .text import indexed_text
 
 __all__ = ["create_app", "serve"]
@@ -346,17 +347,17 @@ def create_app(index_dir: str | Path) -> FastAPI:
         ),
     ) -> dict[str, Any]:
         """A document's summary: the stored one, or one of `sentences` sentences computed now."""
-        hit = index.get(doc_id)
+        doc = index.get(doc_id)
         if sentences is None:
-            return {"id": hit.id, "summary": hit.summary}
+            return {"id": doc.id, "summary": doc.summary}
         try:
             from .summary import summarize
         except ImportError:  # pragma: no cover - the summariser ships with searchkit
-            return {"id": hit.id, "summary": hit.summary[:sentences]}
-        text = indexed_text(hit.sapo, hit.body or "")
+            return {"id": doc.id, "summary": doc.summary[:sentences]}
+        text = indexed_text(doc.sapo, doc.body)
         with _summarize_lock:
-            summary = summarize(text, sentences=sentences, title=hit.title or None)
-        return {"id": hit.id, "summary": summary}
+            summary = summarize(text, sentences=sentences, title=doc.title or None)
+        return {"id": doc.id, "summary": summary}
 
     @app.get("/documents/{doc_id:path}", responses=_NOT_FOUND, tags=["documents"])
     def document(doc_id: str) -> dict[str, Any]:
@@ -460,15 +461,15 @@ def create_app(index_dir: str | Path) -> FastAPI:
     @app.get("/view/{doc_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def view(doc_id: str) -> HTMLResponse:
         try:
-            hit: Hit = index.get(doc_id)
+            doc: Document = index.get(doc_id)
         except DocumentNotFoundError as exc:
             return page_error(404, str(exc))
         return render(
             "document.html",
-            doc=hit,
+            doc=doc,
             q="",
-            paragraphs=_paragraphs(hit.body or ""),
-            url=_safe_url(hit.url),
+            paragraphs=_paragraphs(doc.body),
+            url=_safe_url(doc.url),
         )
 
     return app
