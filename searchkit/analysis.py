@@ -9,20 +9,8 @@ Two faces:
   text field's terms already counted (:class:`searchkit.postings.BatchPostings`), which
   the writer lays out in postings files with little work of its own.
 
-Terms of each field:
-
-=============  ==========================================  =========================
-field          term                                         example for "Nông thôn"
-=============  ==========================================  =========================
-title, body    syllable, normalised, lower case, positions  ``nông``, ``thôn``
-*_fold         the same folded to ASCII (đ→d)               ``nong``, ``thon``
-words          pyvi words of 2+ syllables, ``_``-joined     ``nông_thôn``
-words_fold     the same folded                              ``nong_thon``
-pairs          adjacent syllables, folded, no positions      ``nong_thon``
-=============  ==========================================  =========================
-
-Single-syllable words are not repeated in ``words``: the syllable fields already hold
-them, and a words field of compounds only is smaller and sharper as a ranking signal.
+The text fields, their zones and their terms are one table, :data:`searchkit.fields.TEXT_FIELDS`;
+:func:`_batch_postings` counts whatever it lists.
 """
 
 from __future__ import annotations
@@ -37,6 +25,7 @@ from whoosh.analysis.acore import Token as WhooshToken
 
 from . import postings, segment, text
 from .articles import Article
+from .fields import TEXT_FIELDS, ZONES
 from .postings import BatchPostings
 from .summary import summarize_segmented
 
@@ -137,12 +126,11 @@ def _segment(original: str, spans: bool = False) -> _Segmented:
 
 
 @dataclass
-class _Texts:
-    """The token streams of one article that its text fields are made of."""
+class _Zone:
+    """The token streams of one zone of an article (fields.ZONES) that its text fields are made of."""
 
-    title: list[str]  # syllables
-    body: list[str]  # syllables of sapo and body
-    words: list[str]  # compounds of title, sapo and body
+    syllables: list[str]
+    words: list[str]  # compounds of 2+ syllables, "_"-joined
 
 
 def _segmented(article: Article) -> tuple[_Segmented, _Segmented | None, _Segmented]:
@@ -176,48 +164,76 @@ def analyze_batch(articles: Sequence[Article]) -> AnalyzedBatch:
             title_syllables=title.syllables,
         )
         analysed.append(AnalyzedArticle(article, summary))
-        texts.append(
-            _Texts(
-                title=title.syllables,
-                body=(sapo.syllables if sapo else []) + body.syllables,
-                words=title.words + (sapo.words if sapo else []) + body.words,
-            )
-        )
+        zones = {
+            "title": _Zone(title.syllables, title.words),
+            "body": _Zone(
+                (sapo.syllables if sapo else []) + body.syllables, (sapo.words if sapo else []) + body.words
+            ),
+        }
+        texts.append([zones[name] for name in ZONES])
     return AnalyzedBatch(analysed, _batch_postings(texts))
 
 
-def _batch_postings(texts: list[_Texts]) -> BatchPostings:
+def _batch_postings(texts: list[list[_Zone]]) -> BatchPostings:
+    """Count every text field of the table for a batch; ``texts`` holds each article's
+    zones in the order of fields.ZONES."""
     n = len(texts)
     fold = text.fold_diacritics
-    # Title and body syllables of all articles as one stream, numbered once; folded
-    # forms, the fields and the pairs are derived from it with numpy.
-    title_len = np.array([len(t.title) for t in texts], dtype=np.int64)
-    body_len = np.array([len(t.body) for t in texts], dtype=np.int64)
-    stream = [s for t in texts for s in (t.title + t.body)]
-    syllables = postings.Vocabulary.of(stream)
-    folded = syllables.mapped(fold)
-    per_doc = title_len + body_len
-    docs = np.repeat(np.arange(n, dtype=np.int32), per_doc)
-    doc_start = np.zeros(n, dtype=np.int64)
-    np.cumsum(per_doc[:-1], out=doc_start[1:])
-    local = np.arange(len(stream), dtype=np.int64) - doc_start[docs]  # index in title+body
-    in_title = local < title_len[docs]
-    in_body = ~in_title
-    body_pos = local - title_len[docs]
-    # Adjacent syllables, folded (``vo_nho``): a cheap proximity signal at query time,
-    # for neighbours that are not one word (``vỏ nho``) as much as for those that are.
-    # Not across articles, nor across the title/body boundary.
-    joined = (docs[:-1] == docs[1:]) & (in_title[:-1] == in_title[1:])
-    compounds = postings.Vocabulary.of([w for t in texts for w in t.words])
-    word_docs = np.repeat(np.arange(n, dtype=np.int32), [len(t.words) for t in texts])
-    count = postings.count_field
-    fields = {
-        "title": count(syllables, in_title, docs[in_title], local[in_title], n),
-        "title_fold": count(folded, in_title, docs[in_title], local[in_title], n),
-        "body": count(syllables, in_body, docs[in_body], body_pos[in_body], n, keep_texts=True),
-        "body_fold": count(folded, in_body, docs[in_body], body_pos[in_body], n),
-        "words": count(compounds, slice(None), word_docs, None, n),
-        "words_fold": count(compounds.mapped(fold), slice(None), word_docs, None, n),
-        "pairs": postings.count_pairs(folded, docs, joined, n),
-    }
-    return BatchPostings(n, fields)
+    # Every zone's syllables of every article as one stream, numbered once; the folded
+    # forms, each field's selection and positions and the pairs are derived from it
+    # with numpy, as are the compound words from the stream of words.
+    syllables = postings.Vocabulary.of([s for zones in texts for zone in zones for s in zone.syllables])
+    zone_of, docs, positions = _stream_layout([[len(z.syllables) for z in zones] for zones in texts])
+    words = postings.Vocabulary.of([w for zones in texts for zone in zones for w in zone.words])
+    word_zone, word_docs, _ = _stream_layout([[len(z.words) for z in zones] for zones in texts])
+    vocabularies: dict[str, postings.Vocabulary] = {}
+
+    def vocabulary(terms: str) -> postings.Vocabulary:
+        if terms not in vocabularies:
+            vocabularies[terms] = {
+                "syllables": lambda: syllables,
+                "folded": lambda: syllables.mapped(fold),
+                "words": lambda: words,
+                "folded_words": lambda: words.mapped(fold),
+            }[terms]()
+        return vocabularies[terms]
+
+    counted = {}
+    for text_field in TEXT_FIELDS:
+        if text_field.terms == "pairs":
+            # Adjacent syllables, folded (``vo_nho``): a cheap proximity signal at query
+            # time, for neighbours that are not one word (``vỏ nho``) as much as for those
+            # that are. Never across articles or zones.
+            joined = (docs[:-1] == docs[1:]) & (zone_of[:-1] == zone_of[1:])
+            if text_field.zone is not None:
+                joined &= zone_of[:-1] == ZONES.index(text_field.zone)
+            counted[text_field.name] = postings.count_pairs(vocabulary("folded"), docs, joined, n)
+            continue
+        in_words = text_field.terms in ("words", "folded_words")
+        zone, field_docs = (word_zone, word_docs) if in_words else (zone_of, docs)
+        select: np.ndarray | slice = (
+            slice(None) if text_field.zone is None else zone == ZONES.index(text_field.zone)
+        )
+        kept = positions[select] if text_field.positional and not in_words else None
+        counted[text_field.name] = postings.count_field(
+            vocabulary(text_field.terms),
+            select,
+            field_docs[select],
+            kept,
+            n,
+            keep_texts=text_field.keep_texts,
+        )
+    return BatchPostings(n, counted)
+
+
+def _stream_layout(sizes: list[list[int]]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For a stream of tokens made of each document's zones of ``sizes[doc][zone]``
+    tokens: each token's zone number, document and position within its zone."""
+    n = len(sizes)
+    per_zone = np.array(sizes, dtype=np.int64).reshape(n, len(ZONES)).ravel()
+    zone_of = np.tile(np.arange(len(ZONES), dtype=np.int64), n).repeat(per_zone)
+    docs = np.repeat(np.arange(n, dtype=np.int32), per_zone.reshape(n, len(ZONES)).sum(axis=1))
+    zone_start = np.zeros(len(per_zone), dtype=np.int64)
+    np.cumsum(per_zone[:-1], out=zone_start[1:])
+    positions = np.arange(int(per_zone.sum()), dtype=np.int64) - np.repeat(zone_start, per_zone)
+    return zone_of, docs, positions

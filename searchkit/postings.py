@@ -42,14 +42,16 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
 from .errors import SearchkitError
+from .fields import FIELD, TEXT_FIELDS
 
 __all__ = [
-    "TEXT_FIELDS",
     "FieldPostings",
+    "FieldArrays",
     "BatchPostings",
     "Vocabulary",
     "count_field",
@@ -61,22 +63,6 @@ __all__ = [
     "remap_part",
     "PART_SUFFIX",
 ]
-
-# The text fields and whether their positions are kept (for phrase queries).
-TEXT_FIELDS: dict[str, bool] = {
-    "title": True,
-    "title_fold": True,
-    "body": True,
-    "body_fold": True,
-    "words": False,
-    "words_fold": False,
-    "pairs": False,
-}
-# Fields whose term texts are kept beside their keys.
-TEXT_KEPT = frozenset({"body"})
-# ``pairs`` terms are adjacent syllables ``a_b``; their key combines the two syllables'
-# keys (:func:`pair_keys`), so a worker never builds the pair strings.
-PAIR_FIELD = "pairs"
 
 PART_SUFFIX = ".skp"
 _MAGIC = b"SKPOSTS2"
@@ -137,7 +123,7 @@ def pair_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
 
 def key_of(field: str, term: str) -> int:
     """The key under which ``term`` is stored in ``field`` (``a_b`` for pairs)."""
-    if field == PAIR_FIELD:
+    if FIELD[field].terms == "pairs":  # pair keys combine their syllables' keys (pair_keys)
         a, _, b = term.partition("_")
         ka, kb = term_keys([a, b])
         return int(pair_keys(np.array([ka]), np.array([kb]))[0])
@@ -282,17 +268,18 @@ class PartWriter:
     def __init__(self, base: int):
         self.base = base  # segment-local number of the part's first document
         self.ndocs = 0
-        self._keys: dict[str, list[np.ndarray]] = {f: [] for f in TEXT_FIELDS}
-        self._docs: dict[str, list[np.ndarray]] = {f: [] for f in TEXT_FIELDS}
-        self._tf: dict[str, list[np.ndarray]] = {f: [] for f in TEXT_FIELDS}
-        self._pos: dict[str, list[np.ndarray]] = {f: [] for f, p in TEXT_FIELDS.items() if p}
-        self._len: dict[str, list[np.ndarray]] = {f: [] for f in TEXT_FIELDS}
-        self._texts: dict[str, dict[int, str]] = {f: {} for f in TEXT_KEPT}
+        names = [f.name for f in TEXT_FIELDS]
+        self._keys: dict[str, list[np.ndarray]] = {f: [] for f in names}
+        self._docs: dict[str, list[np.ndarray]] = {f: [] for f in names}
+        self._tf: dict[str, list[np.ndarray]] = {f: [] for f in names}
+        self._pos: dict[str, list[np.ndarray]] = {f.name: [] for f in TEXT_FIELDS if f.positional}
+        self._len: dict[str, list[np.ndarray]] = {f: [] for f in names}
+        self._texts: dict[str, dict[int, str]] = {f.name: {} for f in TEXT_FIELDS if f.keep_texts}
         self.nbytes = 0
 
     def add(self, batch: BatchPostings) -> None:
         """Add the batch's documents as the next ones (from ``base + ndocs``)."""
-        for name in TEXT_FIELDS:
+        for name in self._keys:
             fp = batch.fields.get(name)
             if fp is None:
                 self._len[name].append(np.zeros(batch.ndocs, dtype=np.int32))
@@ -315,55 +302,64 @@ class PartWriter:
 
     def write(self, path: str | Path) -> None:
         """Write the part; the file appears under ``path`` only once complete."""
-        arrays: dict[str, np.ndarray] = {}
-        for name, positional in TEXT_FIELDS.items():
+        fields: dict[str, FieldArrays] = {}
+        for field in TEXT_FIELDS:
+            name = field.name
             keys = np.concatenate(self._keys[name]) if self._keys[name] else _EMPTY_U64
             tf = np.concatenate(self._tf[name]) if self._tf[name] else _EMPTY_I32
             docs = np.concatenate(self._docs[name]) if self._docs[name] else _EMPTY_I32
             positions = None
-            if positional:
+            if field.positional:
                 positions = np.concatenate(self._pos[name]) if self._pos[name] else _EMPTY_I32
             lengths = np.concatenate(self._len[name]) if self._len[name] else _EMPTY_I32
-            arrays.update(_layout(name, keys, docs, tf, positions, lengths.astype(np.int32)))
-            if name in self._texts:
-                arrays.update(_texts(name, arrays[f"{name}/keys"], self._texts[name]))
-        _write_arrays(Path(path), {"base": self.base, "docs": self.ndocs}, arrays)
+            arrays = _layout(keys, docs, tf, positions, lengths.astype(np.int32))
+            if field.keep_texts:
+                arrays = arrays._replace(**_texts(arrays.keys, self._texts[name]))
+            fields[name] = arrays
+        _write_part(Path(path), self.base, self.ndocs, fields)
+
+
+class FieldArrays(NamedTuple):
+    """The arrays of one field in a part (the table at the top of this module); the
+    part file names them ``<field>/<array>``."""
+
+    keys: np.ndarray
+    poff: np.ndarray
+    docs: np.ndarray
+    tf: np.ndarray
+    len: np.ndarray
+    pos: np.ndarray | None = None  # with xoff: positional fields only
+    xoff: np.ndarray | None = None
+    toff: np.ndarray | None = None  # with tblob: fields that keep their term texts
+    tblob: np.ndarray | None = None
 
 
 def _layout(
-    name: str,
     keys: np.ndarray,
     docs: np.ndarray,
     tf: np.ndarray,
     positions: np.ndarray | None,
     lengths: np.ndarray,
-) -> dict[str, np.ndarray]:
+) -> FieldArrays:
     """Arrays of one field from postings in document order."""
     order = np.argsort(keys, kind="stable")  # stable: documents stay ascending per term
     sorted_keys = keys[order]
     starts = _run_starts(sorted_keys)
     poff = np.append(starts, len(sorted_keys)).astype(np.int64)
     tf_sorted = tf[order].astype(np.int32)
-    out = {
-        f"{name}/keys": sorted_keys[starts],
-        f"{name}/poff": poff,
-        f"{name}/docs": docs[order].astype(np.int32),
-        f"{name}/tf": tf_sorted,
-        f"{name}/len": lengths,
-    }
-    if positions is not None:
-        out[f"{name}/pos"] = _runs(positions, tf, order)
-        cum = np.zeros(len(tf_sorted) + 1, dtype=np.int64)
-        np.cumsum(tf_sorted, out=cum[1:])
-        out[f"{name}/xoff"] = cum[poff]
-    return out
+    arrays = FieldArrays(sorted_keys[starts], poff, docs[order].astype(np.int32), tf_sorted, lengths)
+    if positions is None:
+        return arrays
+    cum = np.zeros(len(tf_sorted) + 1, dtype=np.int64)
+    np.cumsum(tf_sorted, out=cum[1:])
+    return arrays._replace(pos=_runs(positions, tf, order), xoff=cum[poff])
 
 
-def _texts(name: str, keys: np.ndarray, texts: dict[int, str]) -> dict[str, np.ndarray]:
+def _texts(keys: np.ndarray, texts: dict[int, str]) -> dict[str, np.ndarray]:
     encoded = [texts[k].encode("utf-8") for k in keys.tolist()]
     toff = np.zeros(len(encoded) + 1, dtype=np.int64)
     np.cumsum(np.fromiter(map(len, encoded), dtype=np.int64, count=len(encoded)), out=toff[1:])
-    return {f"{name}/toff": toff, f"{name}/tblob": np.frombuffer(b"".join(encoded), dtype=np.uint8)}
+    return {"toff": toff, "tblob": np.frombuffer(b"".join(encoded), dtype=np.uint8)}
 
 
 def _runs(values: np.ndarray, sizes: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -377,6 +373,16 @@ def _runs(values: np.ndarray, sizes: np.ndarray, order: np.ndarray) -> np.ndarra
     np.cumsum(sizes_o[:-1], out=new_starts[1:])
     index = np.repeat(starts[order] - new_starts, sizes_o) + np.arange(int(sizes_o.sum()), dtype=np.int64)
     return values[index].astype(np.int32)
+
+
+def _write_part(path: Path, base: int, ndocs: int, fields: dict[str, FieldArrays]) -> None:
+    arrays = {
+        f"{name}/{array}": values
+        for name, field in fields.items()
+        for array, values in field._asdict().items()
+        if values is not None
+    }
+    _write_arrays(path, {"base": base, "docs": ndocs}, arrays)
 
 
 def _write_arrays(path: Path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
@@ -423,19 +429,25 @@ class PartReader:
         data_start = start + size
         self.base: int = meta["base"]
         self.ndocs: int = meta["docs"]
-        self._arrays: dict[str, np.ndarray] = {}
+        grouped: dict[str, dict[str, np.ndarray]] = {}
         for name, (offset, dtype, count) in meta["arrays"].items():
-            self._arrays[name] = np.frombuffer(
+            field, _, array = name.partition("/")
+            grouped.setdefault(field, {})[array] = np.frombuffer(
                 self._map, dtype=np.dtype(dtype), count=count, offset=data_start + offset
             )
+        self._fields = {name: FieldArrays(**arrays) for name, arrays in grouped.items()}
+        # A field of the table this part was written without: it holds no terms.
+        none = np.zeros(1, np.int64)
+        self._none = FieldArrays(_EMPTY_U64, none, _EMPTY_I32, _EMPTY_I32, np.zeros(self.ndocs, np.int32))
+        self._none = self._none._replace(pos=_EMPTY_I32, xoff=none)
 
-    def array(self, name: str) -> np.ndarray:
-        return self._arrays[name]
+    def field(self, name: str) -> FieldArrays:
+        return self._fields.get(name, self._none)
 
     def find(self, field: str, term: str, key: int | None = None) -> int:
         """The number of ``term`` (or of the term with ``key``) in ``field``, or -1."""
-        keys = self._arrays.get(f"{field}/keys")
-        if keys is None or not len(keys):
+        keys = self.field(field).keys
+        if not len(keys):
             return -1
         wanted = np.uint64(key_of(field, term) if key is None else key)
         i = int(np.searchsorted(keys, wanted))
@@ -443,31 +455,34 @@ class PartReader:
 
     def postings(self, field: str, i: int) -> tuple[np.ndarray, np.ndarray]:
         """Part-local document numbers and term frequencies of term ``i``."""
-        poff = self._arrays[f"{field}/poff"]
-        a, b = int(poff[i]), int(poff[i + 1])
-        return self._arrays[f"{field}/docs"][a:b], self._arrays[f"{field}/tf"][a:b]
+        arrays = self.field(field)
+        a, b = int(arrays.poff[i]), int(arrays.poff[i + 1])
+        return arrays.docs[a:b], arrays.tf[a:b]
 
     def positions(self, field: str, i: int) -> np.ndarray:
         """Positions of term ``i``, ``tf`` per posting, in posting order."""
-        xoff = self._arrays[f"{field}/xoff"]
-        return self._arrays[f"{field}/pos"][int(xoff[i]) : int(xoff[i + 1])]
+        arrays = self.field(field)
+        assert arrays.pos is not None and arrays.xoff is not None, f"{field} is not positional"
+        return arrays.pos[int(arrays.xoff[i]) : int(arrays.xoff[i + 1])]
 
     def doc_frequency(self, field: str, term: str, key: int | None = None) -> int:
         i = self.find(field, term, key)
         if i < 0:
             return 0
-        poff = self._arrays[f"{field}/poff"]
+        poff = self.field(field).poff
         return int(poff[i + 1] - poff[i])
 
     def lengths(self, field: str) -> np.ndarray:
-        return self._arrays[f"{field}/len"]
+        return self.field(field).len
 
     def terms(self, field: str) -> Iterator[tuple[str, int]]:
-        """Every term of ``field`` (one of TEXT_KEPT) with its document frequency here."""
-        toff, blob = self._arrays[f"{field}/toff"], self._arrays[f"{field}/tblob"]
-        data = blob.tobytes()
-        df = np.diff(self._arrays[f"{field}/poff"]).tolist()
-        bounds = toff.tolist()
+        """Every term of ``field`` (one that keeps its texts) with its document frequency here."""
+        arrays = self.field(field)
+        if arrays.toff is None or arrays.tblob is None:
+            return
+        data = arrays.tblob.tobytes()
+        df = np.diff(arrays.poff).tolist()
+        bounds = arrays.toff.tolist()
         for i, n in enumerate(df):
             if n:
                 yield data[bounds[i] : bounds[i + 1]].decode("utf-8"), n
@@ -482,32 +497,20 @@ def remap_part(part: PartReader, mapping: np.ndarray, path: str | Path) -> bool:
         return False
     new_base = int(mapping[live][0])
     local = np.where(live, mapping - new_base, -1).astype(np.int32)
-    arrays: dict[str, np.ndarray] = {}
-    for name, positional in TEXT_FIELDS.items():
-        docs, tf = part.array(f"{name}/docs"), part.array(f"{name}/tf")
-        keep = live[docs] if len(docs) else np.zeros(0, dtype=bool)
-        poff = part.array(f"{name}/poff")
+    fields: dict[str, FieldArrays] = {}
+    for field in TEXT_FIELDS:
+        old = part.field(field.name)
+        keep = live[old.docs] if len(old.docs) else np.zeros(0, dtype=bool)
         kept_before = np.zeros(len(keep) + 1, dtype=np.int64)
         np.cumsum(keep, out=kept_before[1:])
-        out = {
-            f"{name}/keys": part.array(f"{name}/keys"),
-            f"{name}/poff": kept_before[poff],
-            f"{name}/docs": local[docs[keep]],
-            f"{name}/tf": tf[keep],
-            f"{name}/len": part.array(f"{name}/len")[live],
-        }
-        if positional:
-            pos = part.array(f"{name}/pos")
-            pos_keep = np.repeat(keep, tf) if len(tf) else np.zeros(0, dtype=bool)
-            out[f"{name}/pos"] = pos[pos_keep]
+        tf = old.tf[keep]
+        new = FieldArrays(old.keys, kept_before[old.poff], local[old.docs[keep]], tf, old.len[live])
+        if field.positional:
+            assert old.pos is not None, f"{field.name} is positional"
+            pos_keep = np.repeat(keep, old.tf) if len(old.tf) else np.zeros(0, dtype=bool)
             cum = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
-            np.cumsum(out[f"{name}/tf"], out=cum[1:])
-            out[f"{name}/xoff"] = cum[kept_before[poff]]
-        if name in TEXT_KEPT:
-            out[f"{name}/toff"], out[f"{name}/tblob"] = (
-                part.array(f"{name}/toff"),
-                part.array(f"{name}/tblob"),
-            )
-        arrays.update(out)
-    _write_arrays(Path(path), {"base": new_base, "docs": int(live.sum())}, arrays)
+            np.cumsum(tf, out=cum[1:])
+            new = new._replace(pos=old.pos[pos_keep], xoff=cum[kept_before[old.poff]])
+        fields[field.name] = new._replace(toff=old.toff, tblob=old.tblob)
+    _write_part(Path(path), new_base, int(live.sum()), fields)
     return True

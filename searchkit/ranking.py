@@ -1,19 +1,18 @@
 """Scoring a parsed query over whole postings arrays, with numpy.
 
-Whoosh's own matchers walk postings one document at a time in Python: a typical
-question (10–20 terms over exact, folded and word fields) took about 2 s on a
-10,500-article index. Here each term's postings are read once as arrays (and cached by
-the searcher), and BM25 is computed for all documents at once: a query costs a few
-array operations per term.
+Whoosh's own matchers walk postings one document at a time in Python, which is slow for
+the long queries people paste and ask (bench/perf.py compares). Here each term's postings
+are read once as arrays (and cached by the searcher), and BM25 is computed for all
+documents at once: a query costs a few array operations per term.
 
 This module knows nothing about Whoosh: it asks a :class:`PostingsSource` (implemented
 in search.py) for postings, field lengths and the documents matching a phrase.
 
 Ranking, per query word (one syllable):
 
-* BM25 per field (``k1``, ``b`` below; idf ``log(1 + (N - df + .5)/(df + .5))``, which
-  makes very common syllables count little without a stop-word list), summed over the
-  fields with their weights;
+* BM25F over the fields the field table scores bare words in, with the table's weights
+  (fields.py; ``k1``, ``b`` below; idf ``log(1 + (N - df + .5)/(df + .5))``, which
+  makes very common syllables count little without a stop-word list);
 * an accented word scores on its exact form, plus its folded form at ``fold_weight``
   (so ``mới`` ranks above ``mỗi`` but both match); an unaccented word on the folded form;
 * adjacent query syllables forming a word of the index add that word's BM25 from the
@@ -32,6 +31,7 @@ from typing import Protocol
 import numpy as np
 
 from . import text
+from .fields import FIELD, folded_twin, searched_fields
 from .query import AnyOf, Clause, Group, ParsedQuery, Phrase, Term
 from .stopwords import QUESTION_WORDS, accented_forms_of, covered_syllables, stop_words
 
@@ -71,8 +71,6 @@ class PostingsSource(Protocol):
 class RankingParams:
     """Weights, each kept because bench/retrieval.py measured it helping (see README)."""
 
-    title_weight: float = 1.5  # BM25F: a title occurrence counts as 1.5 body occurrences
-    body_weight: float = 1.0
     fold_weight: float = 0.05  # folded-only match of an accented word: still found, ranked low
     word_weight: float = 0.6  # a compound word of the query matched as a whole
     pair_weight: float = 1.0  # adjacent query syllables found adjacent in the document
@@ -257,8 +255,8 @@ class _Evaluator:
     def bm25f(self, fields: list[tuple[str, float]], term: str) -> np.ndarray | None:
         """BM25F of ``term`` over weighted ``fields``: the fields' term frequencies and
         lengths are summed with the weights *before* saturation (Robertson et al. 2004),
-        so a title occurrence counts ``title_weight`` body occurrences but cannot make a
-        document win on the title alone."""
+        so a title occurrence counts the title's weight in body occurrences but cannot
+        make a document win on the title alone."""
         if len(fields) == 1:
             name, weight = fields[0]
             scores = self.bm25(name, term)
@@ -299,17 +297,19 @@ class _Evaluator:
             cache[key] = (lengths, float(lengths[live].mean()) if live.any() else 1.0)
         return cache[key]
 
-    def _fields(self, field: str | None) -> list[tuple[str, float]]:
-        p = self.params
-        if field == "title":
-            return [("title", 1.0)]
-        return [("title", p.title_weight), ("body", p.body_weight)]
+    @staticmethod
+    def _fields(field: str | None) -> list[tuple[str, float]]:
+        """The fields a syllable is scored in: the one it is qualified with, or those of
+        the field table that score bare words."""
+        if field is not None and field in FIELD:
+            return [(field, 1.0)]
+        return list(searched_fields())
 
     # -- nodes ------------------------------------------------------------------------
     def term(self, syllable: str, field: str | None) -> np.ndarray:
         folded = text.fold_diacritics(syllable)
         fields = self._fields(field)
-        folded_fields = [(name + "_fold", weight) for name, weight in fields]
+        folded_fields = [(folded_twin(name), weight) for name, weight in fields]
         if folded != syllable:
             total = self.bm25f(fields, syllable)
             self.exact[(syllable, field)] = total > 0 if total is not None else np.zeros(self.n, dtype=bool)
@@ -332,7 +332,9 @@ class _Evaluator:
             if accented:
                 mask |= self.source.phrase_mask(name, list(syllables))
             else:
-                mask |= self.source.phrase_mask(name + "_fold", [text.fold_diacritics(s) for s in syllables])
+                mask |= self.source.phrase_mask(
+                    folded_twin(name), [text.fold_diacritics(s) for s in syllables]
+                )
         return scores * mask, mask
 
     def node(self, node) -> tuple[np.ndarray, np.ndarray]:

@@ -40,7 +40,8 @@ from .errors import (
     QuerySyntaxError,
     SearchkitError,
 )
-from .postings import TEXT_FIELDS, PartReader, key_of
+from .fields import FIELD
+from .postings import PartReader, key_of
 from .query import parse_query
 from .ranking import Match, RankingParams, evaluate, likely_reading
 from .records import Document, Hit
@@ -210,7 +211,7 @@ class _Postings:
         return docs_all
 
     def phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
-        if field not in TEXT_FIELDS:  # author: a small Whoosh field
+        if field not in FIELD:  # author: a small Whoosh field
             query = wq.Phrase(field, syllables) if len(syllables) > 1 else wq.Term(field, syllables[0])
             return self.mask_of(query)
         mask = np.zeros(self.doc_count_all, dtype=bool)
@@ -229,7 +230,7 @@ class _Postings:
         return mask
 
     def doc_frequency(self, field: str, term: str) -> int:
-        if field in TEXT_FIELDS:
+        if field in FIELD:
             key = key_of(field, term)
             return sum(part.doc_frequency(field, term, key) for part, _ in self.parts)
         return self.searcher.reader().doc_frequency(field, term)

@@ -59,7 +59,7 @@ def epoch_seconds(moment: datetime) -> int:
 
 def schema() -> fields.Schema:
     """The Whoosh schema: stored documents, ids, filters and sort keys. The text fields
-    (postings.TEXT_FIELDS) live in postings parts beside each segment."""
+    (fields.py) live in postings parts beside each segment."""
     fold = analysis.folded_analyzer()
     return fields.Schema(
         id=fields.ID(stored=True, unique=True, sortable=True),
