@@ -1,17 +1,24 @@
 """Build and update an index: the incremental writer and the worker processes.
 
-This module is the only writer of an index. One run of :func:`index_paths`:
+This module is the only writer of an index. One run of :func:`index_paths` is a
+pipeline of four stages:
 
-1. walks the given paths (:func:`searchkit.articles.source_files`);
-2. compares each file's signature (``mtime_ns:size``) with the one stored beside its
-   documents, so unchanged files cost a ``stat`` and nothing else;
-3. reads new and changed files in this process and hands their articles, in batches,
-   to worker processes that run the expensive analysis (pyvi, summaries);
-4. writes the analysed documents from this process, the single Whoosh writer;
-5. deletes the documents of files that are gone from the indexed roots;
-6. commits at file boundaries only, so a killed run leaves the index in the state of
-   its last commit, in which every file is either fully indexed with its signature or
-   not at all, and the next run finishes the work.
+1. **plan** (:func:`_plan`): walk the given paths (:func:`searchkit.articles.source_files`)
+   and compare each file's signature (``mtime_ns:size``) with the one stored beside its
+   documents, so unchanged files cost a ``stat`` and nothing else; files gone from the
+   indexed roots are planned for removal;
+2. **read** (:func:`_read_batches`): read new and changed files in this process, in
+   batches of articles;
+3. **analyse** (:class:`_Analyzer`): worker processes run the expensive analysis (pyvi,
+   summaries) on the batches;
+4. **apply** (:class:`_Apply`): write the analysed documents from this process, the single
+   Whoosh writer, delete the documents of removed files, and commit when
+   :class:`_CommitPolicy` says so: at file boundaries only, so a killed run leaves the
+   index in the state of its last commit, in which every file is either fully indexed
+   with its signature or not at all, and the next run finishes the work.
+
+:class:`_Tally` owns the report and the progress: every count and every progress call
+is made there.
 
 Rules, all reported as problems and counted as ``skipped``:
 
@@ -22,25 +29,26 @@ Rules, all reported as problems and counted as ``skipped``:
 
 from __future__ import annotations
 
+import enum
+import functools
 import gc
 import multiprocessing
 import multiprocessing.pool
 import os
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple
 
 import numpy as np
 from whoosh import index as whoosh_index
 from whoosh.filedb.filestore import FileStorage
-from whoosh.util import fib
 from whoosh.util.filelock import try_for
-from whoosh.writing import LockError
+from whoosh.writing import MERGE_SMALL, NO_MERGE, LockError
 
 from . import analysis, articles as _articles, postings, segment, text
 from .analysis import AnalyzedArticle
@@ -72,8 +80,6 @@ DEFAULT_MEMORY_MB = 512
 # Whoosh now pools only the small fields (ids, author, category, dates).
 WHOOSH_POOL_MB = 32
 
-Tag = TypeVar("Tag")  # what a caller of _Analyzer.run tags its batches with
-
 ProgressCallback = Callable[[int, int], None]
 """Called with (bytes done, bytes total) as files are finished."""
 
@@ -97,6 +103,41 @@ class IndexReport:
             f"{self.unchanged} unchanged, {self.skipped} skipped; "
             f"{self.documents} documents in {self.seconds:.1f} s"
         )
+
+
+# -- the commit policy -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _CommitPolicy:
+    """When the writer writes out a part, commits and merges: the rules that bound its
+    memory and the work a crash can lose, in one place."""
+
+    part_bytes: int  # postings held before they are written out as a part
+    commit_docs: int  # documents written before the next file boundary commits
+
+    @classmethod
+    def for_memory(cls, memory_mb: int) -> _CommitPolicy:
+        # A part is laid out (sorted) in a thread while the next one fills, and laying
+        # out needs about its size again: four part budgets in all. COMMIT_EVERY_DOCS is
+        # read now, not at import, so that a test can lower it.
+        return cls(part_bytes=memory_mb * 1024 * 1024 // 4, commit_docs=COMMIT_EVERY_DOCS)
+
+    def part_full(self, part_nbytes: int) -> bool:
+        return part_nbytes >= self.part_bytes
+
+    def commit_due(self, uncommitted_docs: int) -> bool:
+        """Asked at file boundaries only: a commit inside a file would leave it half indexed."""
+        return uncommitted_docs >= self.commit_docs
+
+    @staticmethod
+    def merges(last_commit: bool) -> bool:
+        """Commits during the run only flush a segment; the last one also merges small
+        segments (Whoosh's MERGE_SMALL), so a run pays for merging once."""
+        return last_commit
+
+
+# -- the writer: a Whoosh segment and its postings parts -------------------------------
 
 
 def _create_or_open(path: Path, rebuild: bool) -> whoosh_index.Index:
@@ -143,18 +184,16 @@ class _Writer:
     Document ``n`` of the Whoosh segment is document ``n`` of its parts. Parts are
     written before Whoosh writes the TOC that names the segment, so a committed segment
     always has its parts; parts of a segment no TOC names (a killed run) are deleted at
-    the next commit. Merges go through :meth:`_merge_small`, which renumbers the parts
-    of merged segments the way Whoosh renumbers their documents.
+    the next commit. Merges are Whoosh's own policies, run through :class:`_MergingWriter`,
+    which renumbers the parts of merged segments the way Whoosh renumbers their documents.
     """
 
-    def __init__(self, ix: whoosh_index.Index, wait: float, on_wait, memory_mb: int):
+    def __init__(self, ix: whoosh_index.Index, wait: float, on_wait, policy: _CommitPolicy):
         self.ix = ix
         self.whoosh = _writer(ix, wait, on_wait)
         self.folder = Path(ix.storage.folder)
         self.segment_id = self.whoosh.newsegment.segment_id()
-        # A part is laid out (sorted) in a thread while the next one fills, and laying
-        # out needs about its size again: four part budgets in all.
-        self.part_bytes = memory_mb * 1024 * 1024 // 4
+        self.policy = policy
         self.part = postings.PartWriter(0)
         self._writing: Future | None = None
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="searchkit-part")
@@ -170,7 +209,7 @@ class _Writer:
         for document in documents:
             self.whoosh.add_document(**document)
         self.part.add(text_fields)
-        if self.part.nbytes >= self.part_bytes:
+        if self.policy.part_full(self.part.nbytes):
             self.write_part()
 
     def write_part(self) -> None:
@@ -194,7 +233,8 @@ class _Writer:
             self._wait_for_write()
         finally:
             self._thread.shutdown()
-        self.whoosh.commit(mergetype=self._merge_small if merge else self._no_merge)
+        policy = MERGE_SMALL if merge else NO_MERGE
+        self.whoosh.commit(mergetype=functools.partial(self._merge, policy))
 
     def cancel(self) -> None:
         try:
@@ -206,44 +246,23 @@ class _Writer:
         for path in segment_parts(self.folder, self.segment_id):
             path.unlink(missing_ok=True)
 
-    def _no_merge(self, writer, segments: list) -> list:
-        self._remove_unused_parts(segments)
-        return segments
-
-    def _merge_small(self, writer, segments: list) -> list:
-        """Whoosh's MERGE_SMALL policy (merge the smallest segments while their total is
-        under a Fibonacci bound), with the merged segments' parts carried over."""
-        ordered = sorted(segments, key=lambda seg: seg.doc_count_all())
-        to_merge, kept, total, found = [], [], 0, False
-        for i, seg in enumerate(ordered):
-            if found:
-                kept.append(seg)
-                continue
-            total += seg.doc_count_all()
-            to_merge.append(seg)
-            if i > 3 and total < fib(i + 5):
-                found = True
-        if not (found and len(to_merge) > 1):
-            kept, to_merge = segments, []
-        for seg in to_merge:
-            self._merge_segment(writer, seg)
+    def _merge(self, whoosh_policy: Callable[[Any, list], list], writer, segments: list) -> list:
+        """A Whoosh merge policy (``mergetype``) whose merged segments bring their parts,
+        and after which the parts that the new TOC will not name are deleted."""
+        kept = whoosh_policy(_MergingWriter(self, writer), segments)
         self._remove_unused_parts(kept)
         return kept
 
-    def _merge_segment(self, writer, seg) -> None:
-        from whoosh.reading import SegmentReader
-
-        reader = SegmentReader(writer.storage, writer.schema, seg)
-        try:
-            live = np.ones(seg.doc_count_all(), dtype=bool)
-            deleted = list(seg.deleted_docs())
-            if deleted:
-                live[deleted] = False
-            # Whoosh's add_reader appends the live documents in order from writer.docnum.
-            mapping = np.where(live, writer.docnum + np.cumsum(live) - 1, -1)
-            writer.add_reader(reader)
-        finally:
-            reader.close()
+    def merge_segment(self, writer, reader) -> None:
+        """Merge one segment into ``writer`` (Whoosh's ``add_reader``) with its parts."""
+        seg = reader.segment()
+        live = np.ones(seg.doc_count_all(), dtype=bool)
+        deleted = list(seg.deleted_docs())
+        if deleted:
+            live[deleted] = False
+        # Whoosh's add_reader appends the live documents in order from writer.docnum.
+        mapping = np.where(live, writer.docnum + np.cumsum(live) - 1, -1)
+        writer.add_reader(reader)
         for path in segment_parts(self.folder, seg.segment_id()):
             part = postings.PartReader(path)
             sub = mapping[part.base : part.base + part.ndocs]
@@ -260,12 +279,36 @@ class _Writer:
                     (self.folder / name).unlink(missing_ok=True)
 
 
-def _signature(path: Path) -> str | None:
+class _MergingWriter:
+    """The Whoosh writer as a merge policy sees it, but merging a segment into it
+    (``add_reader``, which the policy calls with a reader of each segment it merges)
+    also carries that segment's parts over. Everything else is the writer's own.
+
+    Wrapping the writer rather than copying a policy keeps the merge rules Whoosh's own
+    (MERGE_SMALL's Fibonacci bound); only the parts are ours to carry.
+    """
+
+    def __init__(self, parts: _Writer, writer) -> None:
+        self._parts = parts
+        self._writer = writer
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._writer, name)
+
+    def add_reader(self, reader) -> None:
+        self._parts.merge_segment(self._writer, reader)
+
+
+# -- 1. plan ---------------------------------------------------------------------------
+
+
+def _stat(path: Path) -> tuple[int, str | None]:
+    """A file's size (0 if it cannot be stat'ed) and its signature (None then)."""
     try:
         st = path.stat()
     except OSError:
-        return None
-    return f"{st.st_mtime_ns}:{st.st_size}"
+        return 0, None
+    return st.st_size, f"{st.st_mtime_ns}:{st.st_size}"
 
 
 @dataclass
@@ -293,24 +336,200 @@ def _existing_state(reader) -> _Existing:
     return state
 
 
-def _document(analyzed: AnalyzedArticle, source: str, signature: str) -> dict:
-    """The Whoosh document for one analysed article (its text fields go to the parts)."""
-    art = analyzed.article
-    doc: dict[str, Any] = {
-        "id": art.id,
-        "source": source,
-        "signature": signature,
-        "doc": Document.from_article(art, analyzed.summary).stored(),
-    }
-    if art.author:
-        doc["author"] = art.author
-    if art.category:
-        doc["category"] = text.normalize_term(art.category).strip()
-        doc["category_fold"] = text.fold_diacritics(doc["category"])
-    if art.date:
-        doc["date"] = epoch_seconds(art.date)
-        doc["month"] = art.date.strftime("%Y-%m")
-    return doc
+class _Change(enum.Enum):
+    """What a walked file is to the index."""
+
+    NEW = "new"
+    CHANGED = "changed"
+    UNCHANGED = "unchanged"
+    REPEATED = "repeated"  # the same file reached again, through another root
+
+
+@dataclass(frozen=True)
+class _PlannedFile:
+    root: Path
+    path: Path
+    source: str  # the resolved path, as the index stores it
+    size: int  # bytes on disk, for progress
+    signature: str  # "" when the file cannot be stat'ed: it is read, and its problem reported
+    old_ids: Set[str]  # ids of this source already in the index (none for a repeated file)
+    change: _Change
+
+    @property
+    def to_read(self) -> bool:
+        return self.change in (_Change.NEW, _Change.CHANGED)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    files: tuple[_PlannedFile, ...]  # in walk order
+    removed: tuple[tuple[str, int], ...]  # (source, its documents): files gone from the roots
+    problems: tuple[ReadProblem, ...]  # of the walk
+    indexed_ids: Mapping[str, str]  # id -> source of the documents in the index
+    total_bytes: int
+
+
+def _under(source: str, roots: Sequence[str]) -> bool:
+    return any(source == r or source.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+
+
+def _plan(paths: Sequence[str | Path], existing: _Existing) -> _Plan:
+    """What the run is to do with each file under ``paths``, against the index's state."""
+    walk_problems: list[ReadProblem] = []
+    files: list[_PlannedFile] = []
+    seen: set[str] = set()
+    for root, path in _articles.source_files(paths, walk_problems):
+        # The signature is taken before the file is read: a file that changes meanwhile
+        # is stored with the older one, so the next run reads it again.
+        size, signature = _stat(path)
+        source = str(path.resolve())
+        old_ids = existing.ids_by_source.get(source, set())
+        if source in seen:
+            change, old_ids = _Change.REPEATED, set()  # its documents count with its first reaching
+        elif signature is not None and signature == existing.signatures.get(source):
+            change = _Change.UNCHANGED
+        else:
+            change = _Change.CHANGED if old_ids else _Change.NEW
+        seen.add(source)
+        files.append(_PlannedFile(root, path, source, size, signature or "", old_ids, change))
+    roots = [str(Path(p).resolve()) for p in paths if Path(p).exists()]
+    removed = tuple(
+        (source, len(ids))
+        for source, ids in existing.ids_by_source.items()
+        if source not in seen and _under(source, roots) and not os.path.exists(source)
+    )
+    # A path walked twice counts once in the total (and twice as it is done), as it
+    # always has: the total is by path.
+    total_bytes = sum({f.path: f.size for f in files}.values())
+    return _Plan(tuple(files), removed, tuple(walk_problems), existing.id_source, total_bytes)
+
+
+# -- the report and the progress -------------------------------------------------------
+
+
+class _Tally:
+    """The run's report and its progress: every count and every progress call is here.
+
+    Progress is in bytes on disk and advances as files are finished (within a large file,
+    as far as reading had got when a batch is written), in walk order.
+    """
+
+    def __init__(self, progress: ProgressCallback | None, on_problem: Callable[[ReadProblem], None] | None):
+        self.report = IndexReport()
+        self._progress = progress
+        self._on_problem = on_problem
+        self._total = 0
+        self._done = 0
+        # The file being written: its ids so far and its bytes already counted as done.
+        self._file_ids: set[str] = set()
+        self._file_done = 0
+
+    def planned(self, plan: _Plan) -> None:
+        self._total = plan.total_bytes
+        for problem in plan.problems:
+            self.skipped(problem)
+
+    def skipped(self, problem: ReadProblem) -> None:
+        self.report.problems.append(problem)
+        self.report.skipped += 1
+        if self._on_problem:
+            self._on_problem(problem)
+
+    def passed(self, file: _PlannedFile) -> None:
+        """A file not written: unchanged, repeated, or unreadable now (its documents stay)."""
+        self.report.unchanged += len(file.old_ids)
+        self._advance(file.size)
+
+    def written(self, batch: _Batch, ids: Iterable[str]) -> int:
+        """``batch``, of documents ``ids``, is in the writer: how many distinct ids its
+        file has given so far."""
+        if batch.first:
+            self._file_ids, self._file_done = set(), 0
+        self._file_ids.update(ids)
+        if batch.last:
+            old, new = batch.file.old_ids, self._file_ids
+            self.report.updated += len(new & old)
+            self.report.added += len(new - old)
+            self.report.removed += len(old - new)
+        self._advance_file(batch.file.size if batch.last else min(batch.read_to, batch.file.size))
+        return len(self._file_ids)
+
+    def removed(self, ndocs: int) -> None:
+        self.report.removed += ndocs
+
+    def finished(self, documents: int, seconds: float) -> IndexReport:
+        self.report.documents = documents
+        self.report.seconds = seconds
+        return self.report
+
+    def _advance_file(self, done_to: int) -> None:
+        share = max(0, done_to - self._file_done)
+        self._file_done += share
+        self._advance(share)
+
+    def _advance(self, nbytes: int) -> None:
+        self._done += nbytes
+        if self._progress:
+            self._progress(self._done, self._total)
+
+
+# -- 2. read ---------------------------------------------------------------------------
+
+
+class _Batch(NamedTuple):
+    """Articles of one file to analyse and write together."""
+
+    file: _PlannedFile
+    articles: list[Article]
+    number: int  # 0 for the file's first batch
+    last: bool  # the file's last batch: the file is written once it is
+    read_to: int  # how far into the file (bytes on disk) reading had got
+
+    @property
+    def first(self) -> bool:
+        return self.number == 0
+
+
+def _read_batches(plan: _Plan, tally: _Tally) -> Iterator[_Batch]:
+    """The batches of the files to (re)index, in walk order. Files left as they are
+    count as done when the reading reaches them, so progress keeps to the walk."""
+    claimed = dict(plan.indexed_ids)  # id -> source, updated as files claim their ids
+    for file in plan.files:
+        if file.to_read:
+            yield from _file_batches(file, claimed, tally)
+        else:
+            tally.passed(file)
+
+
+def _file_batches(file: _PlannedFile, claimed: dict[str, str], tally: _Tally) -> Iterator[_Batch]:
+    reader = _articles.ArticleReader(file.path, file.root, on_problem=tally.skipped)
+    # Articles stream in: a batch is held back until the next article (or the end of the
+    # file) shows whether it is the file's last.
+    batch: list[Article] = []
+    number = 0
+    read_any = False
+    for art in reader:
+        read_any = True
+        owner = claimed.get(art.id)
+        if owner is not None and owner != file.source:
+            tally.skipped(
+                ReadProblem(
+                    art.path, None, f"duplicate id {art.id!r}, already indexed from {owner}; record skipped"
+                )
+            )
+            continue
+        claimed[art.id] = file.source
+        if len(batch) == BATCH_ARTICLES:
+            yield _Batch(file, batch, number, False, reader.bytes_read)
+            batch, number = [], number + 1
+        batch.append(art)
+    if read_any:
+        yield _Batch(file, batch, number, True, file.size)
+    else:
+        tally.passed(file)  # unreadable now: keep whatever the index holds for this file
+
+
+# -- 3. analyse ------------------------------------------------------------------------
 
 
 def _start_worker() -> None:
@@ -342,29 +561,27 @@ class _Analyzer:
             self.pool = ctx.Pool(self.jobs, initializer=_start_worker)
 
     def run(
-        self,
-        batches: Iterable[tuple[Tag, list[Article]]],
-        on_drained: Callable[[], None] | None = None,
-    ) -> Iterator[tuple[Tag, analysis.AnalyzedBatch]]:
+        self, batches: Iterable[_Batch], on_drained: Callable[[], None] | None = None
+    ) -> Iterator[tuple[_Batch, analysis.AnalyzedBatch]]:
         """Analysed batches, in order. ``on_drained`` is called once every batch has been
         handed to the workers, while they still work on the last ones."""
         if self.jobs == 1:
-            for tag, batch in batches:
-                yield tag, analysis.analyze_batch(batch)
+            for batch in batches:
+                yield batch, analysis.analyze_batch(batch.articles)
             return
-        pending: deque[tuple[Tag, AsyncResult[analysis.AnalyzedBatch]]] = deque()
-        for tag, batch in batches:
+        pending: deque[tuple[_Batch, AsyncResult[analysis.AnalyzedBatch]]] = deque()
+        for batch in batches:
             self.start()
             assert self.pool is not None  # started: jobs > 1
-            pending.append((tag, self.pool.apply_async(analysis.analyze_batch, (batch,))))
+            pending.append((batch, self.pool.apply_async(analysis.analyze_batch, (batch.articles,))))
             while len(pending) >= 2 * self.jobs:
-                done_tag, result = pending.popleft()
-                yield done_tag, result.get()
+                done_batch, result = pending.popleft()
+                yield done_batch, result.get()
         if on_drained is not None:
             on_drained()
         while pending:
-            done_tag, result = pending.popleft()
-            yield done_tag, result.get()
+            done_batch, result = pending.popleft()
+            yield done_batch, result.get()
 
     def close(self) -> None:
         if self.pool is not None:
@@ -377,21 +594,77 @@ class _Analyzer:
             self.pool.join()
 
 
-@dataclass
-class _FileJob:
-    """A file whose articles are being analysed; written once its last batch is back."""
-
-    source: str
-    signature: str
-    size: int
-    old_ids: set[str]  # ids of this source already in the index (empty: a new file)
-    new_ids: set[str] = field(default_factory=set)
-    deleted_old: bool = False
-    reported: int = 0  # bytes of this file already reported as done
+# -- 4. apply --------------------------------------------------------------------------
 
 
-def _under(source: str, roots: Sequence[str]) -> bool:
-    return any(source == r or source.startswith(r.rstrip(os.sep) + os.sep) for r in roots)
+def _document(analyzed: AnalyzedArticle, source: str, signature: str) -> dict:
+    """The Whoosh document for one analysed article (its text fields go to the parts)."""
+    art = analyzed.article
+    doc: dict[str, Any] = {
+        "id": art.id,
+        "source": source,
+        "signature": signature,
+        "doc": Document.from_article(art, analyzed.summary).stored(),
+    }
+    if art.author:
+        doc["author"] = art.author
+    if art.category:
+        doc["category"] = text.normalize_term(art.category).strip()
+        doc["category_fold"] = text.fold_diacritics(doc["category"])
+    if art.date:
+        doc["date"] = epoch_seconds(art.date)
+        doc["month"] = art.date.strftime("%Y-%m")
+    return doc
+
+
+class _Apply:
+    """Analysed batches into the index: deletes, documents, parts and commits.
+
+    Documents go to the writer as their batch arrives (its pool spills to disk, so memory
+    stays bounded); commits happen only at file boundaries, when the policy says so, each
+    with a new writer for what follows.
+    """
+
+    def __init__(self, ix: whoosh_index.Index, policy: _CommitPolicy, tally: _Tally, wait: float, on_wait):
+        self._ix = ix
+        self._policy = policy
+        self._tally = tally
+        self._wait = wait
+        self._on_wait = on_wait
+        self.writer = self._new_writer()
+        self._uncommitted = 0  # documents of the files written since the last commit
+
+    def _new_writer(self) -> _Writer:
+        return _Writer(self._ix, self._wait, self._on_wait, self._policy)
+
+    def batch(self, batch: _Batch, analyzed: analysis.AnalyzedBatch) -> None:
+        file = batch.file
+        if batch.first and file.old_ids:
+            self.writer.delete_by_term("source", file.source)
+        self.writer.add(
+            [_document(a, file.source, file.signature) for a in analyzed.articles], analyzed.postings
+        )
+        file_docs = self._tally.written(batch, (a.article.id for a in analyzed.articles))
+        if batch.last:
+            self._uncommitted += file_docs
+            if self._policy.commit_due(self._uncommitted):
+                self.writer.commit(merge=self._policy.merges(last_commit=False))
+                self.writer = self._new_writer()
+                self._uncommitted = 0
+
+    def write_out(self) -> None:
+        """Write out what the writer holds, in the background."""
+        self.writer.write_part()
+
+    def finish(self, removed: Iterable[tuple[str, int]]) -> None:
+        """Delete the documents of removed files, and the last commit."""
+        for source, ndocs in removed:
+            self.writer.delete_by_term("source", source)
+            self._tally.removed(ndocs)
+        self.writer.commit(merge=self._policy.merges(last_commit=True))
+
+    def cancel(self) -> None:
+        self.writer.cancel()
 
 
 def index_paths(
@@ -417,132 +690,27 @@ def index_paths(
     """
     started = time.perf_counter()
     jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
-    memory_mb = DEFAULT_MEMORY_MB if memory_mb is None else memory_mb
-    report = IndexReport()
-
-    def skipped(p: ReadProblem) -> None:
-        report.problems.append(p)
-        report.skipped += 1
-        if on_problem:
-            on_problem(p)
-
+    policy = _CommitPolicy.for_memory(DEFAULT_MEMORY_MB if memory_mb is None else memory_mb)
+    tally = _Tally(progress, on_problem)
     ix = _create_or_open(Path(index_dir), rebuild)
-    writer = _Writer(ix, wait, on_wait, memory_mb)
-    analyzer = _Analyzer(jobs)  # its workers start with the first file to analyse
+    apply = _Apply(ix, policy, tally, wait, on_wait)
+    analyzer = _Analyzer(jobs)
     try:
-        existing = _existing_state(writer.reader())
-        walk_problems: list[ReadProblem] = []
-        files = list(_articles.source_files(paths, walk_problems))
-        for p in walk_problems:
-            skipped(p)
-        roots = [str(Path(p).resolve()) for p in paths if Path(p).exists()]
-
-        sizes = {}
-        for _, f in files:
-            try:
-                sizes[f] = f.stat().st_size
-            except OSError:
-                sizes[f] = 0
-        total_bytes = sum(sizes.values())
-        done_bytes = 0
-        seen_sources: set[str] = set()
-        claimed: dict[str, str] = dict(existing.id_source)
-        pending_docs = 0
-
-        def advance(nbytes: int) -> None:
-            nonlocal done_bytes
-            done_bytes += nbytes
-            if progress:
-                progress(done_bytes, total_bytes)
-
-        def batches() -> Iterator[tuple[tuple[_FileJob, bool, int], list[Article]]]:
-            """Batches of articles to analyse, tagged with their file, whether it is the
-            file's last and how far into the file (bytes on disk) reading had got."""
-            for root, f in files:
-                source = str(f.resolve())
-                if source in seen_sources:  # the same file reached through two roots
-                    advance(sizes[f])
-                    continue
-                seen_sources.add(source)
-                signature = _signature(f)
-                old = existing.signatures.get(source)
-                old_ids = existing.ids_by_source.get(source, set())
-                if signature is not None and signature == old:
-                    report.unchanged += len(old_ids)
-                    advance(sizes[f])
-                    continue
-                analyzer.start()
-                reader = _articles.ArticleReader(f, root, on_problem=skipped)
-                job = _FileJob(source, signature or "", sizes[f], old_ids)
-                # Articles stream in: a batch is held back until the next article (or the
-                # end of the file) shows whether it is the file's last.
-                batch: list[Article] = []
-                read_any = False
-                for art in reader:
-                    read_any = True
-                    owner = claimed.get(art.id)
-                    if owner is not None and owner != source:
-                        skipped(
-                            ReadProblem(
-                                art.path,
-                                None,
-                                f"duplicate id {art.id!r}, already indexed from {owner}; record skipped",
-                            )
-                        )
-                        continue
-                    claimed[art.id] = source
-                    if len(batch) == BATCH_ARTICLES:
-                        yield (job, False, reader.bytes_read), batch
-                        batch = []
-                    batch.append(art)
-                if read_any:
-                    yield (job, True, job.size), batch
-                else:
-                    # Unreadable now: keep whatever the index holds for this file.
-                    report.unchanged += len(old_ids)
-                    advance(sizes[f])
-
-        # When the workers have their last batches, write out what the writer holds in
-        # the background: the part left for the final commit is then a few batches.
-        def write_out() -> None:  # the writer of the moment: each commit replaces it
-            writer.write_part()
-
-        for (job, last, read_to), analyzed in analyzer.run(batches(), on_drained=write_out):
-            # Documents go to the writer as their batch arrives (its pool spills to disk,
-            # so memory stays bounded); the commit still happens only at file boundaries.
-            if job.old_ids and not job.deleted_old:
-                writer.delete_by_term("source", job.source)
-                job.deleted_old = True
-            writer.add(
-                [_document(a, job.source, job.signature) for a in analyzed.articles], analyzed.postings
-            )
-            job.new_ids.update(a.article.id for a in analyzed.articles)
-            if not last:  # progress within a large file, by how far it had been read
-                share = max(0, min(read_to, job.size) - job.reported)
-                job.reported += share
-                advance(share)
-                continue
-            report.updated += len(job.new_ids & job.old_ids)
-            report.added += len(job.new_ids - job.old_ids)
-            report.removed += len(job.old_ids - job.new_ids)
-            pending_docs += len(job.new_ids)
-            advance(job.size - job.reported)
-            if pending_docs >= COMMIT_EVERY_DOCS:
-                writer.commit(merge=False)
-                writer = _Writer(ix, wait, on_wait, memory_mb)
-                pending_docs = 0
+        # The plan reads the index's state under the writer's lock: no other run changes it.
+        plan = _plan(paths, _existing_state(apply.writer.reader()))
+        tally.planned(plan)
+        if any(file.to_read for file in plan.files):
+            analyzer.start()
+        # When the workers have their last batches, the writer writes out what it holds
+        # meanwhile: the part left for the last commit is then a few batches.
+        for batch, analyzed in analyzer.run(_read_batches(plan, tally), on_drained=apply.write_out):
+            apply.batch(batch, analyzed)
         analyzer.close()
-
-        for source, ids in existing.ids_by_source.items():
-            if source not in seen_sources and _under(source, roots) and not os.path.exists(source):
-                writer.delete_by_term("source", source)
-                report.removed += len(ids)
-        writer.commit(merge=True)
+        apply.finish(plan.removed)
     except BaseException:
         analyzer.terminate()
-        writer.cancel()
+        apply.cancel()
         raise
     with ix.searcher() as searcher:
-        report.documents = searcher.doc_count()
-    report.seconds = time.perf_counter() - started
-    return report
+        documents = searcher.doc_count()
+    return tally.finished(documents, time.perf_counter() - started)
