@@ -34,9 +34,11 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, time
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
+
+from .dates import VIETNAM, from_epoch, parse_date
 
 
 @dataclass
@@ -491,7 +493,6 @@ def _decode_utf16(data: bytes) -> str:
 
 # --------------------------------------------------------------------------- newspaper .txt
 
-_VN_TZ = timezone(timedelta(hours=7))
 _WEEKDAY = r"(?:thứ\s*(?:[2-7]|hai|ba|tư|năm|sáu|bảy|bẩy)|chủ\s*nhật|cn)"
 # `Thứ 3, 30/07/2024, 05:20[GMT+7]`: when the page was saved, not published; dropped.
 _SAVED_RE = re.compile(
@@ -594,7 +595,7 @@ def _published_at(m: re.Match[str]) -> datetime | None:
     day, month, year, hour, minute = (int(g) for g in m.groups()[:5])
     second = int(m.group(6) or 0)
     try:
-        return datetime(year, month, day, hour, minute, second, tzinfo=_VN_TZ)
+        return datetime(year, month, day, hour, minute, second, tzinfo=VIETNAM)
     except ValueError:  # 31/02 and the like: the line is still metadata, the date is unknown
         return None
 
@@ -768,44 +769,19 @@ def _paragraphs(text: str) -> str:
     return "\n".join(p for p in (line.strip() for line in text.splitlines()) if p)
 
 
-_DMY_RE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})(?:[ T,]+(\d{1,2}):(\d{2})(?::(\d{2}))?)?")
-_EPOCH_MS_ABOVE = 1e11  # epoch seconds that large are past the year 5000: they are milliseconds
-
-
 def _date(value: Any) -> datetime | None:
-    """A timezone-aware datetime from ISO 8601, ``dd/mm/yyyy [hh:mm[:ss]]`` or epoch seconds (or ms)."""
+    """A timezone-aware datetime from a record's ``date`` (dates.parse_date's forms, or a number)."""
     if value is None or (isinstance(value, str) and not value.strip()):
         return None
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return _from_epoch(value)
-    if not isinstance(value, str):
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
         raise _RecordError(f"'date' must be a string or a number, not {_json_type(value)}")
-    s = value.strip()
-    if re.fullmatch(r"\d{9,13}", s):
-        return _from_epoch(int(s))
     try:
-        parsed = datetime.fromisoformat(s[:-1] + "+00:00" if s[-1] in "Zz" else s)
-    except ValueError:
-        m = _DMY_RE.fullmatch(s)
-        if not m:
-            raise _RecordError(
-                f"'date' {value!r} is not a date (use ISO 8601, e.g. 2023-04-04T16:10:37+07:00)"
-            ) from None
-        try:
-            day, month, year, hour, minute, second = (int(g or 0) for g in m.group(1, 2, 3, 4, 5, 6))
-            parsed = datetime(year, month, day, hour, minute, second)
-        except ValueError as exc:
-            raise _RecordError(f"'date' {value!r} is not a valid date ({exc})") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=_VN_TZ)
-
-
-def _from_epoch(seconds: float) -> datetime:
-    if abs(seconds) > _EPOCH_MS_ABOVE:
-        seconds /= 1000
-    try:
-        return datetime.fromtimestamp(seconds, _VN_TZ)
-    except (OverflowError, OSError, ValueError):
-        raise _RecordError(f"'date' {seconds!r} is out of range for a timestamp") from None
+        parsed = from_epoch(value) if not isinstance(value, str) else parse_date(value)
+    except ValueError as exc:
+        raise _RecordError(f"'date' {value!r} is {exc}") from None
+    if isinstance(parsed, datetime):
+        return parsed
+    return datetime.combine(parsed, time.min, VIETNAM)
 
 
 def _author(value: Any) -> str:

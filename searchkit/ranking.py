@@ -35,7 +35,7 @@ from .fields import FIELD, folded_twin, searched_fields
 from .query import AnyOf, Clause, Group, ParsedQuery, Phrase, Term
 from .stopwords import QUESTION_WORDS, accented_forms_of, covered_syllables, stop_words
 
-__all__ = ["PostingsSource", "RankingParams", "Match", "evaluate", "likely_reading"]
+__all__ = ["PostingsSource", "RankingParams", "Match", "evaluate"]
 
 
 class PostingsSource(Protocol):
@@ -450,57 +450,6 @@ class _Evaluator:
                         total, self.bm25(field, word if folded != word else folded), self.params.word_weight
                     )
         return total
-
-
-# How many accented forms of each unaccented syllable the reading search considers.
-READING_CANDIDATES = 6
-
-
-def _together(source: PostingsSource, a: str, b: str) -> int:
-    """How many documents contain both exact syllables in their body."""
-    pa, pb = source.postings("body", a), source.postings("body", b)
-    if pa is None or pb is None:
-        return 0
-    return len(np.intersect1d(pa[0], pb[0], assume_unique=True))
-
-
-def likely_reading(syllables: list[str], source: PostingsSource) -> list[str]:
-    """The most likely accented reading of unaccented ``syllables`` (``nong thon moi`` →
-    ``nông thôn mới``), from the index's own vocabulary.
-
-    A Viterbi search over the accented forms of each syllable: a pair of neighbours
-    scores by how many documents contain it as a word (``nông_thôn``), as adjacent
-    syllables (a phrase query: costly, which is why suggestions are only made for
-    queries that find little) and anywhere together; a syllable alone (a little) by how
-    many contain it. So context picks ``thôn mới`` over the commoner ``mỗi``.
-    Syllables with diacritics already, or with no accented form, stay as they are.
-    """
-    options: list[list[tuple[str, float]]] = []
-    for syl in syllables:
-        forms = source.accented_forms(syl) if not text.has_diacritics(syl) else []
-        forms = forms[:READING_CANDIDATES] or [(syl, 1)]
-        options.append([(form, 0.1 * math.log1p(df)) for form, df in forms])
-    # best[i][form] = (score, previous form)
-    best: list[dict[str, tuple[float, str | None]]] = [{f: (u, None) for f, u in options[0]}]
-    for i in range(1, len(options)):
-        layer: dict[str, tuple[float, str | None]] = {}
-        for form, unigram in options[i]:
-            choices = []
-            for prev, (score, _) in best[-1].items():
-                evidence = (
-                    math.log1p(source.doc_frequency("words", f"{prev}_{form}"))
-                    + 2 * math.log1p(source.phrase_mask("body", [prev, form]).sum())
-                    + 0.5 * math.log1p(_together(source, prev, form))
-                )
-                choices.append((score + unigram + evidence, prev))
-            layer[form] = max(choices)
-        best.append(layer)
-    form = max(best[-1], key=lambda f: best[-1][f][0])
-    reading = [form]
-    for i in range(len(best) - 1, 0, -1):
-        form = best[i][form][1]  # type: ignore[assignment]
-        reading.append(form)
-    return reading[::-1]
 
 
 def evaluate(

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import os
 from collections.abc import Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from whoosh import columns, fields, index as whoosh_index
@@ -28,7 +28,6 @@ __all__ = [
     "SCHEMA_VERSION",
     "WRITE_LOCK",
     "UNDATED",
-    "VIETNAM",
     "epoch_seconds",
     "schema",
     "open_whoosh_index",
@@ -45,8 +44,6 @@ WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"
 
 # The date column's value for an article without a date (sorts after every real date).
 UNDATED = -(2**63)
-# Dates without a zone (from users or sources) are Vietnamese local time.
-VIETNAM = timezone(timedelta(hours=7))
 
 
 def epoch_seconds(moment: datetime) -> int:

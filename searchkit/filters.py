@@ -1,0 +1,89 @@
+"""What narrows and summarises a search besides its words: the date, author and category
+filters, and the facet counts over every matching document."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date, datetime, time, timezone
+
+import numpy as np
+from whoosh import query as wq
+
+from . import text
+from .dates import at_vietnam, parse_date
+from .errors import InvalidParameterError
+from .reader import IndexReader
+
+__all__ = ["Filters", "date_bound", "facet_counts", "FACETS"]
+
+DateValue = date | datetime | str | None
+
+# The columns facets count, by name.
+FACETS = ("month", "category")
+
+
+@dataclass(frozen=True)
+class Filters:
+    """``since``/``until`` bound the publication date (inclusive; a day means the whole day
+    in Vietnam's time zone); ``author`` and ``category`` must match."""
+
+    since: DateValue = None
+    until: DateValue = None
+    author: str | None = None
+    category: str | None = None
+
+    def check(self) -> tuple[datetime | None, datetime | None]:
+        """The date bounds as UTC-naive datetimes, or InvalidParameterError."""
+        return date_bound(self.since, "since"), date_bound(self.until, "until")
+
+    def mask(self, reader: IndexReader) -> np.ndarray | None:
+        """Documents passing every filter given (None when there is none)."""
+        mask: np.ndarray | None = None
+
+        def narrow(more: np.ndarray) -> None:
+            nonlocal mask
+            mask = more if mask is None else mask & more
+
+        start, end = self.check()
+        if start or end:
+            narrow(reader.date_mask(start, end))
+        if self.author:
+            names = [text.fold_diacritics(s.text) for s in text.syllables(self.author)]
+            if names:
+                narrow(reader.phrase_mask("author", names))
+        if self.category:
+            folded = text.fold_diacritics(text.normalize_term(self.category)).strip()
+            narrow(reader.mask_of(wq.Term("category_fold", folded)))
+        return mask
+
+
+def date_bound(value: DateValue, name: str) -> datetime | None:
+    """A UTC-naive datetime for the ``since``/``until`` value (a day means the whole day:
+    its start for ``since``, its end for ``until``), or InvalidParameterError."""
+    if isinstance(value, str):
+        value = value.strip()
+        if not value:
+            return None
+        try:
+            value = parse_date(value)
+        except (ValueError, OverflowError) as exc:
+            raise InvalidParameterError(name, f"invalid {name} date {value!r}: use YYYY-MM-DD") from exc
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.combine(value, time.max if name == "until" else time.min)
+    try:
+        return at_vietnam(value).astimezone(timezone.utc).replace(tzinfo=None)
+    except OverflowError as exc:
+        raise InvalidParameterError(name, f"{name} date out of range: {value.date().isoformat()}") from exc
+
+
+def facet_counts(reader: IndexReader, matched: np.ndarray) -> dict[str, dict[str, int]]:
+    """Matching documents per value of each facet column (documents without one left out)."""
+    counts = {}
+    for name in FACETS:
+        column = reader.column(name)
+        tally = Counter(column[d] for d in matched.tolist())
+        counts[name] = dict(sorted((k, v) for k, v in tally.items() if k))
+    return counts

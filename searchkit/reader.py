@@ -1,0 +1,243 @@
+"""Reading one committed state of an index: postings as numpy arrays, phrases, columns.
+
+:class:`IndexReader` is what the ranking reads (``ranking.PostingsSource``) and what the
+filters, facets and sort ask for dates and columns. It opens the postings parts of the
+Whoosh searcher's segments (memory-mapped, postings.py) and caches what queries decode,
+until the searcher is replaced by a newer one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+import numpy as np
+from cachetools import LRUCache
+from whoosh import query as wq
+
+from . import text
+from .fields import FIELD
+from .postings import PartReader, key_of
+from .store import UNDATED, epoch_seconds, segment_parts
+
+__all__ = ["IndexReader", "POSTINGS_CACHE"]
+
+# Decoded postings kept per searcher, in number of postings (8 bytes each): enough for
+# the vocabulary of typical queries on a large archive, bounded on any archive.
+POSTINGS_CACHE = 8_000_000
+# Lead lookups kept per searcher (each an array of documents).
+LEAD_CACHE = 4096
+
+
+class IndexReader:
+    """One committed state of an index, for reading: a :class:`searchkit.ranking.PostingsSource`
+    over one Whoosh searcher and the postings parts of its segments (postings.py).
+
+    The text fields' postings come from the parts as numpy arrays (slices of memory
+    maps) and are cached until the searcher is refreshed; filters on the small fields
+    (dates, category, author) are Whoosh queries.
+    """
+
+    def __init__(self, searcher, folder: Path):
+        self.searcher = searcher
+        reader = searcher.reader()
+        self.leaves = reader.leaf_readers()
+        self.doc_count_all = reader.doc_count_all()
+        self.doc_count = reader.doc_count()
+        self._live = np.ones(self.doc_count_all, dtype=bool)
+        names = os.listdir(folder)
+        self.parts: list[tuple[PartReader, int]] = []  # with the global number of its first document
+        for leaf, offset in self.leaves:
+            if leaf.segment() is None:  # an index with no documents yet: Whoosh's empty reader
+                continue
+            deleted = list(leaf.segment().deleted_docs()) if leaf.has_deletions() else []
+            if deleted:
+                self._live[offset + np.asarray(deleted, dtype=np.int64)] = False
+            for path in segment_parts(folder, leaf.segment().segment_id(), names):
+                part = PartReader(path)
+                self.parts.append((part, offset + part.base))
+        self._lengths: dict[str, np.ndarray] = {}
+        # Size-bounded in postings; a term's absence (None) costs one.
+        self._postings: LRUCache[tuple[str, str], tuple[np.ndarray, np.ndarray] | None] = LRUCache(
+            POSTINGS_CACHE, getsizeof=lambda found: len(found[0]) if found else 1
+        )
+        self._lead: LRUCache[tuple[str, str, int], np.ndarray | None] = LRUCache(LEAD_CACHE)
+        self._columns: dict[str, list] = {}
+        self._dates: np.ndarray | None = None
+        self._forms: dict[str, list[tuple[str, int]]] | None = None
+        self.cache: dict = {}
+
+    def live(self) -> np.ndarray:
+        return self._live.copy()
+
+    def average_length(self, field: str) -> float:
+        return float(self.lengths(field)[self._live].sum()) / max(self.doc_count, 1)
+
+    def lengths(self, field: str) -> np.ndarray:
+        if field not in self._lengths:
+            lengths = np.zeros(self.doc_count_all, dtype=np.float32)
+            for part, base in self.parts:
+                lengths[base : base + part.ndocs] = part.lengths(field)
+            self._lengths[field] = lengths
+        return self._lengths[field]
+
+    def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        key = (field, term)
+        if key in self._postings:
+            return self._postings[key]
+        found = self._read(field, term)
+        with contextlib.suppress(ValueError):  # postings larger than the whole cache
+            self._postings[key] = found
+        return found
+
+    def _read(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        id_parts, tf_parts = [], []
+        key = key_of(field, term)
+        for part, base in self.parts:
+            i = part.find(field, term, key)
+            if i >= 0:
+                docs, tf = part.postings(field, i)
+                id_parts.append(docs.astype(np.int64) + base)
+                tf_parts.append(tf.astype(np.float32))
+        if not id_parts:
+            return None
+        ids_all = np.concatenate(id_parts)
+        tf_all = np.concatenate(tf_parts)
+        keep = self._live[ids_all]
+        if not keep.all():
+            ids_all, tf_all = ids_all[keep], tf_all[keep]
+        return (ids_all, tf_all) if len(ids_all) else None
+
+    def lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
+        """Live documents where ``term`` occurs among the first ``within`` positions of
+        ``field`` (the article's lead: its sapo and first sentences)."""
+        key = (field, term, within)
+        if key in self._lead:
+            return self._lead[key]
+        found = []
+        term_key = key_of(field, term)
+        for part, base in self.parts:
+            i = part.find(field, term, term_key)
+            if i < 0:
+                continue
+            docs, tf = part.postings(field, i)
+            positions = part.positions(field, i)
+            starts = np.zeros(len(tf), dtype=np.int64)
+            np.cumsum(tf[:-1], out=starts[1:])
+            first = np.minimum.reduceat(positions, starts) if len(positions) else positions
+            found.append(docs[first < within].astype(np.int64) + base)
+        docs_all = np.concatenate(found) if found else None
+        if docs_all is not None:
+            docs_all = docs_all[self._live[docs_all]]
+        self._lead[key] = docs_all
+        return docs_all
+
+    def phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
+        if field not in FIELD:  # author: a small Whoosh field
+            query = wq.Phrase(field, syllables) if len(syllables) > 1 else wq.Term(field, syllables[0])
+            return self.mask_of(query)
+        mask = np.zeros(self.doc_count_all, dtype=bool)
+        keys = [key_of(field, s) for s in syllables]
+        for part, base in self.parts:
+            docs = _phrase_docs(part, field, syllables, keys)
+            if docs is not None and len(docs):
+                mask[docs.astype(np.int64) + base] = True
+        return mask & self._live
+
+    def mask_of(self, query: wq.Query) -> np.ndarray:
+        mask = np.zeros(self.doc_count_all, dtype=bool)
+        docs = list(self.searcher.docs_for_query(query))
+        if docs:
+            mask[np.asarray(docs, dtype=np.int64)] = True
+        return mask
+
+    def doc_frequency(self, field: str, term: str) -> int:
+        if field in FIELD:
+            key = key_of(field, term)
+            return sum(part.doc_frequency(field, term, key) for part, _ in self.parts)
+        return self.searcher.reader().doc_frequency(field, term)
+
+    def accented_forms(self, folded: str) -> list[tuple[str, int]]:
+        if self._forms is None:
+            # One pass over the syllable vocabulary (tens of thousands of terms), once
+            # per searcher: fold → exact forms by document frequency.
+            frequency: Counter[str] = Counter()
+            for part, _ in self.parts:
+                for term, df in part.terms("body"):
+                    frequency[term] += df
+            forms: dict[str, list[tuple[str, int]]] = {}
+            for term, df in frequency.items():
+                forms.setdefault(text.fold_diacritics(term), []).append((term, df))
+            for entries in forms.values():
+                entries.sort(key=lambda e: -e[1])
+            self._forms = forms
+        return self._forms.get(folded, [])
+
+    def _leaf_columns(self, field: str, translate: bool, missing) -> list:
+        """A column over all segments, by global docnum; ``missing`` where a segment has
+        no such column (e.g. none of its documents had a date)."""
+        values: list = []
+        for leaf, _ in self.leaves:
+            if leaf.has_column(field):
+                values.extend(leaf.column_reader(field, translate=translate))
+            else:
+                values.extend([missing] * leaf.doc_count_all())
+        return values
+
+    def dates(self) -> np.ndarray:
+        """Publication dates as seconds since the epoch (UNDATED when unknown), by docnum."""
+        if self._dates is None:
+            self._dates = np.asarray(self._leaf_columns("date", False, UNDATED), dtype=np.int64)
+        return self._dates
+
+    def date_mask(self, start: datetime | None, end: datetime | None) -> np.ndarray:
+        """Documents dated within [start, end] (naive UTC bounds; None: open)."""
+        dates = self.dates()
+        mask = dates != UNDATED
+        if start is not None:
+            mask &= dates >= epoch_seconds(start)
+        if end is not None:
+            mask &= dates <= epoch_seconds(end)
+        return mask
+
+    def column(self, field: str) -> list:
+        """All values of a sortable field's column, by docnum."""
+        if field not in self._columns:
+            self._columns[field] = self._leaf_columns(field, True, None)
+        return self._columns[field]
+
+
+# Phrase positions are keyed as document << _POSITION_BITS | (position + _PHRASE_SLACK -
+# offset in the phrase): positions stay below 2**21 (articles are at most 1,000,000
+# characters) and queries below 1,000 characters, so keys never collide.
+_POSITION_BITS = 22
+_PHRASE_SLACK = 1024
+
+
+def _phrase_docs(part: PartReader, field: str, syllables: list[str], keys: list[int]) -> np.ndarray | None:
+    """Part-local documents where ``syllables`` (with their ``keys``) occur
+    consecutively in ``field``."""
+    entries = [part.find(field, s, key) for s, key in zip(syllables, keys)]
+    if any(i < 0 for i in entries):
+        return None
+    candidates, _ = part.postings(field, entries[0])
+    for i in entries[1:]:  # documents holding every syllable first: cheap, and narrows a lot
+        docs, _ = part.postings(field, i)
+        candidates = np.intersect1d(candidates, docs, assume_unique=True)
+    if len(syllables) == 1 or not len(candidates):
+        return candidates
+    found: np.ndarray | None = None  # position keys of the phrase so far
+    for k, i in enumerate(entries):
+        docs, tf = part.postings(field, i)
+        positions = part.positions(field, i)
+        wanted = np.repeat(np.isin(docs, candidates, assume_unique=True), tf)
+        doc_of = np.repeat(docs, tf)[wanted].astype(np.int64)
+        key = (doc_of << _POSITION_BITS) | (positions[wanted].astype(np.int64) + _PHRASE_SLACK - k)
+        found = key if found is None else np.intersect1d(found, key, assume_unique=True)
+        if not len(found):
+            break
+    assert found is not None  # entries has two or more here
+    return np.unique(found >> _POSITION_BITS)

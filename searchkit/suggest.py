@@ -1,0 +1,104 @@
+"""Suggestions: "did you mean" for a query that finds little, and the likely accented
+reading of syllables typed without diacritics, both from the index's own vocabulary."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from . import text
+from .query import ParsedQuery
+from .ranking import PostingsSource
+
+__all__ = ["SUGGEST_BELOW", "suggest", "likely_reading"]
+
+# A query with fewer hits than this gets a "did you mean" suggestion when one exists.
+SUGGEST_BELOW = 10
+
+
+def suggest(parsed: ParsedQuery, source: PostingsSource) -> str | None:
+    """A corrected query from the index's vocabulary, or None.
+
+    For plain word queries only: each syllable the index does not know is replaced by
+    the most frequent known one at one edit (``thonn`` → ``thon``), then syllables typed
+    without diacritics get their likely accented reading (``nong thon moi`` →
+    ``nông thôn mới``).
+    """
+    bare = [s for run in parsed.runs for s in run]
+    if not bare or len(bare) != len(parsed.clauses):
+        return None
+    runs = [[_known_or_corrected(s, source) for s in run] for run in parsed.runs]
+    reading = [
+        w
+        for run in runs
+        for w in (run if all(map(text.has_diacritics, run)) else likely_reading(run, source))
+    ]
+    return " ".join(reading) if reading != bare else None
+
+
+_EDIT_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def _known_or_corrected(syllable: str, source: PostingsSource) -> str:
+    folded = text.fold_diacritics(syllable)
+    if source.accented_forms(folded):
+        return syllable
+    splits = [(folded[:i], folded[i:]) for i in range(len(folded) + 1)]
+    edits = {a + b[1:] for a, b in splits if b}
+    edits |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
+    edits |= {a + c + b[1:] for a, b in splits if b for c in _EDIT_ALPHABET}
+    edits |= {a + c + b for a, b in splits for c in _EDIT_ALPHABET}
+    known = [(forms[0][1], edit) for edit in edits if (forms := source.accented_forms(edit))]
+    return max(known)[1] if known else syllable
+
+
+# How many accented forms of each unaccented syllable the reading search considers.
+READING_CANDIDATES = 6
+
+
+def _together(source: PostingsSource, a: str, b: str) -> int:
+    """How many documents contain both exact syllables in their body."""
+    pa, pb = source.postings("body", a), source.postings("body", b)
+    if pa is None or pb is None:
+        return 0
+    return len(np.intersect1d(pa[0], pb[0], assume_unique=True))
+
+
+def likely_reading(syllables: list[str], source: PostingsSource) -> list[str]:
+    """The most likely accented reading of unaccented ``syllables`` (``nong thon moi`` →
+    ``nông thôn mới``), from the index's own vocabulary.
+
+    A Viterbi search over the accented forms of each syllable: a pair of neighbours
+    scores by how many documents contain it as a word (``nông_thôn``), as adjacent
+    syllables (a phrase query: costly, which is why suggestions are only made for
+    queries that find little) and anywhere together; a syllable alone (a little) by how
+    many contain it. So context picks ``thôn mới`` over the commoner ``mỗi``.
+    Syllables with diacritics already, or with no accented form, stay as they are.
+    """
+    options: list[list[tuple[str, float]]] = []
+    for syl in syllables:
+        forms = source.accented_forms(syl) if not text.has_diacritics(syl) else []
+        forms = forms[:READING_CANDIDATES] or [(syl, 1)]
+        options.append([(form, 0.1 * math.log1p(df)) for form, df in forms])
+    # best[i][form] = (score, previous form)
+    best: list[dict[str, tuple[float, str | None]]] = [{f: (u, None) for f, u in options[0]}]
+    for i in range(1, len(options)):
+        layer: dict[str, tuple[float, str | None]] = {}
+        for form, unigram in options[i]:
+            choices = []
+            for prev, (score, _) in best[-1].items():
+                evidence = (
+                    math.log1p(source.doc_frequency("words", f"{prev}_{form}"))
+                    + 2 * math.log1p(source.phrase_mask("body", [prev, form]).sum())
+                    + 0.5 * math.log1p(_together(source, prev, form))
+                )
+                choices.append((score + unigram + evidence, prev))
+            layer[form] = max(choices)
+        best.append(layer)
+    form = max(best[-1], key=lambda f: best[-1][f][0])
+    reading = [form]
+    for i in range(len(best) - 1, 0, -1):
+        form = best[i][form][1]  # type: ignore[assignment]
+        reading.append(form)
+    return reading[::-1]
