@@ -57,6 +57,7 @@ from pathlib import Path
 from typing import Any
 
 from . import text as textmod
+from .errors import InvalidParameterError
 from .sentences import split_sentences
 from .stopwords import stop_words
 
@@ -438,7 +439,9 @@ def _method(method: str | None) -> Callable[[Prepared, int], list[int]]:
         return _lead
     if name in _SUMY_CLASSES:
         return lambda doc, count: _sumy(name, doc, count)
-    raise ValueError(f"unknown summary method {method!r}; choose one of {', '.join(METHODS)}")
+    raise InvalidParameterError(
+        "method", f"unknown summary method {method!r}; choose one of: {', '.join(METHODS)}"
+    )
 
 
 def summarize_prepared(doc: Prepared, sentences: int = 3, method: str | None = None) -> list[str]:
@@ -466,7 +469,8 @@ def summarize_segmented(
     ``(start, end)`` spans of its pyvi words, in order, as the indexer computed them; pyvi
     is not run again. ``forms`` and ``title_syllables``, when the caller has them, spare
     computing them again (see :func:`prepare`). Each returned string is
-    ``text[start:end]`` of one sentence. Raises ``ValueError`` for an unknown ``method``.
+    ``text[start:end]`` of one sentence. Raises :class:`InvalidParameterError` for an unknown
+    ``method``.
     """
     _method(method)  # validate before doing any work
     doc = prepare(text, words, title, forms=forms, title_syllables=title_syllables)

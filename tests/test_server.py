@@ -398,7 +398,7 @@ def test_summarize_endpoint(client):
     r = client.post("/summarize", json={"text": text, "sentences": 1, "method": "lead"})
     assert r.json() == {"summary": ["Hà Nội khởi công tuyến đường sắt đô thị mới."]}
     assert client.post("/summarize", json={"text": "", "sentences": 2}).json() == {"summary": []}
-    assert "nope" in assert_error(client.post("/summarize", json={"text": text, "method": "nope"}), 400)
+    assert "nope" in assert_error(client.post("/summarize", json={"text": text, "method": "nope"}), 422)
     assert_error(client.post("/summarize", json={"sentences": 2}), 422)
     assert_error(client.post("/summarize", json={"text": text, "sentences": 0}), 422)
     assert_error(client.post("/summarize", json={"text": 5}), 422)

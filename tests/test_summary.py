@@ -7,6 +7,7 @@ import unicodedata
 import pytest
 
 from searchkit import segment, summary
+from searchkit.errors import InvalidParameterError
 from searchkit.text import normalize, tokens
 
 TITLE = "Khởi tố hai nhân viên công ty địa ốc chống lệnh cưỡng chế"
@@ -91,7 +92,8 @@ def test_zero_sentences() -> None:
 
 
 def test_unknown_method_lists_the_methods() -> None:
-    with pytest.raises(ValueError) as error:
+    # A SearchkitError: every surface reports it as a bad parameter (HTTP 422, exit 2).
+    with pytest.raises(InvalidParameterError) as error:
         summary.summarize(ARTICLE, 2, method="bert")
     for name in summary.METHODS:
         assert name in str(error.value)
