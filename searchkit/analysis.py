@@ -27,9 +27,7 @@ from . import postings, segment, text
 from .articles import Article
 from .fields import TEXT_FIELDS, ZONES
 from .postings import BatchPostings
-from .summary import summarize_segmented
-
-SUMMARY_SENTENCES = 3  # stored with each article; the same default as summarize()
+from .summary import SUMMARY_SENTENCES, summarize_segmented
 
 __all__ = [
     "SyllableTokenizer",

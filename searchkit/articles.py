@@ -241,6 +241,38 @@ def read_file(path: Path, root: Path | None = None) -> FileRead:
     return FileRead(articles, problems)
 
 
+def read_source(source: str, stdin: BinaryIO | None = None) -> list[Article]:
+    """The articles of one file named on a command line, or of ``stdin`` when ``source`` is
+    ``-`` (read as a ``.txt`` article: a page saved from the newspaper site, or plain text).
+
+    For commands that take one input, such as ``summarize``: an input that gives no article
+    raises :class:`~searchkit.errors.SearchkitError` with the reader's one-line reason.
+    """
+    from .errors import SearchkitError
+
+    if source == "-":
+        data = stdin.read() if stdin is not None else b""
+        try:
+            text = _decode(data)
+        except _Unreadable as exc:
+            raise SearchkitError(f"standard input: {exc}") from None
+        if not text.strip():
+            raise SearchkitError("standard input is empty: nothing to summarise")
+        if len(text) > MAX_ARTICLE_CHARS:
+            raise SearchkitError(f"standard input: {_too_large(len(text))}")
+        try:
+            return [_parse_newspaper(text, "-")]
+        except _Unreadable as exc:
+            raise SearchkitError(f"standard input: {exc}") from None
+    path = Path(source)
+    if not path.is_file():
+        raise SearchkitError(f"no such file: {source}")
+    read = read_file(path, path.parent)
+    if not read.articles:
+        raise SearchkitError(str(read.problems[0]) if read.problems else f"no article in {source}")
+    return read.articles
+
+
 class ArticleReader:
     """The articles of one file, one at a time; iterating never raises.
 

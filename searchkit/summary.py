@@ -54,7 +54,7 @@ from functools import cache, lru_cache
 from itertools import accumulate, filterfalse
 from operator import mul
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from . import text as textmod
 from .errors import InvalidParameterError
@@ -69,6 +69,8 @@ __all__ = [
     "stop_words",
     "summarize",
     "summarize_segmented",
+    "summarize_article",
+    "SUMMARY_SENTENCES",
     "Prepared",
     "prepare",
     "summarize_prepared",
@@ -93,6 +95,7 @@ _SUMY_CLASSES: dict[str, tuple[str, str]] = {
 }
 SUMY_METHODS: tuple[str, ...] = tuple(_SUMY_CLASSES)
 DEFAULT_METHOD = "learned"
+SUMMARY_SENTENCES = 3  # the length of the summary stored with every article
 METHODS: tuple[str, ...] = (DEFAULT_METHOD, "lead") + SUMY_METHODS
 
 # Cue words for Edmundson and for the ranker. Stigma: sentences that are captions, credits
@@ -494,3 +497,28 @@ def summarize(
 
     spans = word_spans(list(textmod.tokens(normalised)))
     return summarize_segmented(normalised, spans, sentences, method, title)
+
+
+class _HasText(Protocol):
+    """An :class:`~searchkit.articles.Article` or a stored :class:`~searchkit.records.Document`."""
+
+    @property
+    def title(self) -> str: ...
+
+    @property
+    def body(self) -> str: ...
+
+
+def summarize_article(
+    article: _HasText, sentences: int = SUMMARY_SENTENCES, method: str | None = None
+) -> list[str]:
+    """The summary of one article: the one rule for the indexer's stored summary, ``searchkit
+    summarize`` (a file, standard input or ``--id``) and ``/documents/ID/summary``.
+
+    It summarises the body, helped by the title; the sapo is left out, since a reader
+    already sees it beside the summary. A text of one paragraph, read as a title with no
+    body, is its own body.
+    """
+    if not article.body.strip():
+        return summarize(article.title, sentences, method)
+    return summarize(article.body, sentences, method, title=article.title or None)
