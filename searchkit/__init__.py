@@ -26,7 +26,7 @@ _WHERE = {
     "Document": "records",
     "Hit": "records",
     "Index": "search",
-    "SearchResult": "search",
+    "SearchResult": "records",
     "open_index": "search",
     "summarize": "summary",
     "IndexReport": "index",
@@ -52,8 +52,8 @@ if TYPE_CHECKING:  # the same names for type checkers ("X as X": re-exported)
         SearchkitError as SearchkitError,
     )
     from .index import IndexReport as IndexReport, index_paths as index_paths
-    from .records import Document as Document, Hit as Hit
-    from .search import Index as Index, SearchResult as SearchResult, open_index as open_index
+    from .records import Document as Document, Hit as Hit, SearchResult as SearchResult
+    from .search import Index as Index, open_index as open_index
     from .summary import summarize as summarize
 
 

@@ -33,7 +33,7 @@ import unicodedata
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
@@ -261,9 +261,11 @@ def read_source(source: str, stdin: BinaryIO | None = None) -> list[Article]:
         if len(text) > MAX_ARTICLE_CHARS:
             raise SearchkitError(f"standard input: {_too_large(len(text))}")
         try:
-            return [_parse_newspaper(text, "-")]
+            article = _parse_newspaper(text, "-")
         except _Unreadable as exc:
             raise SearchkitError(f"standard input: {exc}") from None
+        # One paragraph of plain text is a text to summarise, not a headline.
+        return [replace(article, title="", body=article.title) if not article.body else article]
     path = Path(source)
     if not path.is_file():
         raise SearchkitError(f"no such file: {source}")

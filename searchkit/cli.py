@@ -22,13 +22,13 @@ from rich.console import Console
 from rich.markup import escape
 from rich.text import Text
 
-from .errors import SearchkitError
+from .errors import InvalidParameterError, SearchkitError
 
 if TYPE_CHECKING:
-    from .records import Hit
+    from .articles import Article
+    from .records import Document, Hit
     from .search import SearchResult, Sort
 
-EXIT_ERROR = 1
 EXIT_SKIPPED = 3
 
 app = typer.Typer(
@@ -36,25 +36,47 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
 
-IndexOption = typer.Option("index", "--index", "-i", help="Index directory.")
+IndexOption = typer.Option("index", "--index", "-i", metavar="DIR", help="Index directory.")
 
 
 @contextmanager
-def _user_errors() -> Iterator[None]:
-    """Turn the errors a user can cause into one line on stderr and exit status 1."""
+def _user_errors(as_json: bool = False) -> Iterator[None]:
+    """Turn the errors a user can cause into one line and the error's exit status (1, or 2
+    for a bad parameter): on stderr, or as ``{"error": …}`` on stdout for ``--json``."""
     try:
         yield
     except SearchkitError as exc:
-        # soft_wrap: one line however long (rich would wrap at 80 columns off a terminal)
-        err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
-        raise typer.Exit(EXIT_ERROR) from None
+        if as_json:
+            sys.stdout.write(json.dumps({"error": str(exc)}, ensure_ascii=False) + "\n")
+        else:
+            # soft_wrap: one line however long (rich would wrap at 80 columns off a terminal)
+            err_console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err_console.print("[bold red]interrupted[/]")
         raise typer.Exit(130) from None
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from . import __version__
+
+        console.print(f"searchkit {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Print the version and exit."
+    ),
+) -> None:
+    """Full-text search for Vietnamese news archives, with extractive summaries."""
 
 
 @app.command()
@@ -153,43 +175,49 @@ def _print_result(result: SearchResult) -> None:
 
 @app.command()
 def query(
-    text: str = typer.Argument(..., help='The query, e.g. \'"nông thôn mới" -"hà nội" title:kinh\'.'),
+    text: str = typer.Argument(
+        ..., metavar="QUERY", help='The query, e.g. \'"nông thôn mới" -"hà nội" title:kinh\'.'
+    ),
     index_dir: Path = IndexOption,
-    limit: int = typer.Option(10, "--limit", "-n", min=0, max=1000, help="Hits to show."),
-    offset: int = typer.Option(0, "--offset", min=0, help="Hits to skip (paging)."),
-    since: str | None = typer.Option(None, help="Published on or after this date (YYYY-MM-DD)."),
-    until: str | None = typer.Option(None, help="Published on or before this date (YYYY-MM-DD)."),
-    author: str | None = typer.Option(None, help="Only articles by this author."),
-    category: str | None = typer.Option(None, help="Only articles in this category."),
-    sort: str = typer.Option("relevance", help="relevance or date (newest first)."),
+    limit: int = typer.Option(10, "--limit", "-n", min=0, max=1000, metavar="N", help="Hits to show."),
+    offset: int = typer.Option(0, "--offset", min=0, metavar="N", help="Hits to skip (paging)."),
+    since: str | None = typer.Option(
+        None, metavar="DATE", help="Published on or after this date (YYYY-MM-DD)."
+    ),
+    until: str | None = typer.Option(
+        None, metavar="DATE", help="Published on or before this date (YYYY-MM-DD)."
+    ),
+    author: str | None = typer.Option(None, metavar="NAME", help="Only articles by this author."),
+    category: str | None = typer.Option(None, metavar="NAME", help="Only articles in this category."),
+    sort: str = typer.Option("relevance", metavar="relevance|date", help="Newest first with date."),
     facets: bool = typer.Option(False, "--facets", help="Counts per month and per category."),
-    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    as_json: bool = typer.Option(
+        False, "--json", help='Print the result as JSON (errors too, as {"error": ...}).'
+    ),
     strict: bool = typer.Option(
         False, "--strict", help="A malformed query is an error (exit 1) instead of being read leniently."
     ),
 ) -> None:
-    """Search the index and print ranked hits with highlighted snippets.
+    """Search the index and print ranked hits with their passages and summaries.
 
-    A malformed query (a stray quote or parenthesis, a dangling OR) is read leniently, with a note.
-
-    Put -- before a query that starts with "-": searchkit query -- -thuế
+    A malformed query (a stray quote or parenthesis, a dangling OR) is read leniently, with
+    a note. A query may start with "-": searchkit query "-thuế nông".
     """
     from .search import open_index
 
-    with _user_errors():
-        with open_index(index_dir) as ix:
-            result = ix.search(
-                text,
-                limit=limit,
-                offset=offset,
-                since=since,
-                until=until,
-                author=author,
-                category=category,
-                sort=cast("Sort", sort),  # any other value: Index.search raises InvalidParameterError
-                facets=facets,
-                strict=strict,
-            )
+    with _user_errors(as_json), open_index(index_dir) as ix:
+        result = ix.search(
+            text,
+            limit=limit,
+            offset=offset,
+            since=since,
+            until=until,
+            author=author,
+            category=category,
+            sort=cast("Sort", sort),  # any other value: Index.search raises InvalidParameterError
+            facets=facets,
+            strict=strict,
+        )
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
@@ -199,52 +227,46 @@ def query(
 @app.command()
 def summarize(
     file: str | None = typer.Argument(
-        None, help="An article file (.txt/.json/.jsonl), or - for standard input."
+        None, metavar="[FILE]", help="An article file (.txt/.json/.jsonl), or - for standard input."
     ),
-    doc_id: str | None = typer.Option(None, "--id", help="Summarise this indexed document instead."),
+    doc_id: str | None = typer.Option(
+        None, "--id", metavar="DOC_ID", help="Summarise this indexed document instead."
+    ),
     index_dir: Path = IndexOption,
-    sentences: int = typer.Option(3, "--sentences", "-n", min=1, max=50, help="Sentences to pick."),
+    sentences: int = typer.Option(
+        3, "--sentences", "-n", min=1, max=50, metavar="N", help="Sentences to pick."
+    ),
     method: str | None = typer.Option(
         None,
         "--method",
         "-m",
+        metavar="METHOD",
         help=(
             "learned (default), lead, lsa, luhn, edmundson, lex-rank, text-rank, sum-basic, kl, "
             "reduction, random."
         ),
     ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON (errors too)."),
 ) -> None:
-    """Print the extractive summary of a file, of standard input, or of an indexed document."""
-    from .errors import SearchkitError
-    from .summary import METHODS, summarize as summarize_text
+    """Print the extractive summary of a file, of standard input, or of an indexed document.
 
-    with _user_errors():
-        if method is not None and method not in METHODS:
-            raise SearchkitError(f"unknown method {method!r}; choose one of: {', '.join(METHODS)}")
+    Standard input is read as an article, like a .txt file.
+    """
+    from .articles import read_source
+    from .summary import summarize_article
+
+    with _user_errors(as_json):
         if (file is None) == (doc_id is None):
-            raise SearchkitError("give a FILE (or - for standard input) or --id DOC_ID")
-        results = []
+            raise InvalidParameterError("file", "give a FILE (or - for standard input) or --id DOC_ID")
         if doc_id is not None:
             from .search import open_index
 
             with open_index(index_dir) as ix:
-                doc = ix.get(doc_id)
-            results.append((doc.id, doc.title, summarize_text(doc.body, sentences, method, doc.title)))
-        elif file == "-":
-            results.append(("-", "", summarize_text(sys.stdin.read(), sentences, method)))
+                articles: list[Article | Document] = [ix.get(doc_id)]
         else:
-            from .articles import read_file
-
             assert file is not None  # exactly one of FILE and --id, checked above
-            path = Path(file)
-            if not path.is_file():
-                raise SearchkitError(f"no such file: {file}")
-            read = read_file(path, path.parent)
-            if not read.articles:
-                raise SearchkitError(str(read.problems[0]) if read.problems else f"no article in {file}")
-            for art in read.articles:
-                results.append((art.id, art.title, summarize_text(art.body, sentences, method, art.title)))
+            articles = list(read_source(file, sys.stdin.buffer))
+        results = [(a.id, a.title, summarize_article(a, sentences, method)) for a in articles]
     if as_json:
         payload = [{"id": i, "title": t, "summary": s} for i, t, s in results]
         sys.stdout.write(
@@ -274,9 +296,35 @@ def serve(
         run_server(index_dir, host, port)
 
 
+def _query_texts_first(args: list[str]) -> list[str]:
+    """``args`` with the ``query`` command's query moved behind ``--`` when it starts with
+    ``-`` (an exclusion, ``-thuế nông``), which the option parser would otherwise take
+    for an unknown option: a query may start with ``-`` without the user knowing ``--``."""
+    if "query" not in args or "--" in args:
+        return args
+    at = args.index("query") + 1
+    command = typer.main.get_command(app)
+    params = command.commands["query"].params  # type: ignore[attr-defined]
+    valued = {name for p in params if not getattr(p, "is_flag", False) for name in p.opts}
+    known = {name for p in params for name in (*p.opts, *p.secondary_opts)}
+    kept, texts = args[:at], []
+    tokens = iter(args[at:])
+    for token in tokens:
+        name = token.split("=", 1)[0]
+        if token in valued:
+            kept += [token, next(tokens, "")]
+        elif not token.startswith("-") or token == "-" or name in known:
+            kept.append(token)
+        elif token[:2] in valued and token[2:].isdigit():  # -n5
+            kept.append(token)
+        else:
+            texts.append(token)
+    return kept + ["--", *texts] if texts else args
+
+
 def main() -> None:
     """Console-script entry point."""
-    app()
+    app(args=_query_texts_first(sys.argv[1:]), prog_name="searchkit")
 
 
 if __name__ == "__main__":

@@ -9,31 +9,44 @@ Hits, and the HTTP server's response models are generated from both.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from collections.abc import Iterator, Sequence
+from dataclasses import MISSING, asdict, dataclass, field, fields
+from typing import Any, overload
 
 from .articles import Article
 
-__all__ = ["Document", "Hit"]
+__all__ = ["Document", "Hit", "SearchResult"]
+
+_REQUIRED: Any = MISSING
+
+
+def _described(description: str, default: Any = _REQUIRED, *, factory: Any = _REQUIRED) -> Any:
+    """A dataclass field with its description, which the HTTP server's schema shows."""
+    meta = {"description": description}
+    if factory is not _REQUIRED:
+        return field(default_factory=factory, metadata=meta)
+    if default is not _REQUIRED:
+        return field(default=default, metadata=meta)
+    return field(metadata=meta)
 
 
 @dataclass(frozen=True)
 class Document:
     """One article as the index stores it, with its extractive summary."""
 
-    id: str
-    title: str = ""
-    sapo: str = ""  # the lead paragraph, when the source has one apart from the body
-    body: str = ""  # paragraphs separated by "\n"
-    date: str | None = None  # ISO 8601 with the source's UTC offset
-    author: str = ""
-    url: str = ""
-    path: str = ""  # the file it came from, relative to the indexed root
-    category: str = ""
-    tags: list[str] = field(default_factory=list)
-    views: int | None = None
-    photo_credit: str = ""
-    summary: list[str] = field(default_factory=list)
+    id: str = _described("The document's id: a JSON record's own, or the text file's path.")
+    title: str = _described("The headline.", "")
+    sapo: str = _described("The lead paragraph, when the source has one apart from the body.", "")
+    body: str = _described("The article's text, paragraphs separated by newlines.", "")
+    date: str | None = _described("Publication time, ISO 8601 with the source's UTC offset.", None)
+    author: str = _described("The byline.", "")
+    url: str = _described("Where the article was published.", "")
+    path: str = _described("The file it came from, relative to the indexed root.", "")
+    category: str = _described("The section, as the source spells it.", "")
+    tags: list[str] = _described("The source's tags.", factory=list)
+    views: int | None = _described("The view count the page showed when saved.", None)
+    photo_credit: str = _described("The photographer's credit line.", "")
+    summary: list[str] = _described("The extractive summary: sentences of the body, in order.", factory=list)
 
     @classmethod
     def from_article(cls, article: Article, summary: list[str]) -> Document:
@@ -74,9 +87,11 @@ class Hit:
     """
 
     document: Document
-    score: float
-    snippet: str
-    highlights: list[tuple[int, int]] = field(default_factory=list)
+    score: float = _described("BM25F relevance: higher is better; comparable within one search only.")
+    snippet: str = _described("The passage that matches the query, plain text.")
+    highlights: list[tuple[int, int]] = _described(
+        "[start, end) character offsets into snippet of the matched words.", factory=list
+    )
 
     def __getattr__(self, name: str) -> Any:
         # Only called for names the Hit itself lacks; only the document's fields read through.
@@ -96,3 +111,60 @@ class Hit:
             "highlights": [list(h) for h in self.highlights],
         }
         return {**first, **passage, **document}
+
+
+@dataclass
+class SearchResult(Sequence[Hit]):
+    """A page of hits with the total number of matching documents.
+
+    A sequence of its hits (``for hit in ix.search(q)``, ``len()``, indexing); ``total``
+    counts every matching document, not only this page. ``notes`` say, in a line each,
+    where the query was read other than as typed (a stray quote dropped, the match
+    relaxed because no document has every word); ``relaxed`` is True in the latter case.
+    """
+
+    query: str = _described("The query as given.")
+    total: int = _described("How many documents match (every page, not only this one).")
+    hits: list[Hit] = _described("This page of hits, best first (or newest first).")
+    offset: int = _described("Hits skipped before this page.", 0)
+    suggestion: str | None = _described(
+        "A query that would find more, when this one finds little (did you mean …?).", None
+    )
+    facets: dict[str, dict[str, int]] | None = _described(
+        "With facets: matching documents per publication month and per category.", None
+    )
+    took_ms: float = _described("How long the search took, in milliseconds.", 0.0)
+    notes: list[str] = _described("How the query was read where not as typed, a line each.", factory=list)
+    relaxed: bool = _described(
+        "True when no document had what the match rule asks for and the rule was relaxed.", False
+    )
+
+    def __len__(self) -> int:
+        return len(self.hits)
+
+    @overload
+    def __getitem__(self, index: int) -> Hit: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Hit]: ...
+
+    def __getitem__(self, index: int | slice) -> Hit | list[Hit]:
+        return self.hits[index]
+
+    def __iter__(self) -> Iterator[Hit]:
+        return iter(self.hits)
+
+    def to_dict(self) -> dict[str, Any]:
+        data: dict[str, Any] = {
+            "query": self.query,
+            "total": self.total,
+            "offset": self.offset,
+            "hits": [h.to_dict() for h in self.hits],
+            "suggestion": self.suggestion,
+            "notes": list(self.notes),
+            "relaxed": self.relaxed,
+            "took_ms": round(self.took_ms, 2),
+        }
+        if self.facets is not None:
+            data["facets"] = self.facets
+        return data

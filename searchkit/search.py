@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import numpy as np
 
@@ -24,14 +22,14 @@ from . import text
 from .errors import (
     DocumentNotFoundError,
     IndexNotFoundError,
-    QuerySyntaxError,
+    InvalidParameterError,
     SearchkitError,
 )
 from .filters import Filters, facet_counts
 from .query import ParsedQuery, parse_query
 from .ranking import Match, RankingParams, evaluate
 from .reader import IndexReader
-from .records import Document, Hit
+from .records import Document, Hit, SearchResult
 from .snippets import make_snippet
 from .store import DEFAULT_INDEX_DIR, open_whoosh_index
 from .suggest import SUGGEST_BELOW, suggest
@@ -39,51 +37,6 @@ from .suggest import SUGGEST_BELOW, suggest
 __all__ = ["Index", "Document", "Hit", "SearchResult", "open_index"]
 
 Sort = Literal["relevance", "date"]
-
-
-@dataclass
-class SearchResult(Sequence[Hit]):
-    """A page of hits with the total number of matching documents.
-
-    A sequence of its hits (``for hit in ix.search(q)``, ``len()``, indexing); ``total``
-    counts every matching document, not only this page. ``notes`` say, in a line each,
-    where the query was read other than as typed (a stray quote dropped, the match
-    relaxed because no document has every word); ``relaxed`` is True in the latter case.
-    """
-
-    query: str
-    total: int
-    hits: list[Hit]
-    offset: int = 0
-    suggestion: str | None = None
-    facets: dict[str, dict[str, int]] | None = None
-    took_ms: float = 0.0
-    notes: list[str] = field(default_factory=list)
-    relaxed: bool = False
-
-    def __len__(self) -> int:
-        return len(self.hits)
-
-    def __getitem__(self, index):
-        return self.hits[index]
-
-    def __iter__(self) -> Iterator[Hit]:
-        return iter(self.hits)
-
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
-            "query": self.query,
-            "total": self.total,
-            "offset": self.offset,
-            "hits": [h.to_dict() for h in self.hits],
-            "suggestion": self.suggestion,
-            "notes": list(self.notes),
-            "relaxed": self.relaxed,
-            "took_ms": round(self.took_ms, 2),
-        }
-        if self.facets is not None:
-            data["facets"] = self.facets
-        return data
 
 
 # -- the index ------------------------------------------------------------------------
@@ -206,10 +159,12 @@ class Index:
         QuerySyntaxError for malformed syntax instead of reading it leniently.
         """
         started = time.perf_counter()
-        if limit < 0 or offset < 0:
-            raise QuerySyntaxError("limit and offset must not be negative")
+        if limit < 0:
+            raise InvalidParameterError("limit", "limit must not be negative")
+        if offset < 0:
+            raise InvalidParameterError("offset", "offset must not be negative")
         if sort not in ("relevance", "date"):
-            raise QuerySyntaxError(f"unknown sort {sort!r}: use relevance or date")
+            raise InvalidParameterError("sort", f"unknown sort {sort!r}: use relevance or date")
         parsed = self._parse(query, strict)
         filters = Filters(since, until, author, category)
         with self._lock:

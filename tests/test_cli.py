@@ -156,13 +156,80 @@ def test_summarize_a_file_stdin_and_an_indexed_document(cli_index):
 
 
 def test_summarize_errors_are_one_line(cli_index, tmp_path):
-    for args in (
-        ["summarize", str(tmp_path / "missing.txt")],
-        ["summarize", "-", "--method", "nope"],
-        ["summarize", "--id", "no-such-doc", "--index", str(cli_index)],
+    from conftest import SAMPLE_CORPUS
+
+    article = str(SAMPLE_CORPUS / "tao-du-dia-phat-trien-moi.txt")
+    for args, status in (
+        (["summarize", str(tmp_path / "missing.txt")], 1),
+        (["summarize", "-"], 1),  # nothing on standard input
+        (["summarize", article, "--method", "nope"], 2),  # a bad parameter is bad usage
+        (["summarize"], 2),
+        (["summarize", "--id", "no-such-doc", "--index", str(cli_index)], 1),
     ):
         done = run(*args)
-        assert done.returncode == 1 and len(done.stderr.strip().splitlines()) == 1, (args, done.stderr)
+        assert done.returncode == status, (args, done.returncode, done.stderr)
+        assert len(done.stderr.strip().splitlines()) == 1, (args, done.stderr)
+
+
+def test_standard_input_is_read_like_a_file():
+    from conftest import SAMPLE_CORPUS
+
+    article = SAMPLE_CORPUS / "tao-du-dia-phat-trien-moi.txt"
+    by_path = json.loads(run("summarize", str(article), "-n", "2", "--json").stdout)
+    env = dict(os.environ, NO_COLOR="1")
+    piped = subprocess.run(
+        [*SEARCHKIT, "summarize", "-", "-n", "2", "--json"],
+        input=article.read_text(encoding="utf-8"),
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    assert piped.returncode == 0, piped.stderr
+    data = json.loads(piped.stdout)
+    assert data["title"] == by_path["title"] == "Tạo dư địa phát triển mới để tỉnh bứt phá vươn lên mạnh mẽ"
+    assert data["summary"] == by_path["summary"] and data["title"] not in data["summary"]
+    # one paragraph of plain text is the text, not a headline
+    one_line = subprocess.run(
+        [*SEARCHKIT, "summarize", "-", "-n", "2", "--method", "lead", "--json"],
+        input="Câu thứ nhất. Câu thứ hai. Câu thứ ba.",
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    expected = {"id": "-", "title": "", "summary": ["Câu thứ nhất.", "Câu thứ hai."]}
+    assert json.loads(one_line.stdout) == expected
+
+
+def test_version():
+    from searchkit import __version__
+
+    done = run("--version")
+    assert done.returncode == 0 and done.stdout.strip() == f"searchkit {__version__}"
+
+
+def test_a_query_may_start_with_a_dash(cli_index):
+    """No `--` needed: a leading exclusion is the query, not an unknown option."""
+    for args in (
+        ["query", "-thuế nông thôn", "--index", str(cli_index), "--json"],
+        ["query", "--index", str(cli_index), "-n", "5", "--json", "-thuế nông thôn"],
+    ):
+        done = run(*args)
+        assert done.returncode == 0, (args, done.stderr)
+        data = json.loads(done.stdout)
+        assert data["query"] == "-thuế nông thôn" and data["total"] == 2, data
+
+
+def test_bad_parameters_are_usage_errors_and_json_errors_are_json(cli_index):
+    for args in (["--sort", "foo"], ["--limit", "-1"], ["--since", "soon"]):
+        done = run("query", "nông thôn", "--index", str(cli_index), *args)
+        assert done.returncode == 2, (args, done.stdout, done.stderr)
+        assert "Traceback" not in done.stderr
+    for args, status in ((["--sort", "foo", "nông"], 2), (["--", "()"], 1)):
+        done = run("query", "--index", str(cli_index), "--json", *args)
+        assert done.returncode == status and not done.stderr, (args, done.stderr)
+        assert list(json.loads(done.stdout)) == ["error"]
 
 
 # -- lenient queries --------------------------------------------------------------------------

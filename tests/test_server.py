@@ -622,6 +622,70 @@ def test_any_query_with_a_word_is_200(local, q):
     assert isinstance(r.json()["notes"], list)
 
 
+# -- one error handler, schemas from the records, in-process -----------------------------------
+
+
+def test_every_error_is_one_json_message_with_its_status(local):
+    """422 bodies are {"error": …} like every other error, and never echo the input."""
+    cases = [
+        (local.get("/search", params={"q": "x" * 1001}), 422, "q"),
+        (local.get("/search", params={"q": "a", "limit": 0}), 422, "limit"),
+        (local.get("/search", params={"q": "a", "since": "tomorrow"}), 422, "since"),
+        (local.get("/search", params={"q": "()"}), 400, "search for"),
+        (local.get("/documents/nope"), 404, "nope"),
+        (local.get("/nowhere"), 404, "/nowhere"),
+        (local.post("/summarize", json={"text": "Một câu.", "method": "nope"}), 422, "nope"),
+    ]
+    for response, status, mentioned in cases:
+        assert response.status_code == status, response.text
+        body = response.json()
+        assert list(body) == ["error"] and mentioned in body["error"], body
+        assert len(response.text) < 400, response.text
+
+
+def test_stored_document_summary_validates_its_method(local):
+    doc_id = local.get("/search", params={"q": "nông thôn"}).json()["hits"][0]["id"]
+    r = local.get(f"/documents/{doc_id}/summary", params={"method": "foo"})
+    assert r.status_code == 422 and "foo" in r.json()["error"]
+    lead = local.get(f"/documents/{doc_id}/summary", params={"method": "lead", "sentences": 1}).json()
+    body = local.get(f"/documents/{doc_id}").json()["body"]
+    assert len(lead["summary"]) == 1 and body.startswith(lead["summary"][0])
+
+
+def test_page_errors_are_pages(local):
+    r = local.get("/view/no/such/doc")
+    assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
+    assert "no document with id" in r.text and '<p class="error" role="alert">' in r.text
+
+
+def test_schema_documents_every_field_of_the_records(local):
+    from dataclasses import fields
+
+    from searchkit.records import Document, Hit, SearchResult
+
+    schemas = local.get("/openapi.json").json()["components"]["schemas"]
+    expected = {
+        "Document": {f.name for f in fields(Document)},
+        "Hit": {f.name for f in fields(Document)} - {"body"} | {f.name for f in fields(Hit)} - {"document"},
+        "SearchResult": {f.name for f in fields(SearchResult)},
+    }
+    for name, names in expected.items():
+        properties = schemas[name]["properties"]
+        assert set(properties) == names, name
+        assert all(p.get("description") for p in properties.values()), name
+    # and a real response has exactly the fields the schema promises
+    hit = local.get("/search", params={"q": "nông thôn"}).json()["hits"][0]
+    assert set(hit) == expected["Hit"]
+    paths = local.get("/openapi.json").json()["paths"]
+    error_ref = "#/components/schemas/ErrorMessage"
+    for path, operations in paths.items():
+        for operation in operations.values():
+            for status, response in operation["responses"].items():
+                if status.startswith("4"):
+                    schema = response["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": error_ref}, (path, status)
+
+
 # -- starting up -------------------------------------------------------------------------------
 
 
