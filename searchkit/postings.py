@@ -1,9 +1,8 @@
 """The inverted index of the text fields: our own postings files, written with numpy.
 
-Why not Whoosh's postings: its writer spends about 90 µs of pure Python per term and a
-few µs per posting (pooling, sorting, block encoding), about 55 ms per news article
-with our fields, four times pyvi's segmentation, which is the one cost indexing cannot
-avoid (measured with bench/perf.py; see the note of the speed issue). Here the worker
+Why not Whoosh's postings: its writer spends pure Python per term and per posting
+(pooling, sorting, block encoding), several times pyvi's segmentation, which is the one
+cost indexing cannot avoid (bench/perf.py measures both). Here the worker
 that analysed a document also counts its terms and turns each into a 64-bit key
 (:func:`term_keys`, vectorised), so the single writer only appends arrays, and a part
 is laid out with a few numpy sorts. Whoosh keeps everything else: stored documents,

@@ -26,6 +26,8 @@ __all__ = [
     "DEFAULT_INDEX_DIR",
     "INDEX_NAME",
     "SCHEMA_VERSION",
+    "FORMAT_FILE",
+    "write_format_version",
     "WRITE_LOCK",
     "UNDATED",
     "epoch_seconds",
@@ -37,8 +39,12 @@ __all__ = [
 
 DEFAULT_INDEX_DIR = "index"
 INDEX_NAME = "searchkit"
-# Version 2: text fields moved from Whoosh to postings parts (postings.py).
+# The on-disk format's version, written in FORMAT_FILE when an index is created and checked
+# when one is opened, so that a format change says "rebuild" instead of misreading an index.
+# Version 2: text fields moved from Whoosh to postings parts (postings.py). Version 1 had no
+# FORMAT_FILE (it is told apart by its Whoosh schema); nor had version 2 before this file.
 SCHEMA_VERSION = 2
+FORMAT_FILE = "searchkit-format"
 # The name of Whoosh's write lock for INDEX_NAME (taken by hand while creating an index).
 WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"
 
@@ -83,12 +89,35 @@ def open_whoosh_index(index_dir: str | Path) -> whoosh_index.Index:
         ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
     except Exception as exc:  # a damaged TOC file, an index from another program
         raise SearchkitError(f"cannot open the index at {path}/: {exc}") from exc
-    if "body" in ix.schema.names():  # version 1 kept the text fields in Whoosh
+    version = 1 if "body" in ix.schema.names() else _format_version(path)  # v1: text in Whoosh
+    if version < SCHEMA_VERSION:
         raise SearchkitError(
             f"the index at {path}/ was built by an older searchkit; "
             "rebuild it with `searchkit index --rebuild PATH`"
         )
+    if version > SCHEMA_VERSION:
+        raise SearchkitError(
+            f"the index at {path}/ was built by a newer searchkit (format {version}, this one reads "
+            f"{SCHEMA_VERSION}); upgrade searchkit or rebuild it with `searchkit index --rebuild PATH`"
+        )
     return ix
+
+
+def _format_version(index_dir: Path) -> int:
+    try:
+        text = (index_dir / FORMAT_FILE).read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        return 2  # made before FORMAT_FILE existed, and after version 1
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SearchkitError(f"cannot read {index_dir / FORMAT_FILE}: {exc}") from None
+    if not text.isdigit():
+        raise SearchkitError(f"{index_dir / FORMAT_FILE} is damaged: rebuild the index with --rebuild")
+    return int(text)
+
+
+def write_format_version(index_dir: str | Path) -> None:
+    """Record :data:`SCHEMA_VERSION` in a new index (the writer calls it on creation)."""
+    (Path(index_dir) / FORMAT_FILE).write_text(f"{SCHEMA_VERSION}\n", encoding="ascii")
 
 
 def part_path(index_dir: str | Path, segment_id: str, base: int) -> Path:
