@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 import typer
-from rich.console import Console
+from rich.console import Console, Group, RenderableType
 from rich.markup import escape
+from rich.table import Table
 from rich.text import Text
 
 from .errors import InvalidParameterError, SearchkitError
@@ -131,46 +132,60 @@ def index(
         raise typer.Exit(EXIT_SKIPPED)
 
 
-def _hit_text(hit: Hit, rank: int) -> Text:
-    line = Text()
-    line.append(f"{rank:>3}. ", style="dim")
-    line.append(hit.title or hit.id, style="bold")
-    meta = [
-        hit.date[:10] if hit.date else None,
-        hit.author or None,
-        f"score {hit.score:.2f}",
-    ]
-    line.append("  " + " · ".join(m for m in meta if m), style="cyan")
-    line.append(f"\n     {hit.id}", style="dim")
-    snippet = Text(hit.snippet.replace("\n", " "))
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
+
+
+def _hit_lines(hit: Hit, summaries: bool) -> Group:
+    """One hit: a title line and a meta line (each cut to the width), then the passage
+    and, when asked for, the summary, wrapped under the title."""
+    title = Text(hit.title or hit.id, style="bold", no_wrap=True, overflow="ellipsis")
+    meta = [hit.date[:10] if hit.date else "", hit.author, hit.id, f"score {hit.score:.2f}"]
+    meta_line = Text(" · ".join(m for m in meta if m), style="dim", no_wrap=True, overflow="ellipsis")
+    passage = Text(hit.snippet.replace("\n", " "))
     for start, end in hit.highlights:
-        snippet.stylize("bold yellow", start, end)
-    line.append("\n     ")
-    line.append(snippet)
-    return line
-
-
-def _print_result(result: SearchResult) -> None:
-    for note in result.notes:  # how the query was read, where not as typed
-        console.print(f"[dim]{escape(note)}[/]", soft_wrap=True)
-    if result.suggestion:
-        console.print(f"did you mean: [bold]{escape(result.suggestion)}[/]?")
-    if not result.hits:
-        console.print(f"no results for {escape(result.query)!r}")
-        return
-    first = result.offset + 1
-    console.print(
-        f"[dim]{first}–{result.offset + len(result.hits)} of {result.total} results "
-        f"({result.took_ms:.0f} ms)[/]"
-    )
-    for rank, hit in enumerate(result.hits, first):
-        console.print(_hit_text(hit, rank))
+        passage.stylize("bold yellow", start, end)
+    lines: list[RenderableType] = [title, meta_line, passage]
+    if summaries and hit.summary:
+        bullets = Table.grid(padding=(0, 1))
+        bullets.add_column(style="green")
+        bullets.add_column(style="green")
         for sentence in hit.summary:
-            console.print(Text(f"     • {sentence}", style="green"))
-        console.print()
+            bullets.add_row("•", Text(sentence))
+        lines.append(bullets)
+    return Group(*lines)
+
+
+def _print_result(result: SearchResult, summaries: bool = False) -> None:
+    for note in result.notes:  # how the query was read, where not as typed
+        console.print(Text(note, style="dim"))
+    if result.suggestion:
+        console.print(Text.assemble("did you mean: ", (result.suggestion, "bold"), "?"))
+    if not result.hits:
+        if not result.total:
+            console.print(Text(f"no results for {result.query!r}"))
+        else:  # a page past the end, or --limit 0: the matches exist, this page has none
+            console.print(
+                Text(f"{_count(result.total, 'result')} for {result.query!r}, none on this page", style="dim")
+            )
+        return
+    first, last = result.offset + 1, result.offset + len(result.hits)
+    shown = f"{first:,}–{last:,}" if last > first else f"{first:,}"
+    console.print(Text(f"{shown} of {_count(result.total, 'result')} ({result.took_ms:.0f} ms)", style="dim"))
+    table = Table.grid(padding=(0, 1))
+    table.add_column(justify="right", style="dim", no_wrap=True)
+    table.add_column()
+    for rank, hit in enumerate(result.hits, first):
+        if rank > first:
+            table.add_row()  # a blank line between hits
+        table.add_row(f"{rank}.", _hit_lines(hit, summaries))
+    console.print(table)
     if result.facets:
         for name, counts in result.facets.items():
-            console.print(f"[bold]{name}[/]: " + ", ".join(f"{k} ({v})" for k, v in counts.items()))
+            if not counts:
+                continue
+            facet = Text.assemble((name, "bold"), ": ", ", ".join(f"{k} ({v:,})" for k, v in counts.items()))
+            console.print(facet)
 
 
 @app.command()
@@ -197,8 +212,9 @@ def query(
     strict: bool = typer.Option(
         False, "--strict", help="A malformed query is an error (exit 1) instead of being read leniently."
     ),
+    summaries: bool = typer.Option(False, "--summaries", "-s", help="Print each hit's summary too."),
 ) -> None:
-    """Search the index and print ranked hits with their passages and summaries.
+    """Search the index and print ranked hits with the passage that matches.
 
     A malformed query (a stray quote or parenthesis, a dangling OR) is read leniently, with
     a note. A query may start with "-": searchkit query "-thuế nông".
@@ -221,7 +237,7 @@ def query(
     if as_json:
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
-        _print_result(result)
+        _print_result(result, summaries)
 
 
 @app.command()

@@ -85,5 +85,12 @@ def facet_counts(reader: IndexReader, matched: np.ndarray) -> dict[str, dict[str
     for name in FACETS:
         column = reader.column(name)
         tally = Counter(column[d] for d in matched.tolist())
-        counts[name] = dict(sorted((k, v) for k, v in tally.items() if k))
+        # Spellings that differ only in case or tone-mark placement are one value, shown
+        # as most of its documents spell it.
+        merged: dict[str, Counter[str]] = {}
+        for label, count in tally.items():
+            if label:
+                merged.setdefault(text.normalize_term(label), Counter())[label] += count
+        values = {spellings.most_common(1)[0][0]: sum(spellings.values()) for spellings in merged.values()}
+        counts[name] = dict(sorted(values.items(), key=lambda item: (text.normalize_term(item[0]), item[0])))
     return counts

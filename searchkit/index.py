@@ -36,6 +36,7 @@ import multiprocessing
 import multiprocessing.pool
 import os
 import time
+import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -53,7 +54,7 @@ from whoosh.writing import MERGE_SMALL, NO_MERGE, LockError
 from . import analysis, articles as _articles, postings, segment, text
 from .analysis import AnalyzedArticle
 from .articles import Article, ReadProblem
-from .errors import IndexLockedError
+from .errors import IndexLockedError, SearchkitError
 from .records import Document
 from .store import (
     DEFAULT_INDEX_DIR,
@@ -611,8 +612,9 @@ def _document(analyzed: AnalyzedArticle, source: str, signature: str) -> dict:
     if art.author:
         doc["author"] = art.author
     if art.category:
-        doc["category"] = text.normalize_term(art.category).strip()
-        doc["category_fold"] = text.fold_diacritics(doc["category"])
+        # The facet shows the category as the source spells it; the filter matches it folded.
+        doc["category"] = " ".join(unicodedata.normalize("NFC", art.category).split())
+        doc["category_fold"] = text.fold_diacritics(text.normalize_term(art.category).strip())
     if art.date:
         doc["date"] = epoch_seconds(art.date)
         doc["month"] = art.date.strftime("%Y-%m")
@@ -691,6 +693,11 @@ def index_paths(
     the postings the writer holds before writing them out (default DEFAULT_MEMORY_MB).
     """
     started = time.perf_counter()
+    # A path given that does not exist is a typo or an unmounted disk: an error before
+    # anything is done, not a skipped file (its documents must not look removed either).
+    missing = [str(p) for p in paths if not os.path.lexists(p)]
+    if missing:
+        raise SearchkitError(f"no such file or directory: {', '.join(missing)}")
     jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
     policy = _CommitPolicy.for_memory(DEFAULT_MEMORY_MB if memory_mb is None else memory_mb)
     tally = _Tally(progress, on_problem)

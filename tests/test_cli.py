@@ -79,7 +79,8 @@ def test_an_index_of_an_older_searchkit_is_one_line_asking_for_rebuild(tmp_path)
     whoosh_index.create_in(
         str(tmp_path), fields.Schema(id=fields.ID(stored=True), body=fields.TEXT), indexname=INDEX_NAME
     )
-    for args in (("query", "nông thôn"), ("index", str(tmp_path / "nothing"))):
+    (tmp_path / "corpus").mkdir()
+    for args in (("query", "nông thôn"), ("index", str(tmp_path / "corpus"))):
         done = run(*args, "--index", str(tmp_path), columns=60)
         assert done.returncode == 1 and "--rebuild" in done.stderr
         assert len(done.stderr.strip().splitlines()) == 1, done.stderr
@@ -295,3 +296,41 @@ def test_a_query_without_words_is_exit_1_in_both_modes(built_index, query, stric
 def test_any_query_with_a_word_exits_0(built_index, query):
     done = invoke("query", "--index", str(built_index), "--limit", "3", "--", query)
     assert done.exit_code == 0, (query, done.output)
+
+
+def test_a_path_that_does_not_exist_is_an_error_not_a_skip(tmp_path):
+    done = run("index", str(tmp_path / "nowhere"), "--index", str(tmp_path / "index"))
+    assert done.returncode == 1, done.stdout
+    assert done.stderr.strip() == f"error: no such file or directory: {tmp_path / 'nowhere'}"
+    assert not (tmp_path / "index").exists()
+
+
+def test_an_empty_page_is_not_no_results(cli_index):
+    for args in (["--offset", "5"], ["--limit", "0"]):
+        done = run("query", "nông thôn mới", "--index", str(cli_index), *args)
+        assert done.returncode == 0, done.stderr
+        assert done.stdout.strip() == "2 results for 'nông thôn mới', none on this page", done.stdout
+    one = run("query", "nông thôn mới", "--index", str(cli_index), "--limit", "1", "--offset", "1")
+    assert one.stdout.startswith("2 of 2 results (")
+    single = run("query", '"hợp tác xã kiểu mẫu"', "--index", str(cli_index))
+    assert "no results" in single.stdout or " of 1 result (" in single.stdout
+
+
+def test_eighty_columns_one_title_line_one_meta_line_then_the_passage(cli_index):
+    done = run("query", "nông thôn mới", "--index", str(cli_index), columns=80)
+    lines = done.stdout.splitlines()
+    assert all(len(line) <= 80 for line in lines), lines
+    first = lines.index(next(line for line in lines if line.startswith("1. ")))
+    assert lines[first].rstrip() == "1. Đổi mới tư duy, hành động quyết liệt"
+    assert lines[first + 1].startswith("   2023-03-09 · Đào Quyên · doi-moi-tu-duy-hanh-dong-quyet-liet.txt")
+    passage = []
+    for line in lines[first + 2 :]:
+        if not line.strip():
+            break
+        assert line.startswith("   ") and line[3] != " ", line  # wrapped under the title
+        passage.append(line.strip())
+    assert "nông thôn mới" in " ".join(passage)
+    assert "•" not in done.stdout  # summaries only with --summaries
+    with_summaries = run("query", "nông thôn mới", "--index", str(cli_index), "--summaries", columns=80)
+    bullets = [line for line in with_summaries.stdout.splitlines() if line.lstrip().startswith("•")]
+    assert bullets and all(line.startswith("   • ") for line in bullets)

@@ -391,7 +391,7 @@ def test_facets_after_adding_undated_documents(tmp_path):
         result = ix.search("hợp tác xã", facets=True)
         assert result.total == 3
         assert result.facets["month"] == {"2023-01": 1}
-        assert result.facets["category"] == {"kinh tế": 1}
+        assert result.facets["category"] == {"Kinh tế": 1}
 
 
 def test_open_index_sees_removed_and_updated_documents(tmp_path):

@@ -7,7 +7,14 @@ import unicodedata
 import pytest
 from conftest import SAMPLE_IDS
 
-from searchkit import Document, DocumentNotFoundError, IndexNotFoundError, QuerySyntaxError, open_index
+from searchkit import (
+    Document,
+    DocumentNotFoundError,
+    IndexNotFoundError,
+    QuerySyntaxError,
+    index_paths,
+    open_index,
+)
 from searchkit.text import fold_diacritics, normalize_term
 
 
@@ -105,7 +112,7 @@ def test_author_and_category_filters(ix):
 
 def test_facets_count_all_matches(ix):
     result = ix.search('title:"mở rộng" OR "thuỷ điện"', facets=True)
-    assert result.facets["category"] == {"kinh tế": 2}
+    assert result.facets["category"] == {"Kinh tế": 2}  # as the articles spell it
     assert result.facets["month"] == {"2022-12": 1, "2023-02": 1}
 
 
@@ -160,3 +167,23 @@ def test_a_syllable_matching_two_query_forms_is_highlighted_once(ix):
     assert hits
     for hit in hits:
         assert len(set(hit.highlights)) == len(hit.highlights), hit.id
+
+
+def test_facet_labels_are_spelled_as_most_articles_spell_them(tmp_path):
+    """Spellings that differ in case or tone-mark placement count as one category, shown
+    as most of its articles write it (not lower-cased)."""
+    from conftest import write_records
+
+    records = [
+        {"id": f"a{i}", "title": "Hợp tác xã", "body": "Hợp tác xã kiểu mới.", "category": category}
+        for i, category in enumerate(
+            ["Kinh tế", "Kinh tế", "kinh tế", "Văn hoá", "Văn hóa", "Văn hóa", "VĂN HÓA"]
+        )
+    ]
+    write_records(tmp_path / "c.jsonl", records)
+    index_paths([tmp_path / "c.jsonl"], tmp_path / "index", jobs=1)
+    with open_index(tmp_path / "index") as ix:
+        result = ix.search("hợp tác xã", facets=True)
+        assert result.facets is not None
+        assert result.facets["category"] == {"Kinh tế": 3, "Văn hóa": 4}
+        assert ix.search("hợp tác xã", category="van hoa").total == 4
