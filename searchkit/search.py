@@ -178,7 +178,7 @@ class Index:
                 self._hit(self._searcher.stored_fields(d), float(match.scores[d]), syllables) for d in page
             ]
             counts = facet_counts(reader, matched) if facets else None
-            suggestion = suggest(parsed, reader) if len(matched) < SUGGEST_BELOW else None
+            suggestion = self._suggestion(parsed, reader, filters, match)
         return SearchResult(
             query=query,
             total=len(matched),
@@ -190,6 +190,23 @@ class Index:
             notes=list(parsed.notes) + _match_notes(match),
             relaxed=match.relaxed,
         )
+
+    def _suggestion(
+        self, parsed: ParsedQuery, reader: IndexReader, filters: Filters, match: Match
+    ) -> str | None:
+        """A corrected query for one that finds little, offered only when it finds more
+        documents, or finds with every word what the query found only by relaxing."""
+        matched = int(match.mask.sum())
+        if matched >= SUGGEST_BELOW:
+            return None
+        suggestion = suggest(parsed, reader)
+        if suggestion is None:
+            return None
+        better = evaluate(parse_query(suggestion), reader, self.params, filters.mask(reader))
+        found = int(better.mask.sum())
+        if found > matched or (match.relaxed and not better.relaxed and found):
+            return suggestion
+        return None
 
     def _parse(self, query: str, strict: bool) -> ParsedQuery:
         parsed = parse_query(query, strict=strict)

@@ -21,35 +21,65 @@ def suggest(parsed: ParsedQuery, source: PostingsSource) -> str | None:
     """A corrected query from the index's vocabulary, or None.
 
     For plain word queries only: each syllable the index does not know is replaced by
-    the most frequent known one at one edit (``thonn`` → ``thon``), then syllables typed
-    without diacritics get their likely accented reading (``nong thon moi`` →
-    ``nông thôn mới``).
+    the most frequent known one at one edit (``thonn`` → ``thon``; a syllable typed with
+    diacritics only by a form at one edit of it as typed, so ``thủy`` never becomes
+    ``thực``), and the corrected query is shown with its syllables typed without
+    diacritics given their likely accented reading (``nong thonn moi`` → ``nông thôn
+    mới``). Restoring diacritics alone is no suggestion: a query without them already
+    matches every accented form. The caller still checks that the suggestion finds more.
     """
     bare = [s for run in parsed.runs for s in run]
     if not bare or len(bare) != len(parsed.clauses):
         return None
     runs = [[_known_or_corrected(s, source) for s in run] for run in parsed.runs]
+    if [s for run in runs for s in run] == bare:
+        return None
     reading = [
         w
         for run in runs
         for w in (run if all(map(text.has_diacritics, run)) else likely_reading(run, source))
     ]
-    return " ".join(reading) if reading != bare else None
+    return " ".join(reading)
 
 
 _EDIT_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
 
 
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``b`` is ``a`` with one letter deleted, inserted, replaced or two swapped."""
+    if a == b or abs(len(a) - len(b)) > 1:
+        return a == b
+    if len(a) == len(b):
+        diff = [i for i, (x, y) in enumerate(zip(a, b)) if x != y]
+        return len(diff) == 1 or (
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
+        )
+    short, long = (a, b) if len(a) < len(b) else (b, a)
+    return any(long[:i] + long[i + 1 :] == short for i in range(len(long)))
+
+
 def _known_or_corrected(syllable: str, source: PostingsSource) -> str:
     folded = text.fold_diacritics(syllable)
-    if source.accented_forms(folded):
+    accented = text.has_diacritics(syllable)
+    if source.accented_forms(folded) and (not accented or source.doc_frequency("body", syllable)):
         return syllable
     splits = [(folded[:i], folded[i:]) for i in range(len(folded) + 1)]
     edits = {a + b[1:] for a, b in splits if b}
     edits |= {a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1}
     edits |= {a + c + b[1:] for a, b in splits if b for c in _EDIT_ALPHABET}
     edits |= {a + c + b for a, b in splits for c in _EDIT_ALPHABET}
-    known = [(forms[0][1], edit) for edit in edits if (forms := source.accented_forms(edit))]
+    edits.add(folded)  # the same letters with other marks: only if one mark apart, below
+    known = [
+        (df, form)
+        for edit in edits
+        for form, df in source.accented_forms(edit)
+        if form != syllable and (not accented or _one_edit(syllable, form))
+    ]
+    if not accented:  # typed without marks: a correction is typed without them too
+        known = [(df, text.fold_diacritics(form)) for df, form in known]
     return max(known)[1] if known else syllable
 
 

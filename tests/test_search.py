@@ -147,18 +147,29 @@ def test_missing_index(tmp_path):
         open_index(tmp_path / "nothing")
 
 
-def test_did_you_mean_restores_diacritics(ix):
-    assert ix.search("nong thon").suggestion == "nông thôn"
-    assert ix.search("cang hai phong").suggestion == "cảng hải phòng"
-    assert ix.search("giao thong ha noi").suggestion == "giao thông hà nội"
-    assert ix.search("nông thôn mới").suggestion is None  # already accented
-    assert ix.search('"nong thon"').suggestion is None  # only plain word queries
+def test_did_you_mean_only_when_it_finds_more(ix):
+    # Typed without diacritics, a query already matches every accented form: no suggestion.
+    for query in ("nong thon", "cang hai phong", "giao thong ha noi", "nông thôn mới", '"nong thon"'):
+        assert ix.search(query).suggestion is None, query
 
 
 def test_did_you_mean_fixes_a_mistyped_syllable(ix):
     result = ix.search("cangg hai phong")
-    assert result.suggestion == "cảng hải phòng"
+    assert result.suggestion == "cảng hải phòng"  # shown with its likely diacritics
     assert ix.search(result.suggestion).hits[0].id == "hp-cang"
+    # a mistyped tone: found only with other diacritics, the correction finds it as typed
+    assert ix.search("thôn mơi").suggestion == "thôn mới"
+
+
+def test_did_you_mean_keeps_the_marks_typed(ix):
+    """A syllable typed with diacritics is corrected only to a form one letter away as
+    typed: ``thủy`` is not ``thực`` (its letters without marks are one edit apart)."""
+    from searchkit.suggest import _one_edit
+
+    assert _one_edit("thủy", "thủy") and _one_edit("mởi", "mới") and _one_edit("cangg", "cang")
+    assert not _one_edit("thủy", "thực") and not _one_edit("ab", "ba c")
+    assert ix.search("thủy").suggestion != "thực"
+    assert ix.search("cảnng").suggestion == "cảng"
 
 
 def test_a_syllable_matching_two_query_forms_is_highlighted_once(ix):
