@@ -117,14 +117,14 @@ def test_script_in_documents_and_query_stays_text(driver, server):
 
 def test_a_malformed_query_is_read_leniently_and_explained(driver, server):
     search_from_box(driver, server.url, '"nông thôn')
-    assert "unbalanced quote" in driver.find_element(By.CSS_SELECTOR, ".note").text
+    assert 'Thiếu dấu " đóng' in driver.find_element(By.CSS_SELECTOR, ".note").text
     assert driver.find_elements(By.CSS_SELECTOR, "ol.hits li")
     assert no_alert(driver)
 
 
 def test_a_query_without_a_word_shows_the_error(driver, server):
     search_from_box(driver, server.url, "( -- )")
-    assert "empty query" in driver.find_element(By.CSS_SELECTOR, ".error").text
+    assert "Truy vấn trống" in driver.find_element(By.CSS_SELECTOR, ".error").text
     assert no_alert(driver)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -486,17 +487,20 @@ def test_search_page_malformed_query_with_strict(client):
     r = client.get("/", params={"q": '"<script>alert(1)</script>', "strict": "1"})
     assert r.status_code == 400
     assert r.headers["content-type"].startswith("text/html")
-    assert '<p class="error" role="alert">unbalanced quote' in r.text
+    assert '<p class="error" role="alert">Thiếu dấu &#34;' in r.text
     assert "<script>alert" not in r.text
 
 
 def test_search_page_shows_notes_escaped(client):
     r = client.get("/", params={"q": '"<script>alert(1)</script>'})
     assert r.status_code == 200
-    assert '<p class="note">unbalanced quote: read &#34;&lt;script&gt;alert(1)&lt;/script&gt;&#34;' in r.text
+    assert (
+        '<p class="note">Thiếu dấu &#34; đóng: đã đọc &#34;&lt;script&gt;alert(1)&lt;/script&gt;&#34;'
+        in r.text
+    )
     assert "<script>alert" not in r.text and 'class="error"' not in r.text
     r = client.get("/", params={"q": "giao thông OR"})
-    assert '<p class="note">ignored a dangling OR</p>' in r.text and "Giao thông Hà Nội" in r.text
+    assert '<p class="note">Đã bỏ qua OR thiếu từ ở một bên.</p>' in r.text and "Giao thông Hà Nội" in r.text
     assert 'class="note"' not in client.get("/", params={"q": "giao thông"}).text
 
 
@@ -534,7 +538,7 @@ def test_document_page_escapes_and_drops_script_links(client):
 def test_document_page_not_found(client):
     r = client.get("/view/..%2F..%2Fetc%2Fpasswd")
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
-    assert "no document" in r.text
+    assert "Không có bài nào mang mã" in r.text
 
 
 # -- rendering details, in-process ----------------------------------------------------------
@@ -655,7 +659,8 @@ def test_stored_document_summary_validates_its_method(local):
 def test_page_errors_are_pages(local):
     r = local.get("/view/no/such/doc")
     assert r.status_code == 404 and r.headers["content-type"].startswith("text/html")
-    assert "no document with id" in r.text and '<p class="error" role="alert">' in r.text
+    assert "Không có bài nào mang mã &#39;no/such/doc&#39;." in r.text
+    assert '<p class="error" role="alert">' in r.text
 
 
 def test_schema_documents_every_field_of_the_records(local):
@@ -684,6 +689,70 @@ def test_schema_documents_every_field_of_the_records(local):
                 if status.startswith("4"):
                     schema = response["content"]["application/json"]["schema"]
                     assert schema == {"$ref": error_ref}, (path, status)
+
+
+# -- the page speaks Vietnamese ------------------------------------------------------------------
+
+# Queries (with page parameters) that make the library say each of its notes and errors.
+PAGE_MESSAGES = [
+    ({"q": "“nông thôn mới"}, "note"),
+    ({"q": '"nông thôn'}, "note"),
+    ({"q": 'nông "'}, "note"),
+    ({"q": 'nông"thôn'}, "note"),
+    ({"q": "nông thôn)"}, "note"),
+    ({"q": "(nông thôn"}, "note"),
+    ({"q": "nông OR"}, "note"),
+    ({"q": "title: nông"}, "note"),
+    ({"q": "-nông"}, "note"),
+    ({"q": "thôn mơi"}, "note"),
+    ({"q": "nông thôn xyzzy"}, "note"),
+    ({"q": '+"nông thôn" xyzzy'}, "note"),
+    ({"q": "ùn tắc container cây xanh phân luồng bến container tổ máy kéo dài"}, "note"),
+    ({"q": 'Dự án "đường sắt" số 3 được khởi công ở các tỉnh'}, "note"),
+    ({"q": 'nông "', "strict": "1"}, "error"),
+    ({"q": 'nông"thôn', "strict": "1"}, "error"),
+    ({"q": "nông)", "strict": "1"}, "error"),
+    ({"q": "(nông", "strict": "1"}, "error"),
+    ({"q": "nông OR", "strict": "1"}, "error"),
+    ({"q": "title: nông", "strict": "1"}, "error"),
+    ({"q": "-nông", "strict": "1"}, "error"),
+    ({"q": "()"}, "error"),
+    ({"q": "nông " * 250}, "error"),
+    ({"q": "nông", "since": "soon"}, "error"),
+]
+ENGLISH = re.compile(r"\b(the|query|ignored|document|phrase|needs|showing|those|words?|date)\b")
+
+
+def test_the_page_says_every_note_and_error_in_vietnamese(local):
+    import html as html_module
+
+    from searchkit.errors import QuerySyntaxError
+    from searchkit.server.messages import _CATALOGUE, in_vietnamese
+
+    said: list[str] = []
+    for params, kind in PAGE_MESSAGES:
+        page = local.get("/", params=params).text
+        shown = [html_module.unescape(m) for m in re.findall(rf'<p class="{kind}"[^>]*>(.*?)</p>', page)]
+        assert shown, (params, kind)
+        for message in shown:
+            assert not ENGLISH.search(message), (params, message)
+        try:  # what the library said, in English
+            result = local.app.state.index.search(
+                params["q"], strict="strict" in params, since=params.get("since"), until=params.get("until")
+            )
+            said += result.notes
+        except QuerySyntaxError as exc:
+            said.append(str(exc))
+    # every wording of the catalogue is reached by some query above, so none is dead
+    for pattern, _ in _CATALOGUE[:-4]:  # the last: a date out of range and the error page
+        assert any(re.fullmatch(pattern, message) for message in said), pattern
+    assert in_vietnamese("something new") == "something new"  # unknown: shown as it is
+
+
+def test_a_page_without_results_gives_hints(local):
+    page = local.get("/", params={"q": 'xyzzy "qwerty asdf"', "author": "Ai Đó"}).text
+    hints = re.findall(r"<li>(.*?)</li>", page.split('class="hints"')[1])
+    assert len(hints) == 4 and any("bộ lọc" in h for h in hints) and any("ngoặc kép" in h for h in hints)
 
 
 # -- starting up -------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from .. import __version__
 from ..errors import QuerySyntaxError
 from ..search import Index
 from .api import MAX_OFFSET, current_index
+from .messages import in_vietnamese, no_result_hints
 
 __all__ = ["router", "page_route", "highlight_parts", "error_page_renderer"]
 
@@ -114,6 +115,7 @@ def _environment() -> jinja2.Environment:
         undefined=jinja2.StrictUndefined,
     )
     env.globals.update(view_url=_view_url, display_date=_display_date, version=__version__)
+    env.filters["vi"] = in_vietnamese
     return env
 
 
@@ -190,6 +192,7 @@ def search_page(
         prev_url=link(offset=max(0, start - PAGE_SIZE)) if start > 0 else None,
         next_url=link(offset=start + PAGE_SIZE) if start + len(result.hits) < result.total else None,
         suggestion_url=("/?" + urlencode({"q": result.suggestion})) if result.suggestion else None,
+        hints=no_result_hints(q, filtered=bool(set(filters) - {"strict"})) if not result.total else [],
     )
     return render("search.html", **context)
 
