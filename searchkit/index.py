@@ -29,6 +29,7 @@ Rules, all reported as problems and counted as ``skipped``:
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import functools
 import gc
@@ -514,6 +515,11 @@ def _file_batches(file: _PlannedFile, claimed: dict[str, str], tally: _Tally) ->
     for art in reader:
         read_any = True
         owner = claimed.get(art.id)
+        if owner is not None and owner != file.source and _id_from_path(art):
+            # Two archives with the same layout (a/2023/x.txt, b/2023/x.txt): an id made
+            # from the path gets the name of its indexed root in front (b/2023/x.txt).
+            art = dataclasses.replace(art, id=f"{file.root.name}/{art.id}")
+            owner = claimed.get(art.id)
         if owner is not None and owner != file.source:
             tally.skipped(
                 ReadProblem(
@@ -530,6 +536,12 @@ def _file_batches(file: _PlannedFile, claimed: dict[str, str], tally: _Tally) ->
         yield _Batch(file, batch, number, True, file.size)
     else:
         tally.passed(file)  # unreadable now: keep whatever the index holds for this file
+
+
+def _id_from_path(article: Article) -> bool:
+    """Whether the article's id was made from its file's path (a text file, or a JSON
+    record without an id of its own: ``FILE#N``), not given by the source."""
+    return article.id == article.path or article.id.startswith(article.path + "#")
 
 
 # -- 3. analyse ------------------------------------------------------------------------

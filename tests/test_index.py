@@ -126,3 +126,25 @@ def test_the_format_version_is_written_and_checked(corpus_dir, tmp_path):
     index_paths([corpus_dir], index_dir, jobs=1, rebuild=True)
     with open_index(index_dir) as ix:
         assert ix.doc_count == len(SAMPLE_IDS)
+
+
+def test_two_archives_with_the_same_layout_both_index(tmp_path):
+    """Ids made from paths cannot collide silently: the second archive's text files (and
+    its records without ids) get their root's name in front; ids a source gives collide
+    as before (reported and skipped)."""
+    for name in ("hanoi", "hue"):
+        (tmp_path / name / "2023").mkdir(parents=True)
+        (tmp_path / name / "2023" / "tin.txt").write_text(
+            f"Tin {name}\n\nBài báo của {name} về nông thôn mới.\n", encoding="utf-8"
+        )
+        write_records(tmp_path / name / "r.jsonl", [{"title": f"Ghi {name}", "body": "Hợp tác xã."}])
+        write_records(tmp_path / name / "own.jsonl", [{"id": "same", "title": name, "body": "Hợp tác xã."}])
+    report = index_paths([tmp_path / "hanoi", tmp_path / "hue"], tmp_path / "index", jobs=1)
+    assert report.added == 5 and len(report.problems) == 1, report.summary()
+    assert "duplicate id 'same'" in str(report.problems[0])
+    with open_index(tmp_path / "index") as ix:
+        assert ix.get("2023/tin.txt").title == "Tin hanoi"
+        assert ix.get("hue/2023/tin.txt").title == "Tin hue"
+        assert ix.get("hue/r.jsonl#1").title == "Ghi hue"
+    again = index_paths([tmp_path / "hanoi", tmp_path / "hue"], tmp_path / "index", jobs=1)
+    assert (again.added, again.updated, again.unchanged, len(again.problems)) == (0, 0, 5, 1), again.summary()
