@@ -35,7 +35,7 @@ from .fields import FIELD, folded_twin, searched_fields
 from .query import AnyOf, Clause, Group, ParsedQuery, Phrase, Term
 from .stopwords import QUESTION_WORDS, accented_forms_of, covered_syllables, stop_words
 
-__all__ = ["PostingsSource", "RankingParams", "Match", "evaluate"]
+__all__ = ["PostingsSource", "RankingParams", "Match", "evaluate", "bm25_idf"]
 
 
 class PostingsSource(Protocol):
@@ -143,7 +143,7 @@ def _roles(clauses: list[Clause], source: PostingsSource) -> list[str]:
     return roles
 
 
-def _idf(doc_count: int, df: int) -> float:
+def bm25_idf(doc_count: int, df: int) -> float:
     """BM25's idf: ``log(1 + (N - df + .5)/(df + .5))``, small for very common syllables."""
     return math.log(1 + (doc_count - df + 0.5) / (df + 0.5))
 
@@ -279,7 +279,7 @@ class _Evaluator:
         """BM25 for every document from one term's postings (``ids``, ``tf``) and the
         matching documents' ``lengths``; zero elsewhere."""
         p = self.params
-        idf = _idf(self.source.doc_count, len(ids))
+        idf = bm25_idf(self.source.doc_count, len(ids))
         norm = lengths / max(average, 1e-9)
         scores = np.zeros(self.n, dtype=np.float32)
         scores[ids] = idf * tf * (p.k1 + 1) / (tf + p.k1 * (1 - p.b + p.b * norm))
@@ -475,7 +475,7 @@ def evaluate(
             docs = source.lead_docs("body_fold", syllable, params.lead_syllables)
             df = _live_df(source, "body_fold", syllable)  # live documents, as BM25's idf
             if docs is not None and len(docs) and df:
-                lead[docs] += _idf(source.doc_count, df)
+                lead[docs] += bm25_idf(source.doc_count, df)
         scores += lead * np.float32(params.lead_weight) * mask
     if params.pair_weight:
         for run in parsed.runs:

@@ -3,7 +3,7 @@ share (:class:`Index`).
 
 A search reads the query (query.py), narrows to the filters (filters.py), scores and
 matches over the index's postings (ranking.py, reading reader.py), orders, takes the page
-and makes each hit (records.py) with its passage (snippets.py); a query that finds little
+and makes each hit (records.py) with its passage (passages.py); a query that finds little
 gets a suggestion (suggest.py). How a bare word matches and scores is README's "Which
 documents match" and ranking.py's docstring.
 """
@@ -26,11 +26,11 @@ from .errors import (
     SearchkitError,
 )
 from .filters import Filters, facet_counts
+from .passages import best_passage
 from .query import ParsedQuery, parse_query
 from .ranking import Match, RankingParams, evaluate
 from .reader import IndexReader
 from .records import Document, Hit, SearchResult
-from .snippets import make_snippet
 from .store import DEFAULT_INDEX_DIR, open_whoosh_index
 from .suggest import SUGGEST_BELOW, suggest
 
@@ -221,8 +221,8 @@ class Index:
 
     def _hit(self, stored: dict, score: float, syllables: list[str]) -> Hit:
         document = Document.from_stored(stored["id"], stored.get("doc", {}))
-        snippet = make_snippet(text.indexed_text(document.sapo, document.body), syllables)
-        return Hit(document, round(score, 4), snippet.text, snippet.highlights)
+        passage = best_passage(text.indexed_text(document.sapo, document.body), syllables)
+        return Hit(document, round(score, 4), passage.text, passage.highlights)
 
     def get(self, doc_id: str) -> Document:
         """The stored document with id ``doc_id``, or DocumentNotFoundError."""

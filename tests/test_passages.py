@@ -1,0 +1,89 @@
+"""The passage each hit shows: the sentences that answer the query, within 50 syllables,
+with highlights on the original characters."""
+
+from __future__ import annotations
+
+import unicodedata
+
+from searchkit import text
+from searchkit.passages import MAX_SYLLABLES, best_passage
+
+ARTICLE = (
+    "Hội nghị tổng kết năm diễn ra tại Hà Nội. "
+    "Nhiều đại biểu phát biểu về kinh tế. "
+    "Resveratrol là một hợp chất trong vỏ nho có khả năng chống oxy hóa. "
+    "Nó còn chống nấm mốc và ký sinh trùng. "
+    "Các nhà khoa học sẽ thử nghiệm thêm trên người vào năm sau."
+)
+
+
+def syllables_of(query: str) -> list[str]:
+    return [s.text for s in text.syllables(query)]
+
+
+def marked(passage) -> list[str]:
+    return [passage.text[a:b] for a, b in passage.highlights]
+
+
+def test_the_sentence_that_answers_then_the_one_after_it():
+    passage = best_passage(ARTICLE, syllables_of("Chất trong vỏ nho có tác dụng gì?"), max_syllables=30)
+    assert passage.text.startswith("Resveratrol là một hợp chất trong vỏ nho")
+    assert passage.text.endswith("chống nấm mốc và ký sinh trùng.")  # the next sentence fits
+    alone = best_passage(ARTICLE, syllables_of("Chất trong vỏ nho có tác dụng gì?"), grow=False)
+    assert alone.text == "Resveratrol là một hợp chất trong vỏ nho có khả năng chống oxy hóa."
+    assert len(text.syllables(best_passage(ARTICLE * 3, syllables_of("vỏ nho")).text)) <= MAX_SYLLABLES
+    assert set(marked(passage)) >= {"chất", "trong", "vỏ", "nho", "có"}
+
+
+def test_words_in_few_sentences_outweigh_the_articles_topic():
+    """tf-isf: "nho" is in every sentence (the topic) and "vỏ" in three; "mốc" is in one."""
+    article = "Vỏ nho đỏ. Vỏ nho xanh. Vỏ nho tím. Nho chống mốc. Nho rẻ."
+    query = syllables_of("vỏ nho mốc")
+    assert best_passage(article, query, grow=False).text == "Nho chống mốc."
+    flat = best_passage(article, query, grow=False, sentence_weights=False)
+    assert flat.text == "Vỏ nho đỏ."  # every word counting 1, the topic wins
+
+
+def test_adjacent_query_pairs_count():
+    article = "Tàu hỏa chạy qua cầu. Cầu mới cho tàu và xe hỏa tốc. Hai câu khác."
+    with_pairs = best_passage(article, syllables_of("cầu tàu hỏa"), grow=False)
+    assert with_pairs.text == "Tàu hỏa chạy qua cầu."
+    without = best_passage(article, syllables_of("cầu tàu hỏa"), grow=False, pair_weight=0.0)
+    assert without.text == "Tàu hỏa chạy qua cầu."  # a tie: the earlier sentence
+    reordered = "Cầu mới cho tàu và xe hỏa tốc. Tàu hỏa chạy qua cầu. Hai câu khác."
+    assert best_passage(reordered, syllables_of("cầu tàu hỏa"), grow=False).text == "Tàu hỏa chạy qua cầu."
+    assert best_passage(reordered, syllables_of("cầu tàu hỏa"), grow=False, pair_weight=0.0).text.startswith(
+        "Cầu mới"
+    )
+
+
+def test_a_long_sentence_is_cut_around_its_matches_at_word_boundaries():
+    filler = " ".join(["các", "đơn", "vị", "đã", "làm", "việc"] * 15)
+    article = f"Mở đầu {filler} rồi vắc xin phòng bệnh sởi được tiêm miễn phí {filler} hết."
+    passage = best_passage(article, syllables_of("vắc xin sởi"))
+    assert passage.text.startswith("…") and passage.text.endswith("…")
+    assert len(text.syllables(passage.text)) == MAX_SYLLABLES
+    assert marked(passage) == ["vắc", "xin", "sởi"]
+    inner = passage.text.strip("…")
+    assert inner in article and article[article.index(inner) - 1] == " "  # whole words
+
+
+def test_highlights_land_on_the_original_characters_nfd_and_old_tone_marks():
+    source = "Thuỷ điện Hoà Bình phát điện. Một câu khác nữa về thời tiết ở miền núi phía bắc."
+    for variant in (source, unicodedata.normalize("NFD", source)):
+        passage = best_passage(variant, syllables_of("thủy điện hòa bình"), grow=False)
+        assert passage.text == variant[: variant.index(".") + 1]
+        words = [unicodedata.normalize("NFC", w) for w in marked(passage)]
+        assert words == ["Thuỷ", "điện", "Hoà", "Bình", "điện"]
+
+
+def test_typed_without_diacritics_matches_every_accented_form():
+    passage = best_passage(ARTICLE, syllables_of("vo nho chong oxy hoa"), grow=False)
+    assert passage.text.startswith("Resveratrol")
+    assert marked(passage) == ["vỏ", "nho", "chống", "oxy", "hóa"]
+
+
+def test_no_match_gives_the_first_sentences_and_empty_text_gives_nothing():
+    passage = best_passage(ARTICLE, syllables_of("xyzzy"))
+    assert passage.text.startswith("Hội nghị tổng kết") and passage.highlights == []
+    assert best_passage("  ", syllables_of("a")).text == ""
