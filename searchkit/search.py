@@ -14,13 +14,14 @@ import threading
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from . import text
 from .errors import (
     DocumentNotFoundError,
+    IndexDamagedError,
     IndexNotFoundError,
     InvalidParameterError,
     SearchkitError,
@@ -82,43 +83,83 @@ class Index:
     def __init__(self, path: str | Path, params: RankingParams | None = None):
         self.path = Path(path)
         self.params = params or RankingParams()
-        self._ix = open_whoosh_index(self.path)
-        self._searcher, self._postings = self._open()
         self._lock = threading.Lock()
+        self._ix: Any = None
+        self._searcher: Any = None
+        self._postings: IndexReader | None = None
+        self._damage: IndexDamagedError | None = None
+        try:
+            self._ix = open_whoosh_index(self.path)
+            self._searcher, self._postings = self._open()
+        except IndexDamagedError as exc:
+            # Kept, not raised: every use raises it until the index is repaired or rebuilt,
+            # so a server keeps running (503) and answers again once it is.
+            self._damage = exc
 
     def _open(self, attempts: int = 5):
         """A searcher and its postings. A commit between reading the TOC and opening a
         part can delete the part (its segment merged away): then open the new state."""
         for attempt in range(1, attempts + 1):
-            searcher = self._ix.searcher()
+            try:
+                searcher = self._ix.searcher()
+            except FileNotFoundError as exc:  # a Whoosh segment file named by the TOC
+                if attempt == attempts:
+                    name = Path(exc.filename or "?").name
+                    raise IndexDamagedError.in_file(self.path, name, "is missing") from None
+                time.sleep(0.05 * attempt)
+                continue
+            except Exception as exc:  # a damaged segment file: Whoosh raises anything
+                raise IndexDamagedError.in_file(
+                    self.path, "a segment file", f"cannot be read ({type(exc).__name__}: {exc})"
+                ) from None
             try:
                 return searcher, IndexReader(searcher, self.path)
-            except FileNotFoundError:
+            except (FileNotFoundError, IndexDamagedError) as exc:
                 searcher.close()
-                if attempt == attempts:
+                if attempt == attempts or not self._searcher_is_stale(searcher):
+                    if isinstance(exc, FileNotFoundError):
+                        raise IndexDamagedError.in_file(
+                            self.path, Path(exc.filename or "?").name, "is missing"
+                        ) from None
                     raise
                 time.sleep(0.05 * attempt)
-            except SearchkitError:  # a damaged part (PartReader says so)
-                searcher.close()
-                raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _searcher_is_stale(self, searcher) -> bool:
+        """Whether another commit came after ``searcher`` (its missing files may be merged away)."""
+        try:
+            return not searcher.up_to_date()
+        except Exception:  # noqa: BLE001 - a TOC unreadable now: not a newer state
+            return False
 
     def _current(self) -> IndexReader:
-        """Postings of the current searcher, refreshed if another process committed."""
+        """Postings of the current searcher, refreshed if another process committed;
+        IndexDamagedError while the index is damaged (retried on every call)."""
         try:
-            if not self._searcher.up_to_date():
+            if self._damage is not None or self._searcher is None or not self._searcher.up_to_date():
                 # A new searcher, not Searcher.refresh(): refresh reuses the reader of a
                 # segment whose name is unchanged and so misses deletions committed to it.
                 old = self._searcher
+                self._ix = open_whoosh_index(self.path)
                 self._searcher, self._postings = self._open()
-                old.close()
-        except Exception as exc:  # the index directory was deleted or damaged under us
+                self._damage = None
+                if old is not None:
+                    old.close()
+        except IndexDamagedError as exc:
+            self._damage = exc
+            raise
+        except SearchkitError:
+            raise
+        except Exception as exc:  # the index directory was deleted under us
             raise IndexNotFoundError(
                 f"the index at {self.path}/ is gone or unreadable ({exc}); run `searchkit index`"
             ) from exc
+        assert self._postings is not None
         return self._postings
 
     def close(self) -> None:
-        self._searcher.close()
+        if self._searcher is not None:
+            self._searcher.close()
 
     def __enter__(self) -> Index:
         return self
@@ -134,6 +175,8 @@ class Index:
     @property
     def last_modified(self) -> datetime:
         """When the index was last committed (UTC)."""
+        with self._lock:
+            self._current()
         return datetime.fromtimestamp(self._ix.last_modified(), tz=timezone.utc)
 
     def search(

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import os
+import re
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,7 +21,7 @@ from pathlib import Path
 from whoosh import columns, fields, index as whoosh_index
 
 from . import analysis, postings
-from .errors import IndexNotFoundError, SearchkitError
+from .errors import IndexDamagedError, IndexNotFoundError, SearchkitError
 
 __all__ = [
     "DEFAULT_INDEX_DIR",
@@ -28,6 +29,8 @@ __all__ = [
     "SCHEMA_VERSION",
     "FORMAT_FILE",
     "write_format_version",
+    "toc_name",
+    "index_exists",
     "WRITE_LOCK",
     "UNDATED",
     "epoch_seconds",
@@ -43,7 +46,8 @@ INDEX_NAME = "searchkit"
 # when one is opened, so that a format change says "rebuild" instead of misreading an index.
 # Version 2: text fields moved from Whoosh to postings parts (postings.py). Version 1 had no
 # FORMAT_FILE (it is told apart by its Whoosh schema); nor had version 2 before this file.
-SCHEMA_VERSION = 2
+# Version 3: postings parts carry checksums.
+SCHEMA_VERSION = 3
 FORMAT_FILE = "searchkit-format"
 # The name of Whoosh's write lock for INDEX_NAME (taken by hand while creating an index).
 WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"
@@ -83,12 +87,13 @@ def schema() -> fields.Schema:
 def open_whoosh_index(index_dir: str | Path) -> whoosh_index.Index:
     """Open an existing index or raise :class:`IndexNotFoundError` with a hint."""
     path = Path(index_dir)
-    if not path.is_dir() or not whoosh_index.exists_in(str(path), indexname=INDEX_NAME):
+    if not index_exists(path):
         raise IndexNotFoundError(f"no index at {path}/ — run `searchkit index PATH` first to build it")
     try:
         ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
-    except Exception as exc:  # a damaged TOC file, an index from another program
-        raise SearchkitError(f"cannot open the index at {path}/: {exc}") from exc
+    except Exception as exc:  # a damaged TOC file (Whoosh raises anything from struct to pickle)
+        problem = f"cannot be read ({type(exc).__name__}: {exc})"
+        raise IndexDamagedError.in_file(path, toc_name(path), problem) from None
     version = 1 if "body" in ix.schema.names() else _format_version(path)  # v1: text in Whoosh
     if version < SCHEMA_VERSION:
         raise SearchkitError(
@@ -111,8 +116,26 @@ def _format_version(index_dir: Path) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         raise SearchkitError(f"cannot read {index_dir / FORMAT_FILE}: {exc}") from None
     if not text.isdigit():
-        raise SearchkitError(f"{index_dir / FORMAT_FILE} is damaged: rebuild the index with --rebuild")
+        raise IndexDamagedError.in_file(index_dir, FORMAT_FILE, "is not a format number")
     return int(text)
+
+
+def index_exists(index_dir: str | Path) -> bool:
+    """Whether ``index_dir`` holds an index (a TOC file, readable or not: Whoosh's own
+    ``exists_in`` reads it, and raises anything on a damaged one)."""
+    try:
+        return any(_TOC_PATTERN.match(name) for name in os.listdir(index_dir))
+    except OSError:  # no such directory, or not a directory
+        return False
+
+
+def toc_name(index_dir: str | Path) -> str:
+    """The file name of the index's table of contents (its latest generation)."""
+    generations = [int(m.group(1)) for m in map(_TOC_PATTERN.match, os.listdir(index_dir)) if m is not None]
+    return f"_{INDEX_NAME}_{max(generations, default=0)}.toc"
+
+
+_TOC_PATTERN = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
 
 
 def write_format_version(index_dir: str | Path) -> None:
