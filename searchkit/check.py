@@ -1,8 +1,9 @@
 """Checking an index, and repairing a damaged one (``searchkit check [--repair]``).
 
 :func:`check_index` verifies every segment the table of contents (TOC) names: its Whoosh
-files are present and readable (every stored document, the id, source and date columns,
-the term dictionary), its postings parts are present, cover its documents exactly and
+files match the sizes and checksums recorded when it was committed (store.py) and are
+readable (every stored document, the id, source and date columns, every term and posting
+of the small fields), its postings parts are present, cover its documents exactly and
 match their checksums byte for byte (postings.py), and its deletions are in range. It
 reports one :class:`Problem` per damaged file.
 
@@ -45,6 +46,7 @@ from . import postings
 from .errors import IndexDamagedError, IndexLockedError, IndexNotFoundError, SearchkitError
 from .reader import open_parts
 from .store import (
+    CHECKSUMS_SUFFIX,
     FORMAT_FILE,
     INDEX_NAME,
     SCHEMA_VERSION,
@@ -53,6 +55,7 @@ from .store import (
     schema,
     segment_parts,
     toc_name,
+    verify_whoosh_files,
     write_format_version,
 )
 
@@ -205,12 +208,22 @@ def _check_segment(storage: FileStorage, folder: Path, segment: Any, names: list
     if any(not 0 <= d < count for d in deleted):
         problem(toc_name(folder), f"deletes documents outside segment {segid} (0–{count - 1})")
     try:
+        verify_whoosh_files(folder, segid, full=True)
+    except IndexDamagedError as exc:
+        problem(exc.file or segid, exc.problem or str(exc))
+        whoosh_damaged = True
+    else:
+        whoosh_damaged = False
+    try:
         parts = open_parts(folder, segment, names)
         for part in parts:
             part.verify()
     except IndexDamagedError as exc:
-        problem(exc.file or segid, exc.problem or str(exc))
+        if not any(p.file == exc.file for p in problems):
+            problem(exc.file or segid, exc.problem or str(exc))
     whoosh_file = segment.make_filename(".seg") if segment.is_compound() else segid + ".*"
+    if whoosh_damaged:  # (said above: reading them would only say it again)
+        return problems
     try:
         reader = SegmentReader(storage, schema(), segment)
         try:
@@ -222,8 +235,8 @@ def _check_segment(storage: FileStorage, folder: Path, segment: Any, names: list
                         problem(whoosh_file, f"has {len(values)} values in its {column} column, not {count}")
                     for _ in values:
                         pass
-            for _ in reader.all_terms():
-                pass
+            for fieldname, term in reader.all_terms():  # and every posting of the small fields
+                reader.postings(fieldname, term).all_ids()
         finally:
             reader.close()
         if stored != count:
@@ -296,7 +309,7 @@ def _repair(
     clean_files(storage, INDEX_NAME, generation, healthy)
     keep = {segment.segment_id() for segment in healthy}
     for name in os.listdir(folder):
-        if name.endswith(postings.PART_SUFFIX) and name.rsplit("-", 1)[0] not in keep:
+        if name.endswith((postings.PART_SUFFIX, CHECKSUMS_SUFFIX)) and name.rsplit("-", 1)[0] not in keep:
             (folder / name).unlink(missing_ok=True)
     report.lost_ids.sort()
 

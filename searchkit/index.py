@@ -59,6 +59,7 @@ from .articles import Article, ReadProblem
 from .errors import IndexLockedError, SearchkitError
 from .records import Document
 from .store import (
+    CHECKSUMS_SUFFIX,
     DEFAULT_INDEX_DIR,
     INDEX_NAME,
     WRITE_LOCK,
@@ -68,6 +69,8 @@ from .store import (
     part_path,
     schema,
     segment_parts,
+    whoosh_files,
+    write_checksums,
     write_format_version,
 )
 
@@ -202,6 +205,7 @@ class _Writer:
         self.policy = policy
         self.part = postings.PartWriter(0)
         self._writing: Future | None = None
+        self._committed = False
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="searchkit-part")
 
     def reader(self):
@@ -241,8 +245,13 @@ class _Writer:
             self._thread.shutdown()
         policy = MERGE_SMALL if merge else NO_MERGE
         self.whoosh.commit(mergetype=functools.partial(self._merge, policy))
+        self._committed = True
+        if whoosh_files(self.folder, self.segment_id):  # (no new segment: nothing was added)
+            write_checksums(self.folder, self.segment_id)
 
     def cancel(self) -> None:
+        if self._committed:  # nothing of its own left to undo (its files are the index's now)
+            return
         try:
             self._wait_for_write()
         except Exception:  # noqa: BLE001 - cancelling anyway; the part is deleted below
@@ -283,7 +292,7 @@ class _Writer:
         merged segments, and of runs killed before their commit. Runs under the lock."""
         keep = {seg.segment_id() for seg in kept_segments} | {self.segment_id}
         for name in os.listdir(self.folder):
-            if name.endswith(postings.PART_SUFFIX) or name.endswith(postings.PART_SUFFIX + ".tmp"):
+            if name.endswith((postings.PART_SUFFIX, postings.PART_SUFFIX + ".tmp", CHECKSUMS_SUFFIX)):
                 if name.rsplit("-", 1)[0] not in keep:
                     (self.folder / name).unlink(missing_ok=True)
 
@@ -647,7 +656,7 @@ class _Apply:
         tally: _Tally,
         wait: float,
         on_wait,
-        uninterrupted: Callable[[], AbstractContextManager] = nullcontext,
+        uninterrupted: Callable[[bool], AbstractContextManager] = nullcontext,
     ):
         self._ix = ix
         self._policy = policy
@@ -673,7 +682,7 @@ class _Apply:
         if batch.last:
             self._uncommitted += file_docs
             if self._policy.commit_due(self._uncommitted):
-                with self._uninterrupted():
+                with self._uninterrupted(False):
                     self.writer.commit(merge=self._policy.merges(last_commit=False))
                     self.committed += self._uncommitted
                     self._uncommitted = 0
@@ -688,7 +697,7 @@ class _Apply:
         for source, ndocs in removed:
             self.writer.delete_by_term("source", source)
             self._tally.removed(ndocs)
-        with self._uninterrupted():
+        with self._uninterrupted(True):  # the last commit: the run completes
             self.writer.commit(merge=self._policy.merges(last_commit=True))
             self.committed += self._uncommitted
             self._uncommitted = 0
@@ -752,7 +761,11 @@ class _Signals:
             raise _Stop(self.received)
 
     @contextmanager
-    def deferred(self) -> Iterator[None]:
+    def deferred(self, last: bool = False) -> Iterator[None]:
+        """No stop while the block runs; a signal received meanwhile stops the run right
+        after it, unless it is the ``last`` commit: from then on the run completes."""
+        if last:
+            self._raised = True
         self._deferred += 1
         try:
             yield

@@ -22,7 +22,7 @@ from . import text
 from .errors import IndexDamagedError
 from .fields import FIELD
 from .postings import PartReader, key_of
-from .store import UNDATED, epoch_seconds, part_path, segment_parts
+from .store import UNDATED, epoch_seconds, part_path, segment_parts, verify_whoosh_files
 
 __all__ = ["IndexReader", "POSTINGS_CACHE", "open_parts"]
 
@@ -211,7 +211,9 @@ class IndexReader:
 
 def open_parts(folder: Path, segment, names: list[str] | None = None) -> list[PartReader]:
     """The postings parts of a Whoosh ``segment``, opened (cheap checks, postings.py), or
-    IndexDamagedError naming the first missing part: they must cover its documents exactly."""
+    IndexDamagedError naming the first missing part (they must cover its documents exactly)
+    or a Whoosh file of the segment whose size is not the one recorded at its commit."""
+    verify_whoosh_files(folder, segment.segment_id(), full=False)  # sizes only: a stat each
     parts = []
     expected = 0
     for path in segment_parts(folder, segment.segment_id(), names):

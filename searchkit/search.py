@@ -32,7 +32,7 @@ from .ranking import Match, RankingParams, evaluate
 from .reader import IndexReader
 from .records import Document, Hit, SearchResult
 from .snippets import make_snippet
-from .store import DEFAULT_INDEX_DIR, open_whoosh_index
+from .store import DEFAULT_INDEX_DIR, open_whoosh_index, verify_whoosh_files
 from .suggest import SUGGEST_BELOW, suggest
 
 __all__ = ["Index", "Document", "Hit", "SearchResult", "open_index"]
@@ -100,15 +100,18 @@ class Index:
         """A searcher and its postings. A commit between reading the TOC and opening a
         part can delete the part (its segment merged away): then open the new state."""
         for attempt in range(1, attempts + 1):
+            generation = self._ix.latest_generation()
             try:
                 searcher = self._ix.searcher()
             except FileNotFoundError as exc:  # a Whoosh segment file named by the TOC
-                if attempt == attempts:
+                if attempt == attempts or self._ix.latest_generation() == generation:
                     name = Path(exc.filename or "?").name
                     raise IndexDamagedError.in_file(self.path, name, "is missing") from None
                 time.sleep(0.05 * attempt)
                 continue
             except Exception as exc:  # a damaged segment file: Whoosh raises anything
+                for segment in self._ix._segments():  # which one (its size is not as committed)?
+                    verify_whoosh_files(self.path, segment.segment_id(), full=False)
                 raise IndexDamagedError.in_file(
                     self.path, "a segment file", f"cannot be read ({type(exc).__name__}: {exc})"
                 ) from None
@@ -217,9 +220,7 @@ class Index:
             wanted = min(offset + limit, len(matched))
             page = _ranked(matched, match.scores, reader.dates() if sort == "date" else None, wanted)[offset:]
             syllables = parsed.syllables()
-            hits = [
-                self._hit(self._searcher.stored_fields(d), float(match.scores[d]), syllables) for d in page
-            ]
+            hits = [self._hit(self._stored(d), float(match.scores[d]), syllables) for d in page]
             counts = facet_counts(reader, matched) if facets else None
             suggestion = suggest(parsed, reader) if len(matched) < SUGGEST_BELOW else None
         return SearchResult(
@@ -233,6 +234,13 @@ class Index:
             notes=list(parsed.notes) + _match_notes(match),
             relaxed=match.relaxed,
         )
+
+    def _stored(self, docnum: int) -> dict:
+        """Document ``docnum``'s stored fields (IndexDamagedError if its segment is damaged)."""
+        try:
+            return self._searcher.stored_fields(docnum)
+        except Exception as exc:  # noqa: BLE001 - a damaged segment file: Whoosh raises anything
+            raise _whoosh_damage(self.path, self._postings, docnum, exc) from None
 
     def _parse(self, query: str, strict: bool) -> ParsedQuery:
         parsed = parse_query(query, strict=strict)
@@ -253,11 +261,26 @@ class Index:
     def get(self, doc_id: str) -> Document:
         """The stored document with id ``doc_id``, or DocumentNotFoundError."""
         with self._lock:
-            self._current()
-            stored = self._searcher.document(id=doc_id)
+            reader = self._current()
+            try:
+                docnum = self._searcher.document_number(id=doc_id)
+            except Exception as exc:  # noqa: BLE001 - a damaged term index: Whoosh raises anything
+                raise _whoosh_damage(self.path, reader, None, exc) from None
+            stored = None if docnum is None else self._stored(docnum)
         if stored is None:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
         return Document.from_stored(stored["id"], stored.get("doc", {}))
+
+
+def _whoosh_damage(path: Path, reader: IndexReader | None, docnum: int | None, exc: Exception):
+    """The error for a Whoosh segment that failed to read (the one holding ``docnum``)."""
+    name = "a segment file"
+    if reader is not None and docnum is not None:
+        for leaf, offset in reader.leaves:
+            if offset <= docnum < offset + leaf.doc_count_all() and leaf.segment() is not None:
+                segment = leaf.segment()
+                name = segment.make_filename(".seg") if segment.is_compound() else segment.segment_id()
+    return IndexDamagedError.in_file(path, name, f"cannot be read ({type(exc).__name__}: {exc})")
 
 
 def open_index(path: str | Path = DEFAULT_INDEX_DIR) -> Index:

@@ -11,9 +11,11 @@ reader, so a query never loads the indexing code.
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import re
+import zlib
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -37,6 +39,12 @@ __all__ = [
     "schema",
     "open_whoosh_index",
     "part_path",
+    "CHECKSUMS_SUFFIX",
+    "checksums_path",
+    "whoosh_files",
+    "write_checksums",
+    "read_checksums",
+    "verify_whoosh_files",
     "segment_parts",
 ]
 
@@ -149,6 +157,76 @@ def part_path(index_dir: str | Path, segment_id: str, base: int) -> Path:
     Not ``<segment id>.<ext>``: Whoosh would fold such a file into its compound segment
     file and delete it as its own when cleaning up."""
     return Path(index_dir) / f"{segment_id}-{base}{postings.PART_SUFFIX}"
+
+
+CHECKSUMS_SUFFIX = "-whoosh.skc"
+
+
+def checksums_path(index_dir: str | Path, segment_id: str) -> Path:
+    """The file recording the sizes and CRC-32s of a Whoosh segment's files (Whoosh keeps
+    none). Not ``<segment id>.<ext>``, for the reason :func:`part_path` gives."""
+    return Path(index_dir) / f"{segment_id}{CHECKSUMS_SUFFIX}"
+
+
+def whoosh_files(index_dir: str | Path, segment_id: str, names: Iterable[str] | None = None) -> list[str]:
+    """The names of a Whoosh segment's own files (``<segment id>.<ext>``)."""
+    prefix = segment_id + "."
+    return sorted(n for n in (names if names is not None else os.listdir(index_dir)) if n.startswith(prefix))
+
+
+def write_checksums(index_dir: str | Path, segment_id: str) -> None:
+    """Record the size and CRC-32 of each file of a committed (hence final) Whoosh segment:
+    a JSON line, then the CRC-32 of that line."""
+    files = {}
+    for name in whoosh_files(index_dir, segment_id):
+        files[name] = [*_size_and_crc(Path(index_dir) / name)]
+    line = json.dumps({"files": files})
+    path = checksums_path(index_dir, segment_id)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(f"{line}\n{zlib.crc32(line.encode()):08x}\n", encoding="ascii")
+    os.replace(temporary, path)
+
+
+def read_checksums(index_dir: str | Path, segment_id: str) -> dict[str, tuple[int, int]] | None:
+    """What :func:`write_checksums` recorded: ``{file: (size, crc32)}``, None if nothing was
+    (a segment committed by a run killed just after its commit); IndexDamagedError if the
+    record itself is damaged."""
+    path = checksums_path(index_dir, segment_id)
+    try:
+        line, crc = path.read_text(encoding="ascii").split("\n")[:2]
+        if f"{zlib.crc32(line.encode()):08x}" != crc:
+            raise ValueError("checksum mismatch")
+        return {name: (int(size), int(sum_)) for name, (size, sum_) in json.loads(line)["files"].items()}
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise IndexDamagedError.in_file(index_dir, path.name, f"is damaged ({exc})") from None
+
+
+def _size_and_crc(path: Path) -> tuple[int, int]:
+    crc = 0
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+            size += len(chunk)
+    return size, crc
+
+
+def verify_whoosh_files(index_dir: str | Path, segment_id: str, full: bool) -> None:
+    """Check a segment's Whoosh files against their recorded sizes (and, ``full``, their
+    checksums); IndexDamagedError naming the first that differs. Nothing recorded: no check."""
+    recorded = read_checksums(index_dir, segment_id)
+    for name, (size, crc) in (recorded or {}).items():
+        path = Path(index_dir) / name
+        try:
+            actual = path.stat().st_size
+        except FileNotFoundError:
+            raise IndexDamagedError.in_file(index_dir, name, "is missing") from None
+        if actual != size:
+            raise IndexDamagedError.in_file(index_dir, name, f"is {actual} bytes long, not {size}")
+        if full and _size_and_crc(path)[1] != crc:
+            raise IndexDamagedError.in_file(index_dir, name, "fails its checksum")
 
 
 def segment_parts(index_dir: str | Path, segment_id: str, names: Iterable[str] | None = None) -> list[Path]:

@@ -265,3 +265,26 @@ def _missing_part_name(index_dir: Path) -> str:
     with_parts = {p.name.rsplit("-", 1)[0] for p in index_dir.glob(f"*{postings.PART_SUFFIX}")}
     (missing,) = segments - with_parts
     return f"{missing}-0{postings.PART_SUFFIX}"
+
+
+def test_check_finds_a_flipped_byte_in_a_whoosh_segment_file(tmp_path, healthy):
+    """Whoosh keeps no checksums: searchkit records each segment file's at its commit."""
+    a, b, index_dir = _copy(healthy, tmp_path)
+    segment_file = index_dir / (_b_part(index_dir).name.rsplit("-", 1)[0] + ".seg")
+    data = bytearray(segment_file.read_bytes())
+    data[len(data) * 3 // 4] ^= 0x01
+    segment_file.write_bytes(bytes(data))
+    report = check_index(index_dir)
+    assert [(p.file, p.message) for p in report.problems] == [(segment_file.name, "fails its checksum")]
+    report = check_index(index_dir, repair=True)
+    assert report.lost_ids == B_IDS
+    index_paths([a, b], index_dir, jobs=1)
+    assert check_index(index_dir).healthy
+
+
+def test_a_truncated_whoosh_segment_file_is_one_line_when_opened(tmp_path, healthy):
+    _, _, index_dir = _copy(healthy, tmp_path)
+    segment_file = index_dir / (_b_part(index_dir).name.rsplit("-", 1)[0] + ".seg")
+    segment_file.write_bytes(segment_file.read_bytes()[:-100])
+    with open_index(index_dir) as ix, pytest.raises(IndexDamagedError, match=segment_file.name + " is"):
+        ix.search("cảng")
