@@ -288,3 +288,29 @@ def test_a_truncated_whoosh_segment_file_is_one_line_when_opened(tmp_path, healt
     segment_file.write_bytes(segment_file.read_bytes()[:-100])
     with open_index(index_dir) as ix, pytest.raises(IndexDamagedError, match=segment_file.name + " is"):
         ix.search("cảng")
+
+
+def test_a_rebuilt_toc_keeps_the_newest_copy_of_an_updated_document(tmp_path, healthy):
+    """The lost TOC held the deletion of the older copies of an updated file's documents:
+    the repair deletes them again, keeping the copies read from the newer file."""
+    a, b, index_dir = _copy(healthy, tmp_path)
+    updated = [dict(r, title=r["title"] + " (cập nhật)") for r in _b_records()]
+    b_file = b / "b.jsonl"
+    original, stat = b_file.read_bytes(), b_file.stat()  # (the fixture's: restored below)
+    try:
+        write_records(b_file, updated)
+        os.utime(b_file, ns=(time.time_ns() + 10**9, time.time_ns() + 10**9))
+        assert index_paths([a, b], index_dir, jobs=1).updated == len(B_IDS)
+        assert len(list(index_dir.glob("*.seg"))) == 3  # the older copies are still on disk
+        toc = index_dir / toc_name(index_dir)
+        toc.write_bytes(os.urandom(toc.stat().st_size))
+        report = check_index(index_dir, repair=True)
+        assert report.repaired and not report.lost_ids
+        assert any(f"{len(B_IDS)} older copies" in note for note in report.notes), report.notes
+        with open_index(index_dir) as ix:
+            assert ix.doc_count == len(A_IDS) + len(B_IDS)
+            assert all(ix.get(i).title.endswith("(cập nhật)") for i in B_IDS)
+        assert index_paths([a, b], index_dir, jobs=1).unchanged == len(A_IDS) + len(B_IDS)
+    finally:
+        b_file.write_bytes(original)
+        os.utime(b_file, ns=(stat.st_atime_ns, stat.st_mtime_ns))
