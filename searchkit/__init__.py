@@ -34,6 +34,7 @@ _WHERE = {
     "SearchkitError": "errors",
     "IndexNotFoundError": "errors",
     "IndexLockedError": "errors",
+    "IndexDamagedError": "errors",
     "QuerySyntaxError": "errors",
     "InvalidParameterError": "errors",
     "DocumentNotFoundError": "errors",
@@ -45,6 +46,7 @@ if TYPE_CHECKING:  # the same names for type checkers ("X as X": re-exported)
     from .articles import Article as Article
     from .errors import (
         DocumentNotFoundError as DocumentNotFoundError,
+        IndexDamagedError as IndexDamagedError,
         IndexLockedError as IndexLockedError,
         IndexNotFoundError as IndexNotFoundError,
         InvalidParameterError as InvalidParameterError,

@@ -312,6 +312,27 @@ def serve(
         run_server(index_dir, host, port)
 
 
+@app.command()
+def check(
+    index_dir: Path = IndexOption,
+    repair: bool = typer.Option(
+        False, "--repair", help="Drop the damaged segments, listing the document ids they held."
+    ),
+) -> None:
+    """Verify every file of the index (checksums, sizes, document counts); exit 1 if damaged.
+
+    With --repair, damaged segments are dropped and their documents listed: a following
+    `searchkit index` over the same paths indexes them again.
+    """
+    from .check import check_index, report_lines
+
+    with _user_errors():
+        report = check_index(index_dir, repair=repair)
+    report_lines(report, lambda line: console.print(Text(line), soft_wrap=True))
+    if not report.healthy and not report.repaired:
+        raise typer.Exit(1)
+
+
 def _query_texts_first(args: list[str]) -> list[str]:
     """``args`` with the ``query`` command's query moved behind ``--`` when it starts with
     ``-`` (an exclusion, ``-thuế nông``), which the option parser would otherwise take

@@ -52,3 +52,26 @@ class DocumentNotFoundError(SearchkitError):
     """No document has the given id."""
 
     http_status = 404
+
+
+class IndexDamagedError(SearchkitError):
+    """A file of the index is missing, truncated or fails its checksum: the message names
+    it and says how to repair (``searchkit check --repair``) or rebuild the index.
+
+    503 as for a missing index: the server keeps running and answers again once the index
+    is repaired or rebuilt."""
+
+    http_status = 503
+
+    @classmethod
+    def in_file(cls, index_dir: object, name: str, problem: str) -> IndexDamagedError:
+        """The one-line error for the damaged file ``name`` of the index at ``index_dir``."""
+        error = cls(
+            f"the index at {index_dir}/ is damaged: {name} {problem}; run `searchkit check "
+            f"--index {index_dir} --repair`, or rebuild it with `searchkit index --rebuild`"
+        )
+        error.file, error.problem = name, problem
+        return error
+
+    file: str = ""  # the damaged file's name, and what is wrong with it
+    problem: str = ""

@@ -36,11 +36,14 @@ import gc
 import multiprocessing
 import multiprocessing.pool
 import os
+import signal
+import threading
 import time
 import unicodedata
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Set
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from multiprocessing.pool import AsyncResult
 from pathlib import Path
@@ -58,18 +61,22 @@ from .articles import Article, ReadProblem
 from .errors import IndexLockedError, SearchkitError
 from .records import Document
 from .store import (
+    CHECKSUMS_SUFFIX,
     DEFAULT_INDEX_DIR,
     INDEX_NAME,
     WRITE_LOCK,
     epoch_seconds,
+    index_exists,
     open_whoosh_index,
     part_path,
     schema,
     segment_parts,
+    whoosh_files,
+    write_checksums,
     write_format_version,
 )
 
-__all__ = ["IndexReport", "index_paths"]
+__all__ = ["IndexReport", "IndexInterrupted", "index_paths"]
 
 # Commit at the first file boundary after this many new documents: a crash then loses at
 # most this much work, and each commit is a cheap segment flush, not a full merge.
@@ -145,7 +152,7 @@ class _CommitPolicy:
 
 def _create_or_open(path: Path, rebuild: bool) -> whoosh_index.Index:
     path.mkdir(parents=True, exist_ok=True)
-    if rebuild or not whoosh_index.exists_in(str(path), indexname=INDEX_NAME):
+    if rebuild or not index_exists(path):
         storage = FileStorage(str(path))
         # Creating under the writer lock: a concurrent run must not see a half-made index.
         lock = storage.lock(WRITE_LOCK)
@@ -200,6 +207,7 @@ class _Writer:
         self.policy = policy
         self.part = postings.PartWriter(0)
         self._writing: Future | None = None
+        self._committed = False
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="searchkit-part")
 
     def reader(self):
@@ -212,7 +220,7 @@ class _Writer:
         """Add documents with the postings of their text fields (in the same order)."""
         for document in documents:
             self.whoosh.add_document(**document)
-        self.part.add(text_fields)
+        self.part.add(text_fields, [(d["id"], d["source"]) for d in documents])
         if self.policy.part_full(self.part.nbytes):
             self.write_part()
 
@@ -239,16 +247,24 @@ class _Writer:
             self._thread.shutdown()
         policy = MERGE_SMALL if merge else NO_MERGE
         self.whoosh.commit(mergetype=functools.partial(self._merge, policy))
+        self._committed = True
+        if whoosh_files(self.folder, self.segment_id):  # (no new segment: nothing was added)
+            write_checksums(self.folder, self.segment_id)
 
     def cancel(self) -> None:
+        if self._committed:  # nothing of its own left to undo (its files are the index's now)
+            return
         try:
             self._wait_for_write()
         except Exception:  # noqa: BLE001 - cancelling anyway; the part is deleted below
             pass
         self._thread.shutdown()
         self.whoosh.cancel()
-        for path in segment_parts(self.folder, self.segment_id):
-            path.unlink(missing_ok=True)
+        # The segment's own files too (Whoosh leaves them to the next commit's clean-up):
+        # no TOC names this segment, so nothing reads them.
+        for name in os.listdir(self.folder):
+            if name.startswith(self.segment_id + ".") or name.startswith(self.segment_id + "-"):
+                (self.folder / name).unlink(missing_ok=True)
 
     def _merge(self, whoosh_policy: Callable[[Any, list], list], writer, segments: list) -> list:
         """A Whoosh merge policy (``mergetype``) whose merged segments bring their parts,
@@ -278,7 +294,7 @@ class _Writer:
         merged segments, and of runs killed before their commit. Runs under the lock."""
         keep = {seg.segment_id() for seg in kept_segments} | {self.segment_id}
         for name in os.listdir(self.folder):
-            if name.endswith(postings.PART_SUFFIX) or name.endswith(postings.PART_SUFFIX + ".tmp"):
+            if name.endswith((postings.PART_SUFFIX, postings.PART_SUFFIX + ".tmp", CHECKSUMS_SUFFIX)):
                 if name.rsplit("-", 1)[0] not in keep:
                     (self.folder / name).unlink(missing_ok=True)
 
@@ -551,7 +567,13 @@ def _start_worker() -> None:
     """A worker process's start: pyvi's model, then every object so far (the parent's
     modules and the model) out of the garbage collector's sight. Full collections then
     walk only the analysis's own objects, and they no longer touch, hence copy, pages
-    shared with the parent."""
+    shared with the parent.
+
+    Signals first: the parent stops the workers itself (Pool.terminate) when it is
+    interrupted, so a worker ignores the terminal's Ctrl+C (sent to the whole process
+    group) and dies at once on SIGTERM instead of running the parent's handler."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     segment.load_model()
     gc.freeze()
 
@@ -641,14 +663,24 @@ class _Apply:
     with a new writer for what follows.
     """
 
-    def __init__(self, ix: whoosh_index.Index, policy: _CommitPolicy, tally: _Tally, wait: float, on_wait):
+    def __init__(
+        self,
+        ix: whoosh_index.Index,
+        policy: _CommitPolicy,
+        tally: _Tally,
+        wait: float,
+        on_wait,
+        uninterrupted: Callable[[bool], AbstractContextManager] = nullcontext,
+    ):
         self._ix = ix
         self._policy = policy
         self._tally = tally
         self._wait = wait
         self._on_wait = on_wait
+        self._uninterrupted = uninterrupted  # what a commit runs in (no stop halfway)
         self.writer = self._new_writer()
         self._uncommitted = 0  # documents of the files written since the last commit
+        self.committed = 0  # documents of the files committed so far by this run
 
     def _new_writer(self) -> _Writer:
         return _Writer(self._ix, self._wait, self._on_wait, self._policy)
@@ -664,9 +696,11 @@ class _Apply:
         if batch.last:
             self._uncommitted += file_docs
             if self._policy.commit_due(self._uncommitted):
-                self.writer.commit(merge=self._policy.merges(last_commit=False))
-                self.writer = self._new_writer()
-                self._uncommitted = 0
+                with self._uninterrupted(False):
+                    self.writer.commit(merge=self._policy.merges(last_commit=False))
+                    self.committed += self._uncommitted
+                    self._uncommitted = 0
+                    self.writer = self._new_writer()
 
     def write_out(self) -> None:
         """Write out what the writer holds, in the background."""
@@ -677,10 +711,81 @@ class _Apply:
         for source, ndocs in removed:
             self.writer.delete_by_term("source", source)
             self._tally.removed(ndocs)
-        self.writer.commit(merge=self._policy.merges(last_commit=True))
+        with self._uninterrupted(True):  # the last commit: the run completes
+            self.writer.commit(merge=self._policy.merges(last_commit=True))
+            self.committed += self._uncommitted
+            self._uncommitted = 0
 
     def cancel(self) -> None:
         self.writer.cancel()
+
+
+# -- stopping on SIGINT / SIGTERM ---------------------------------------------------------
+
+
+class IndexInterrupted(SearchkitError):
+    """SIGINT or SIGTERM stopped an indexing run. What was committed before stays; the
+    work since the last commit is discarded (the next run does it again). ``exit_code`` is
+    the shell's convention for the signal: 130 for SIGINT, 143 for SIGTERM."""
+
+    def __init__(self, message: str, signum: int):
+        super().__init__(message)
+        self.signum = signum
+        self.exit_code = 128 + signum
+
+
+class _Stop(BaseException):
+    """Raised in the main thread by the signal handler (a BaseException, so that no
+    ``except Exception`` on the way swallows it)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _Signals:
+    """While a run lasts (in the main thread only: Python handles signals there), SIGINT
+    and SIGTERM raise :class:`_Stop`, once; a commit in progress is let finish first
+    (:meth:`deferred`), so that a stop never leaves a commit half made."""
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._deferred = 0
+        self._raised = False
+        self._previous: dict[int, Any] = {}
+
+    def __enter__(self) -> _Signals:
+        if threading.current_thread() is threading.main_thread():
+            for signum in (signal.SIGINT, signal.SIGTERM):
+                self._previous[signum] = signal.signal(signum, self._handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for signum, handler in self._previous.items():
+            signal.signal(signum, handler)
+
+    def _handle(self, signum: int, frame: object) -> None:
+        if self.received is None:
+            self.received = signum
+        self._raise_if_due()
+
+    def _raise_if_due(self) -> None:
+        if self.received is not None and not self._deferred and not self._raised:
+            self._raised = True  # a second signal during the clean-up must not cut it short
+            raise _Stop(self.received)
+
+    @contextmanager
+    def deferred(self, last: bool = False) -> Iterator[None]:
+        """No stop while the block runs; a signal received meanwhile stops the run right
+        after it, unless it is the ``last`` commit: from then on the run completes."""
+        if last:
+            self._raised = True
+        self._deferred += 1
+        try:
+            yield
+        finally:
+            self._deferred -= 1
+        self._raise_if_due()
 
 
 def index_paths(
@@ -713,25 +818,46 @@ def index_paths(
     jobs = max(1, jobs if jobs is not None else (os.cpu_count() or 1))
     policy = _CommitPolicy.for_memory(DEFAULT_MEMORY_MB if memory_mb is None else memory_mb)
     tally = _Tally(progress, on_problem)
-    ix = _create_or_open(Path(index_dir), rebuild)
-    apply = _Apply(ix, policy, tally, wait, on_wait)
-    analyzer = _Analyzer(jobs)
-    try:
-        # The plan reads the index's state under the writer's lock: no other run changes it.
-        plan = _plan(paths, _existing_state(apply.writer.reader()))
-        tally.planned(plan)
-        if any(file.to_read for file in plan.files):
-            analyzer.start()
-        # When the workers have their last batches, the writer writes out what it holds
-        # meanwhile: the part left for the last commit is then a few batches.
-        for batch, analyzed in analyzer.run(_read_batches(plan, tally), on_drained=apply.write_out):
-            apply.batch(batch, analyzed)
-        analyzer.close()
-        apply.finish(plan.removed)
-    except BaseException:
-        analyzer.terminate()
-        apply.cancel()
-        raise
+    with _Signals() as signals:
+        try:
+            ix = _create_or_open(Path(index_dir), rebuild)
+            apply = _Apply(ix, policy, tally, wait, on_wait, uninterrupted=signals.deferred)
+        except _Stop as stop:
+            raise _interrupted(stop.signum, index_dir, 0, None) from None
+        analyzer = _Analyzer(jobs)
+        try:
+            # The plan reads the index's state under the writer's lock: no other run changes it.
+            plan = _plan(paths, _existing_state(apply.writer.reader()))
+            tally.planned(plan)
+            if any(file.to_read for file in plan.files):
+                analyzer.start()
+            # When the workers have their last batches, the writer writes out what it holds
+            # meanwhile: the part left for the last commit is then a few batches.
+            for batch, analyzed in analyzer.run(_read_batches(plan, tally), on_drained=apply.write_out):
+                apply.batch(batch, analyzed)
+            analyzer.close()
+            apply.finish(plan.removed)
+        except BaseException as exc:
+            analyzer.terminate()
+            apply.cancel()
+            if isinstance(exc, _Stop):
+                raise _interrupted(exc.signum, index_dir, apply.committed, ix) from None
+            raise
     with ix.searcher() as searcher:
         documents = searcher.doc_count()
     return tally.finished(documents, time.perf_counter() - started)
+
+
+def _interrupted(signum: int, index_dir: str | Path, committed: int, ix) -> IndexInterrupted:
+    """The error saying what a stopped run committed."""
+    name = signal.Signals(signum).name
+    if ix is None:
+        return IndexInterrupted(f"interrupted by {name} before indexing started; nothing changed", signum)
+    with ix.searcher() as searcher:
+        documents = searcher.doc_count()
+    return IndexInterrupted(
+        f"interrupted by {name}: this run committed {committed} documents, its work since its last "
+        f"commit was discarded; {index_dir}/ holds {documents} documents; "
+        "run the same command again to finish",
+        signum,
+    )

@@ -11,7 +11,9 @@ Whoosh segment).
 
 A *part* holds the postings of a contiguous range of documents of one segment, in one
 file of numpy arrays behind a JSON header, read through mmap (nothing is decoded when
-an index is opened, so a query's cold start does not grow with the archive). Per field:
+an index is opened, so a query's cold start does not grow with the archive). Every part
+carries checksums: its header's, and one per :data:`BLOCK` bytes of its arrays, checked as
+the reader first reads them (:class:`PartReader`). Per field:
 
 ==============  ========  ============================================================
 array           dtype     meaning
@@ -38,6 +40,7 @@ import itertools
 import json
 import mmap
 import os
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,7 +48,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import SearchkitError
+from .errors import IndexDamagedError
 from .fields import FIELD, TEXT_FIELDS
 
 __all__ = [
@@ -64,7 +67,12 @@ __all__ = [
 ]
 
 PART_SUFFIX = ".skp"
-_MAGIC = b"SKPOSTS2"
+# Version 3 adds checksums (see _write_arrays). A part is BLOCK bytes per checksum: small
+# enough that verifying the blocks a query reads costs little next to reading them.
+_MAGIC = b"SKPOSTS3"
+_PREFIX = 16  # magic, header length (4 bytes), the header's CRC-32 (4 bytes)
+BLOCK = 16 * 1024
+_DOCUMENTS = "_documents/json"  # the array holding the part's documents' ids and sources
 _EMPTY_I32 = np.zeros(0, dtype=np.int32)
 _EMPTY_U64 = np.zeros(0, dtype=np.uint64)
 
@@ -274,10 +282,15 @@ class PartWriter:
         self._pos: dict[str, list[np.ndarray]] = {f.name: [] for f in TEXT_FIELDS if f.positional}
         self._len: dict[str, list[np.ndarray]] = {f: [] for f in names}
         self._texts: dict[str, dict[int, str]] = {f.name: {} for f in TEXT_FIELDS if f.keep_texts}
+        self._documents: list[tuple[str, str]] = []
         self.nbytes = 0
 
-    def add(self, batch: BatchPostings) -> None:
-        """Add the batch's documents as the next ones (from ``base + ndocs``)."""
+    def add(self, batch: BatchPostings, documents: Sequence[tuple[str, str]] | None = None) -> None:
+        """Add the batch's documents as the next ones (from ``base + ndocs``), with their
+        ``(id, source)`` when known (kept in the part for ``searchkit check --repair``)."""
+        if documents is not None:
+            assert len(documents) == batch.ndocs, "one (id, source) per document"
+            self._documents.extend(documents)
         for name in self._keys:
             fp = batch.fields.get(name)
             if fp is None:
@@ -315,7 +328,8 @@ class PartWriter:
             if field.keep_texts:
                 arrays = arrays._replace(**_texts(arrays.keys, self._texts[name]))
             fields[name] = arrays
-        _write_part(Path(path), self.base, self.ndocs, fields)
+        documents = self._documents if len(self._documents) == self.ndocs else None
+        _write_part(Path(path), self.base, self.ndocs, fields, documents)
 
 
 class FieldArrays(NamedTuple):
@@ -374,114 +388,279 @@ def _runs(values: np.ndarray, sizes: np.ndarray, order: np.ndarray) -> np.ndarra
     return values[index].astype(np.int32)
 
 
-def _write_part(path: Path, base: int, ndocs: int, fields: dict[str, FieldArrays]) -> None:
+def _write_part(
+    path: Path,
+    base: int,
+    ndocs: int,
+    fields: dict[str, FieldArrays],
+    documents: Sequence[tuple[str, str]] | None,
+) -> None:
     arrays = {
         f"{name}/{array}": values
         for name, field in fields.items()
         for array, values in field._asdict().items()
         if values is not None
     }
+    if documents is not None:  # the documents' ids and sources, as JSON: read by repairs only
+        encoded = json.dumps([list(d) for d in documents], ensure_ascii=False).encode("utf-8")
+        arrays[_DOCUMENTS] = np.frombuffer(encoded, dtype=np.uint8)
     _write_arrays(path, {"base": base, "docs": ndocs}, arrays)
 
 
 def _write_arrays(path: Path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+    """Write a part: the prefix (magic, header length, the header's CRC-32), the JSON
+    header, the arrays (8-byte aligned), then the CRC-32 of every :data:`BLOCK` bytes of
+    the arrays and the CRC-32 of that table."""
     layout = {}
     offset = 0
     for name, arr in arrays.items():
-        arr = np.ascontiguousarray(arr)
         layout[name] = [offset, arr.dtype.str, int(arr.size)]
         offset += (arr.nbytes + 7) // 8 * 8
-    header = json.dumps({**meta, "arrays": layout}).encode("utf-8")
-    header += b" " * (-(len(_MAGIC) + 8 + len(header)) % 8)
+    header = json.dumps({**meta, "arrays": layout, "data": offset, "block": BLOCK}).encode("utf-8")
+    header += b" " * (-(_PREFIX + len(header)) % 8)
+    sums = _BlockSums()
     temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "wb") as f:
-        f.write(_MAGIC)
-        f.write(len(header).to_bytes(8, "little"))
-        f.write(header)
-        for arr in arrays.values():
-            data = np.ascontiguousarray(arr).tobytes()
-            f.write(data)
-            f.write(b"\0" * (-len(data) % 8))
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, path)
+    try:
+        with open(temporary, "wb") as f:
+            f.write(_MAGIC)
+            f.write(len(header).to_bytes(4, "little") + zlib.crc32(header).to_bytes(4, "little"))
+            f.write(header)
+            for arr in arrays.values():
+                data = np.ascontiguousarray(arr).view(np.uint8).data
+                padding = b"\0" * (-len(data) % 8)
+                for chunk in (data, padding):
+                    f.write(chunk)
+                    sums.add(chunk)
+            table = sums.table()
+            f.write(table)
+            f.write(zlib.crc32(table).to_bytes(4, "little") + b"\0" * 4)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+class _BlockSums:
+    """CRC-32 of each :data:`BLOCK` bytes of a stream written in chunks of any size."""
+
+    def __init__(self) -> None:
+        self._sums: list[int] = []
+        self._crc = 0
+        self._filled = 0
+
+    def add(self, chunk: bytes | memoryview) -> None:
+        view = memoryview(chunk)
+        while len(view):
+            take = min(len(view), BLOCK - self._filled)
+            self._crc = zlib.crc32(view[:take], self._crc)
+            self._filled += take
+            view = view[take:]
+            if self._filled == BLOCK:
+                self._sums.append(self._crc)
+                self._crc, self._filled = 0, 0
+
+    def table(self) -> bytes:
+        sums = self._sums + ([self._crc] if self._filled else [])
+        return np.asarray(sums, dtype="<u4").tobytes()
 
 
 class PartReader:
-    """A part file opened for reading (memory-mapped; :meth:`close` unmaps it)."""
+    """A part file opened for reading (memory-mapped).
+
+    Opening checks what costs nothing: the magic, the header's checksum, the file's size
+    against the header, the block checksums' own checksum and that every array fits.
+    The arrays' bytes are checked against their block checksums when first read (each
+    block once per reader): a query reads only verified bytes, for about the cost of
+    reading them, and :meth:`verify` checks the whole file (``searchkit check``).
+    Damage raises :class:`IndexDamagedError` naming the file.
+    """
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
-        with open(self.path, "rb") as f:
-            self._map = (
-                mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if os.fstat(f.fileno()).st_size else None
-            )
-        if self._map is None or self._map[: len(_MAGIC)] != _MAGIC:
-            raise SearchkitError(
-                f"the index at {self.path.parent}/ is damaged: "
-                f"{self.path.name} is not a searchkit postings file;"
-                " rebuild it with `searchkit index --rebuild PATH`"
-            )
-        size = int.from_bytes(self._map[len(_MAGIC) : len(_MAGIC) + 8], "little")
-        start = len(_MAGIC) + 8
-        meta = json.loads(self._map[start : start + size])
-        data_start = start + size
-        self.base: int = meta["base"]
-        self.ndocs: int = meta["docs"]
+        try:
+            with open(self.path, "rb") as f:
+                size = os.fstat(f.fileno()).st_size
+                self._map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if size else None
+        except FileNotFoundError:
+            raise self._damaged("is missing") from None
+        if self._map is None or size < _PREFIX or self._map[: len(_MAGIC)] != _MAGIC:
+            old = self._map is not None and self._map[: len(_MAGIC) - 1] == _MAGIC[:-1]
+            raise self._damaged("was written by an older searchkit" if old else "is not a postings file")
+        header_size = int.from_bytes(self._map[8:12], "little")
+        header = self._map[_PREFIX : _PREFIX + header_size]
+        if len(header) != header_size or zlib.crc32(header) != int.from_bytes(self._map[12:16], "little"):
+            raise self._damaged("has a damaged header (checksum mismatch)")
+        try:
+            meta = json.loads(header)
+            self._data_bytes: int = int(meta["data"])
+            self._block: int = int(meta["block"])
+            self.base: int = int(meta["base"])
+            self.ndocs: int = int(meta["docs"])
+            if self._block <= 0 or self._data_bytes < 0:
+                raise ValueError("bad sizes")
+            listed = [(name, int(o), np.dtype(d), int(n)) for name, (o, d, n) in meta["arrays"].items()]
+        except (ValueError, KeyError, TypeError) as exc:  # a header this searchkit did not write
+            raise self._damaged(f"has an unreadable header ({exc})") from None
+        self._data = _PREFIX + header_size
+        nblocks = -(-self._data_bytes // self._block)
+        table_at = self._data + self._data_bytes
+        expected = table_at + 4 * nblocks + 8
+        if size != expected:
+            raise self._damaged(f"is {size} bytes long, its header says {expected}: truncated or extended")
+        table = self._map[table_at : table_at + 4 * nblocks]
+        if zlib.crc32(table) != int.from_bytes(self._map[expected - 8 : expected - 4], "little"):
+            raise self._damaged("has damaged block checksums")
+        self._sums = np.frombuffer(table, dtype="<u4")
+        self._verified = bytearray(nblocks)  # 1: the block was verified (bytes: C-fast find)
+        self._view = memoryview(self._map)
         grouped: dict[str, dict[str, np.ndarray]] = {}
-        for name, (offset, dtype, count) in meta["arrays"].items():
+        self._extent: dict[tuple[str, str], tuple[int, int]] = {}  # (data offset, itemsize)
+        for name, offset, kind, count in listed:
             field, _, array = name.partition("/")
+            if offset < 0 or count < 0 or offset + kind.itemsize * count > self._data_bytes:
+                raise self._damaged(f"has a header whose array {name} lies outside the file")
+            if name == _DOCUMENTS:
+                self._extent[field, array] = (offset, count)
+                continue
             grouped.setdefault(field, {})[array] = np.frombuffer(
-                self._map, dtype=np.dtype(dtype), count=count, offset=data_start + offset
+                self._map, dtype=kind, count=count, offset=self._data + offset
             )
-        self._fields = {name: FieldArrays(**arrays) for name, arrays in grouped.items()}
+            self._extent[field, array] = (offset, kind.itemsize)
+        try:
+            self._fields = {name: FieldArrays(**arrays) for name, arrays in grouped.items()}
+        except TypeError:
+            raise self._damaged("has a header naming unknown arrays") from None
+        self._arrays = {  # (field, array) -> (values, data offset, itemsize): the read path's lookup
+            (name, array): (values, *self._extent[name, array])
+            for name, arrays in self._fields.items()
+            for array, values in arrays._asdict().items()
+            if values is not None
+        }
+        for name, arrays in self._fields.items():
+            if len(arrays.poff) != len(arrays.keys) + 1 or len(arrays.len) != self.ndocs:
+                raise self._damaged(f"has inconsistent array sizes in field {name}")
+        self._whole: set[tuple[str, str]] = set()  # arrays verified whole
         # A field of the table this part was written without: it holds no terms.
         none = np.zeros(1, np.int64)
         self._none = FieldArrays(_EMPTY_U64, none, _EMPTY_I32, _EMPTY_I32, np.zeros(self.ndocs, np.int32))
         self._none = self._none._replace(pos=_EMPTY_I32, xoff=none)
 
+    def _damaged(self, problem: str) -> IndexDamagedError:
+        return IndexDamagedError.in_file(self.path.parent, self.path.name, problem)
+
+    def _verify_bytes(self, start: int, stop: int) -> None:
+        """Check data bytes ``[start, stop)`` against their blocks' checksums (once per block)."""
+        if stop <= start:
+            return
+        first, last = start // self._block, (stop - 1) // self._block + 1
+        verified = self._verified
+        block = verified.find(0, first, last)  # the first block not verified yet
+        while block >= 0:
+            lo = self._data + block * self._block
+            hi = self._data + min((block + 1) * self._block, self._data_bytes)
+            if zlib.crc32(self._view[lo:hi]) != int(self._sums[block]):
+                raise self._damaged(f"fails its checksum (bytes {lo}–{hi})")
+            verified[block] = 1
+            block = verified.find(0, block + 1, last)
+
+    def _checked(self, field: str, array: str, start: int = 0, stop: int | None = None) -> np.ndarray:
+        """Elements ``[start, stop)`` of one array, verified."""
+        values, offset, itemsize = self._arrays[field, array]
+        stop = len(values) if stop is None else stop
+        self._verify_bytes(offset + start * itemsize, offset + stop * itemsize)
+        return values[start:stop]
+
+    def _whole_array(self, field: str, array: str) -> np.ndarray | None:
+        if field not in self._fields:
+            return getattr(self._none, array)
+        if (field, array) not in self._whole:
+            if getattr(self._fields[field], array) is None:
+                return None
+            self._checked(field, array)
+            self._whole.add((field, array))
+        return getattr(self._fields[field], array)
+
+    def documents(self) -> list[tuple[str, str]] | None:
+        """The ``(id, source)`` of each document of the part, verified (None: not kept)."""
+        field, _, array = _DOCUMENTS.partition("/")
+        if (field, array) not in self._extent:
+            return None
+        offset, size = self._extent[field, array]
+        self._verify_bytes(offset, offset + size)
+        start = self._data + offset
+        try:
+            return [(str(i), str(s)) for i, s in json.loads(self._view[start : start + size].tobytes())]
+        except (ValueError, TypeError) as exc:
+            raise self._damaged(f"has unreadable document ids ({exc})") from None
+
+    def verify(self) -> None:
+        """Check every byte of the part against its checksums (IndexDamagedError if not)."""
+        self._verify_bytes(0, self._data_bytes)
+
     def field(self, name: str) -> FieldArrays:
-        return self._fields.get(name, self._none)
+        """Every array of field ``name``, verified whole (for merges and checks)."""
+        if name not in self._fields:
+            return self._none
+        arrays = self._fields[name]
+        for array in arrays._fields:
+            self._whole_array(name, array)
+        return arrays
 
     def find(self, field: str, term: str, key: int | None = None) -> int:
         """The number of ``term`` (or of the term with ``key``) in ``field``, or -1."""
-        keys = self.field(field).keys
-        if not len(keys):
+        keys = self._whole_array(field, "keys")
+        if keys is None or not len(keys):
             return -1
         wanted = np.uint64(key_of(field, term) if key is None else key)
         i = int(np.searchsorted(keys, wanted))
         return i if i < len(keys) and keys[i] == wanted else -1
 
+    def _range(self, field: str, offsets: str, i: int) -> tuple[int, int]:
+        bounds = self._checked(field, offsets, i, i + 2)
+        a, b = int(bounds[0]), int(bounds[1])
+        if not 0 <= a <= b:
+            raise self._damaged(f"has inconsistent {field}/{offsets}")
+        return a, b
+
     def postings(self, field: str, i: int) -> tuple[np.ndarray, np.ndarray]:
         """Part-local document numbers and term frequencies of term ``i``."""
-        arrays = self.field(field)
-        a, b = int(arrays.poff[i]), int(arrays.poff[i + 1])
-        return arrays.docs[a:b], arrays.tf[a:b]
+        a, b = self._range(field, "poff", i)
+        return self._checked(field, "docs", a, b), self._checked(field, "tf", a, b)
 
     def positions(self, field: str, i: int) -> np.ndarray:
         """Positions of term ``i``, ``tf`` per posting, in posting order."""
-        arrays = self.field(field)
-        assert arrays.pos is not None and arrays.xoff is not None, f"{field} is not positional"
-        return arrays.pos[int(arrays.xoff[i]) : int(arrays.xoff[i + 1])]
+        assert self.field_arrays(field).pos is not None, f"{field} is not positional"
+        a, b = self._range(field, "xoff", i)
+        return self._checked(field, "pos", a, b)
+
+    def field_arrays(self, name: str) -> FieldArrays:
+        """The arrays of field ``name`` as stored, not verified: for their sizes only."""
+        return self._fields.get(name, self._none)
 
     def doc_frequency(self, field: str, term: str, key: int | None = None) -> int:
         i = self.find(field, term, key)
         if i < 0:
             return 0
-        poff = self.field(field).poff
-        return int(poff[i + 1] - poff[i])
+        a, b = self._range(field, "poff", i)
+        return b - a
 
     def lengths(self, field: str) -> np.ndarray:
-        return self.field(field).len
+        lengths = self._whole_array(field, "len")
+        assert lengths is not None  # every field has lengths
+        return lengths
 
     def terms(self, field: str) -> Iterator[tuple[str, int]]:
         """Every term of ``field`` (one that keeps its texts) with its document frequency here."""
-        arrays = self.field(field)
-        if arrays.toff is None or arrays.tblob is None:
+        toff, tblob = self._whole_array(field, "toff"), self._whole_array(field, "tblob")
+        if toff is None or tblob is None:
             return
-        data = arrays.tblob.tobytes()
-        df = np.diff(arrays.poff).tolist()
-        bounds = arrays.toff.tolist()
+        data = tblob.tobytes()
+        poff = self._whole_array(field, "poff")
+        assert poff is not None
+        df = np.diff(poff).tolist()
+        bounds = toff.tolist()
         for i, n in enumerate(df):
             if n:
                 yield data[bounds[i] : bounds[i + 1]].decode("utf-8"), n
@@ -511,5 +690,8 @@ def remap_part(part: PartReader, mapping: np.ndarray, path: str | Path) -> bool:
             np.cumsum(tf, out=cum[1:])
             new = new._replace(pos=old.pos[pos_keep], xoff=cum[kept_before[old.poff]])
         fields[field.name] = new._replace(toff=old.toff, tblob=old.tblob)
-    _write_part(Path(path), new_base, int(live.sum()), fields)
+    documents = part.documents()
+    if documents is not None:
+        documents = [d for d, keep in zip(documents, live.tolist()) if keep]
+    _write_part(Path(path), new_base, int(live.sum()), fields, documents)
     return True

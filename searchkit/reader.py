@@ -19,11 +19,12 @@ from cachetools import LRUCache
 from whoosh import query as wq
 
 from . import text
+from .errors import IndexDamagedError
 from .fields import FIELD
 from .postings import PartReader, key_of
-from .store import UNDATED, epoch_seconds, segment_parts
+from .store import UNDATED, epoch_seconds, part_path, segment_parts, verify_whoosh_files
 
-__all__ = ["IndexReader", "POSTINGS_CACHE"]
+__all__ = ["IndexReader", "POSTINGS_CACHE", "open_parts"]
 
 # Decoded postings kept per searcher, in number of postings (8 bytes each): enough for
 # the vocabulary of typical queries on a large archive, bounded on any archive.
@@ -56,9 +57,7 @@ class IndexReader:
             deleted = list(leaf.segment().deleted_docs()) if leaf.has_deletions() else []
             if deleted:
                 self._live[offset + np.asarray(deleted, dtype=np.int64)] = False
-            for path in segment_parts(folder, leaf.segment().segment_id(), names):
-                part = PartReader(path)
-                self.parts.append((part, offset + part.base))
+            self.parts += [(part, offset + part.base) for part in open_parts(folder, leaf.segment(), names)]
         self._lengths: dict[str, np.ndarray] = {}
         # Size-bounded in postings; a term's absence (None) costs one.
         self._postings: LRUCache[tuple[str, str], tuple[np.ndarray, np.ndarray] | None] = LRUCache(
@@ -208,6 +207,28 @@ class IndexReader:
         if field not in self._columns:
             self._columns[field] = self._leaf_columns(field, True, None)
         return self._columns[field]
+
+
+def open_parts(folder: Path, segment, names: list[str] | None = None) -> list[PartReader]:
+    """The postings parts of a Whoosh ``segment``, opened (cheap checks, postings.py), or
+    IndexDamagedError naming the first missing part (they must cover its documents exactly)
+    or a Whoosh file of the segment whose size is not the one recorded at its commit."""
+    verify_whoosh_files(folder, segment.segment_id(), full=False)  # sizes only: a stat each
+    parts = []
+    expected = 0
+    for path in segment_parts(folder, segment.segment_id(), names):
+        part = PartReader(path)
+        if part.base != expected:
+            break
+        parts.append(part)
+        expected += part.ndocs
+    if expected != segment.doc_count_all():
+        name = part_path(folder, segment.segment_id(), expected).name
+        count = segment.doc_count_all()
+        raise IndexDamagedError.in_file(
+            folder, name, f"is missing (segment {segment.segment_id()} has {count} documents)"
+        )
+    return parts
 
 
 # Phrase positions are keyed as document << _POSITION_BITS | (position + _PHRASE_SLACK -

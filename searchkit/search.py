@@ -14,13 +14,14 @@ import threading
 import time
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
 from . import text
 from .errors import (
     DocumentNotFoundError,
+    IndexDamagedError,
     IndexNotFoundError,
     InvalidParameterError,
     SearchkitError,
@@ -31,7 +32,7 @@ from .query import ParsedQuery, parse_query
 from .ranking import Match, RankingParams, evaluate
 from .reader import IndexReader
 from .records import Document, Hit, SearchResult
-from .store import DEFAULT_INDEX_DIR, open_whoosh_index
+from .store import DEFAULT_INDEX_DIR, open_whoosh_index, verify_whoosh_files
 from .suggest import SUGGEST_BELOW, suggest
 
 __all__ = ["Index", "Document", "Hit", "SearchResult", "open_index"]
@@ -82,43 +83,86 @@ class Index:
     def __init__(self, path: str | Path, params: RankingParams | None = None):
         self.path = Path(path)
         self.params = params or RankingParams()
-        self._ix = open_whoosh_index(self.path)
-        self._searcher, self._postings = self._open()
         self._lock = threading.Lock()
+        self._ix: Any = None
+        self._searcher: Any = None
+        self._postings: IndexReader | None = None
+        self._damage: IndexDamagedError | None = None
+        try:
+            self._ix = open_whoosh_index(self.path)
+            self._searcher, self._postings = self._open()
+        except IndexDamagedError as exc:
+            # Kept, not raised: every use raises it until the index is repaired or rebuilt,
+            # so a server keeps running (503) and answers again once it is.
+            self._damage = exc
 
     def _open(self, attempts: int = 5):
         """A searcher and its postings. A commit between reading the TOC and opening a
         part can delete the part (its segment merged away): then open the new state."""
         for attempt in range(1, attempts + 1):
-            searcher = self._ix.searcher()
+            generation = self._ix.latest_generation()
+            try:
+                searcher = self._ix.searcher()
+            except FileNotFoundError as exc:  # a Whoosh segment file named by the TOC
+                if attempt == attempts or self._ix.latest_generation() == generation:
+                    name = Path(exc.filename or "?").name
+                    raise IndexDamagedError.in_file(self.path, name, "is missing") from None
+                time.sleep(0.05 * attempt)
+                continue
+            except Exception as exc:  # a damaged segment file: Whoosh raises anything
+                for segment in self._ix._segments():  # which one (its size is not as committed)?
+                    verify_whoosh_files(self.path, segment.segment_id(), full=False)
+                raise IndexDamagedError.in_file(
+                    self.path, "a segment file", f"cannot be read ({type(exc).__name__}: {exc})"
+                ) from None
             try:
                 return searcher, IndexReader(searcher, self.path)
-            except FileNotFoundError:
+            except (FileNotFoundError, IndexDamagedError) as exc:
                 searcher.close()
-                if attempt == attempts:
+                if attempt == attempts or not self._searcher_is_stale(searcher):
+                    if isinstance(exc, FileNotFoundError):
+                        raise IndexDamagedError.in_file(
+                            self.path, Path(exc.filename or "?").name, "is missing"
+                        ) from None
                     raise
                 time.sleep(0.05 * attempt)
-            except SearchkitError:  # a damaged part (PartReader says so)
-                searcher.close()
-                raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _searcher_is_stale(self, searcher) -> bool:
+        """Whether another commit came after ``searcher`` (its missing files may be merged away)."""
+        try:
+            return not searcher.up_to_date()
+        except Exception:  # noqa: BLE001 - a TOC unreadable now: not a newer state
+            return False
 
     def _current(self) -> IndexReader:
-        """Postings of the current searcher, refreshed if another process committed."""
+        """Postings of the current searcher, refreshed if another process committed;
+        IndexDamagedError while the index is damaged (retried on every call)."""
         try:
-            if not self._searcher.up_to_date():
+            if self._damage is not None or self._searcher is None or not self._searcher.up_to_date():
                 # A new searcher, not Searcher.refresh(): refresh reuses the reader of a
                 # segment whose name is unchanged and so misses deletions committed to it.
                 old = self._searcher
+                self._ix = open_whoosh_index(self.path)
                 self._searcher, self._postings = self._open()
-                old.close()
-        except Exception as exc:  # the index directory was deleted or damaged under us
+                self._damage = None
+                if old is not None:
+                    old.close()
+        except IndexDamagedError as exc:
+            self._damage = exc
+            raise
+        except SearchkitError:
+            raise
+        except Exception as exc:  # the index directory was deleted under us
             raise IndexNotFoundError(
                 f"the index at {self.path}/ is gone or unreadable ({exc}); run `searchkit index`"
             ) from exc
+        assert self._postings is not None
         return self._postings
 
     def close(self) -> None:
-        self._searcher.close()
+        if self._searcher is not None:
+            self._searcher.close()
 
     def __enter__(self) -> Index:
         return self
@@ -134,6 +178,8 @@ class Index:
     @property
     def last_modified(self) -> datetime:
         """When the index was last committed (UTC)."""
+        with self._lock:
+            self._current()
         return datetime.fromtimestamp(self._ix.last_modified(), tz=timezone.utc)
 
     def search(
@@ -174,9 +220,7 @@ class Index:
             wanted = min(offset + limit, len(matched))
             page = _ranked(matched, match.scores, reader.dates() if sort == "date" else None, wanted)[offset:]
             syllables = parsed.syllables()
-            hits = [
-                self._hit(self._searcher.stored_fields(d), float(match.scores[d]), syllables) for d in page
-            ]
+            hits = [self._hit(self._stored(d), float(match.scores[d]), syllables) for d in page]
             counts = facet_counts(reader, matched) if facets else None
             suggestion = self._suggestion(parsed, reader, filters, match)
         return SearchResult(
@@ -208,6 +252,13 @@ class Index:
             return suggestion
         return None
 
+    def _stored(self, docnum: int) -> dict:
+        """Document ``docnum``'s stored fields (IndexDamagedError if its segment is damaged)."""
+        try:
+            return self._searcher.stored_fields(docnum)
+        except Exception as exc:  # noqa: BLE001 - a damaged segment file: Whoosh raises anything
+            raise _whoosh_damage(self.path, self._postings, docnum, exc) from None
+
     def _parse(self, query: str, strict: bool) -> ParsedQuery:
         parsed = parse_query(query, strict=strict)
         if not strict and len(parsed.syllables()) > self.params.soft_quotes_above:
@@ -227,11 +278,26 @@ class Index:
     def get(self, doc_id: str) -> Document:
         """The stored document with id ``doc_id``, or DocumentNotFoundError."""
         with self._lock:
-            self._current()
-            stored = self._searcher.document(id=doc_id)
+            reader = self._current()
+            try:
+                docnum = self._searcher.document_number(id=doc_id)
+            except Exception as exc:  # noqa: BLE001 - a damaged term index: Whoosh raises anything
+                raise _whoosh_damage(self.path, reader, None, exc) from None
+            stored = None if docnum is None else self._stored(docnum)
         if stored is None:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
         return Document.from_stored(stored["id"], stored.get("doc", {}))
+
+
+def _whoosh_damage(path: Path, reader: IndexReader | None, docnum: int | None, exc: Exception):
+    """The error for a Whoosh segment that failed to read (the one holding ``docnum``)."""
+    name = "a segment file"
+    if reader is not None and docnum is not None:
+        for leaf, offset in reader.leaves:
+            if offset <= docnum < offset + leaf.doc_count_all() and leaf.segment() is not None:
+                segment = leaf.segment()
+                name = segment.make_filename(".seg") if segment.is_compound() else segment.segment_id()
+    return IndexDamagedError.in_file(path, name, f"cannot be read ({type(exc).__name__}: {exc})")
 
 
 def open_index(path: str | Path = DEFAULT_INDEX_DIR) -> Index:

@@ -41,10 +41,42 @@ __all__ = [
 ]
 
 
+_MODEL_BYTES: list[bytes] = []
+
+
 @lru_cache(maxsize=1)
 def _vi_tokenizer() -> Any:
-    from pyvi.ViTokenizer import ViTokenizer  # slow import: the CRF model loads here
+    """pyvi's tokenizer, its CRF model opened from memory.
 
+    Importing pyvi unpickles its model, a sklearn-crfsuite CRF whose file resource writes
+    the model into a new temporary file and removes it only in a finaliser, which worker
+    processes never run: every process would leave ~640 KB in the temp directory. So the
+    file resource is unpickled with its bytes kept in memory, and crfsuite's tagger opens
+    them there (``Tagger.open_inmemory``); no file is ever written.
+    """
+    import pycrfsuite
+    from sklearn_crfsuite import _fileresource  # type: ignore[import-untyped]
+
+    resource = _fileresource.FileResource
+    unpickle = resource.__setstate__
+    model_bytes: list[bytes] = []
+
+    def keep_in_memory(self: Any, state: dict) -> None:
+        data = state.pop("__FILE_RESOURCE_DATA__", None)
+        self.__dict__.update(state)
+        if data is not None:
+            model_bytes.append(data)
+
+    resource.__setstate__ = keep_in_memory
+    try:
+        from pyvi.ViTokenizer import ViTokenizer  # slow import: the CRF model loads here
+    finally:
+        resource.__setstate__ = unpickle
+    if model_bytes:  # (a pyvi whose model is no longer a pickled file resource: left as it is)
+        tagger = pycrfsuite.Tagger()
+        _MODEL_BYTES.append(model_bytes[-1])  # crfsuite reads the model in place: keep it alive
+        tagger.open_inmemory(_MODEL_BYTES[-1])
+        ViTokenizer.model._tagger = tagger
     return ViTokenizer
 
 

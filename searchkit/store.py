@@ -11,8 +11,11 @@ reader, so a query never loads the indexing code.
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import re
+import zlib
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from pathlib import Path
@@ -20,7 +23,7 @@ from pathlib import Path
 from whoosh import columns, fields, index as whoosh_index
 
 from . import analysis, postings
-from .errors import IndexNotFoundError, SearchkitError
+from .errors import IndexDamagedError, IndexNotFoundError, SearchkitError
 
 __all__ = [
     "DEFAULT_INDEX_DIR",
@@ -28,12 +31,20 @@ __all__ = [
     "SCHEMA_VERSION",
     "FORMAT_FILE",
     "write_format_version",
+    "toc_name",
+    "index_exists",
     "WRITE_LOCK",
     "UNDATED",
     "epoch_seconds",
     "schema",
     "open_whoosh_index",
     "part_path",
+    "CHECKSUMS_SUFFIX",
+    "checksums_path",
+    "whoosh_files",
+    "write_checksums",
+    "read_checksums",
+    "verify_whoosh_files",
     "segment_parts",
 ]
 
@@ -43,7 +54,8 @@ INDEX_NAME = "searchkit"
 # when one is opened, so that a format change says "rebuild" instead of misreading an index.
 # Version 2: text fields moved from Whoosh to postings parts (postings.py). Version 1 had no
 # FORMAT_FILE (it is told apart by its Whoosh schema); nor had version 2 before this file.
-SCHEMA_VERSION = 2
+# Version 3: postings parts carry checksums.
+SCHEMA_VERSION = 3
 FORMAT_FILE = "searchkit-format"
 # The name of Whoosh's write lock for INDEX_NAME (taken by hand while creating an index).
 WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"
@@ -83,12 +95,13 @@ def schema() -> fields.Schema:
 def open_whoosh_index(index_dir: str | Path) -> whoosh_index.Index:
     """Open an existing index or raise :class:`IndexNotFoundError` with a hint."""
     path = Path(index_dir)
-    if not path.is_dir() or not whoosh_index.exists_in(str(path), indexname=INDEX_NAME):
+    if not index_exists(path):
         raise IndexNotFoundError(f"no index at {path}/ — run `searchkit index PATH` first to build it")
     try:
         ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
-    except Exception as exc:  # a damaged TOC file, an index from another program
-        raise SearchkitError(f"cannot open the index at {path}/: {exc}") from exc
+    except Exception as exc:  # a damaged TOC file (Whoosh raises anything from struct to pickle)
+        problem = f"cannot be read ({type(exc).__name__}: {exc})"
+        raise IndexDamagedError.in_file(path, toc_name(path), problem) from None
     version = 1 if "body" in ix.schema.names() else _format_version(path)  # v1: text in Whoosh
     if version < SCHEMA_VERSION:
         raise SearchkitError(
@@ -111,8 +124,26 @@ def _format_version(index_dir: Path) -> int:
     except (OSError, UnicodeDecodeError) as exc:
         raise SearchkitError(f"cannot read {index_dir / FORMAT_FILE}: {exc}") from None
     if not text.isdigit():
-        raise SearchkitError(f"{index_dir / FORMAT_FILE} is damaged: rebuild the index with --rebuild")
+        raise IndexDamagedError.in_file(index_dir, FORMAT_FILE, "is not a format number")
     return int(text)
+
+
+def index_exists(index_dir: str | Path) -> bool:
+    """Whether ``index_dir`` holds an index (a TOC file, readable or not: Whoosh's own
+    ``exists_in`` reads it, and raises anything on a damaged one)."""
+    try:
+        return any(_TOC_PATTERN.match(name) for name in os.listdir(index_dir))
+    except OSError:  # no such directory, or not a directory
+        return False
+
+
+def toc_name(index_dir: str | Path) -> str:
+    """The file name of the index's table of contents (its latest generation)."""
+    generations = [int(m.group(1)) for m in map(_TOC_PATTERN.match, os.listdir(index_dir)) if m is not None]
+    return f"_{INDEX_NAME}_{max(generations, default=0)}.toc"
+
+
+_TOC_PATTERN = re.compile(rf"^_{INDEX_NAME}_([0-9]+)\.toc$")
 
 
 def write_format_version(index_dir: str | Path) -> None:
@@ -126,6 +157,76 @@ def part_path(index_dir: str | Path, segment_id: str, base: int) -> Path:
     Not ``<segment id>.<ext>``: Whoosh would fold such a file into its compound segment
     file and delete it as its own when cleaning up."""
     return Path(index_dir) / f"{segment_id}-{base}{postings.PART_SUFFIX}"
+
+
+CHECKSUMS_SUFFIX = "-whoosh.skc"
+
+
+def checksums_path(index_dir: str | Path, segment_id: str) -> Path:
+    """The file recording the sizes and CRC-32s of a Whoosh segment's files (Whoosh keeps
+    none). Not ``<segment id>.<ext>``, for the reason :func:`part_path` gives."""
+    return Path(index_dir) / f"{segment_id}{CHECKSUMS_SUFFIX}"
+
+
+def whoosh_files(index_dir: str | Path, segment_id: str, names: Iterable[str] | None = None) -> list[str]:
+    """The names of a Whoosh segment's own files (``<segment id>.<ext>``)."""
+    prefix = segment_id + "."
+    return sorted(n for n in (names if names is not None else os.listdir(index_dir)) if n.startswith(prefix))
+
+
+def write_checksums(index_dir: str | Path, segment_id: str) -> None:
+    """Record the size and CRC-32 of each file of a committed (hence final) Whoosh segment:
+    a JSON line, then the CRC-32 of that line."""
+    files = {}
+    for name in whoosh_files(index_dir, segment_id):
+        files[name] = [*_size_and_crc(Path(index_dir) / name)]
+    line = json.dumps({"files": files})
+    path = checksums_path(index_dir, segment_id)
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(f"{line}\n{zlib.crc32(line.encode()):08x}\n", encoding="ascii")
+    os.replace(temporary, path)
+
+
+def read_checksums(index_dir: str | Path, segment_id: str) -> dict[str, tuple[int, int]] | None:
+    """What :func:`write_checksums` recorded: ``{file: (size, crc32)}``, None if nothing was
+    (a segment committed by a run killed just after its commit); IndexDamagedError if the
+    record itself is damaged."""
+    path = checksums_path(index_dir, segment_id)
+    try:
+        line, crc = path.read_text(encoding="ascii").split("\n")[:2]
+        if f"{zlib.crc32(line.encode()):08x}" != crc:
+            raise ValueError("checksum mismatch")
+        return {name: (int(size), int(sum_)) for name, (size, sum_) in json.loads(line)["files"].items()}
+    except FileNotFoundError:
+        return None
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        raise IndexDamagedError.in_file(index_dir, path.name, f"is damaged ({exc})") from None
+
+
+def _size_and_crc(path: Path) -> tuple[int, int]:
+    crc = 0
+    size = 0
+    with open(path, "rb") as f:
+        while chunk := f.read(1 << 20):
+            crc = zlib.crc32(chunk, crc)
+            size += len(chunk)
+    return size, crc
+
+
+def verify_whoosh_files(index_dir: str | Path, segment_id: str, full: bool) -> None:
+    """Check a segment's Whoosh files against their recorded sizes (and, ``full``, their
+    checksums); IndexDamagedError naming the first that differs. Nothing recorded: no check."""
+    recorded = read_checksums(index_dir, segment_id)
+    for name, (size, crc) in (recorded or {}).items():
+        path = Path(index_dir) / name
+        try:
+            actual = path.stat().st_size
+        except FileNotFoundError:
+            raise IndexDamagedError.in_file(index_dir, name, "is missing") from None
+        if actual != size:
+            raise IndexDamagedError.in_file(index_dir, name, f"is {actual} bytes long, not {size}")
+        if full and _size_and_crc(path)[1] != crc:
+            raise IndexDamagedError.in_file(index_dir, name, "fails its checksum")
 
 
 def segment_parts(index_dir: str | Path, segment_id: str, names: Iterable[str] | None = None) -> list[Path]:
