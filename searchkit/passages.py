@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from . import text
 from .sentences import split_sentences
 
-__all__ = ["Passage", "best_passage", "MAX_SYLLABLES", "PAIR_WEIGHT"]
+__all__ = ["Passage", "best_passage", "answering_sentences", "MAX_SYLLABLES", "PAIR_WEIGHT"]
 
 MAX_SYLLABLES = 50  # a passage reads in a few seconds; longer, it is a summary
 PAIR_WEIGHT = 0.5  # an adjacent query pair held, against its two syllables' weights apart
@@ -102,6 +102,56 @@ def _matches_by_syllable(source: str, exact: set[str], folded: set[str]) -> list
     return found
 
 
+@dataclass
+class _Scored:
+    """An article's sentences scored against a query."""
+
+    spans: list[tuple[int, int]]  # sentence spans in the text
+    words: list[list[text.Syllable]]  # each sentence's syllables, spans in the text
+    matched: list[list[str | None]]  # each syllable's query syllable, or None
+    scores: list[float]
+    matches: list[tuple[int, int, str]]  # every match in the text: start, end, query syllable
+    weight: Callable[[str], float]
+
+    def ranked(self, source: str) -> list[int]:
+        """Sentence indices, best first. Ties go to the sentence with more matches, then
+        to one that ends as a sentence does (not a caption or a heading), then the earliest."""
+        return sorted(
+            range(len(self.spans)),
+            key=lambda i: (
+                -self.scores[i],
+                -sum(1 for k in self.matched[i] if k),
+                not _ends_a_sentence(source, self.spans[i]),
+                i,
+            ),
+        )
+
+
+def _score(source: str, syllables: Sequence[str], pair_weight: float, sentence_weights: bool) -> _Scored:
+    """Each sentence's score: the query syllables it holds, each weighted by its inverse
+    sentence frequency (or 1), plus ``pair_weight`` times the weights of the query's
+    adjacent pairs it holds as adjacent syllables."""
+    spans = split_sentences(source) or ([(0, len(source))] if source else [])
+    matches = _matches(source, syllables)
+    keys = {start: key for start, _, key in matches}  # a matched syllable's start -> its query syllable
+    words: list[list[text.Syllable]] = []
+    matched: list[list[str | None]] = []
+    for start, end in spans:
+        found = [
+            text.Syllable(w.text, w.start + start, w.end + start) for w in text.syllables(source[start:end])
+        ]
+        words.append(found)
+        matched.append([keys.get(w.start) for w in found])
+    weight = _sentence_weights(matched) if sentence_weights else lambda key: 1.0
+    pairs = set(zip(syllables, syllables[1:]))
+    scores = []
+    for found_keys in matched:
+        covered = {k for k in found_keys if k}
+        held = {(a, b) for a, b in zip(found_keys, found_keys[1:]) if a and b and (a, b) in pairs}
+        scores.append(sum(map(weight, covered)) + pair_weight * sum(weight(a) + weight(b) for a, b in held))
+    return _Scored(spans, words, matched, scores, matches, weight)
+
+
 def best_passage(
     source: str,
     syllables: Sequence[str],
@@ -119,46 +169,34 @@ def best_passage(
     sentences) are there to measure what each is worth (bench/answers.py).
     """
     source = source.strip()
-    spans = split_sentences(source) or ([(0, len(source))] if source else [])
+    scored = _score(source, syllables, pair_weight, sentence_weights)
+    spans = scored.spans
     if not spans:
         return Passage("", [])
-    matches = _matches(source, syllables)
-    keys = {start: key for start, _, key in matches}  # a matched syllable's start -> its query syllable
-    sentences: list[list[text.Syllable]] = []
-    matched: list[list[str | None]] = []
-    for start, end in spans:
-        words = [
-            text.Syllable(w.text, w.start + start, w.end + start) for w in text.syllables(source[start:end])
-        ]
-        sentences.append(words)
-        matched.append([keys.get(w.start) for w in words])
-    weight = _sentence_weights(matched) if sentence_weights else lambda key: 1.0
-    pairs = set(zip(syllables, syllables[1:]))
-    scores = []
-    for found in matched:
-        covered = {k for k in found if k}
-        held = {(a, b) for a, b in zip(found, found[1:]) if a and b and (a, b) in pairs}
-        scores.append(sum(map(weight, covered)) + pair_weight * sum(weight(a) + weight(b) for a, b in held))
-    # Ties go to the sentence with more matches, then to one that ends as a sentence does
-    # (not a caption or a heading), then to the earliest.
-    best = max(
-        range(len(spans)),
-        key=lambda i: (scores[i], sum(1 for k in matched[i] if k), _ends_a_sentence(source, spans[i]), -i),
-    )
-    lengths = [len(words) for words in sentences]
+    best = scored.ranked(source)[0]
+    lengths = [len(words) for words in scored.words]
     # A passage stays within its paragraph: the next one is another caption, heading or topic.
     paragraph = [source.count("\n", 0, start) for start, _ in spans]
     first, last = _grow(best, lengths, paragraph, max_syllables) if grow else (best, best)
-    words = [w for i in range(first, last + 1) for w in sentences[i]]
+    words = [w for i in range(first, last + 1) for w in scored.words[i]]
     start, end = spans[first][0], spans[last][1]
     if len(words) > max_syllables:
-        at = _densest(words, keys, weight, max_syllables)
+        keys = {s: k for s, _, k in scored.matches}
+        at = _densest(words, keys, scored.weight, max_syllables)
         start, end = words[at].start, words[at + max_syllables - 1].end
     prefix = "…" if start > spans[first][0] else ""
     suffix = "…" if end < spans[last][1] else ""
     shift = len(prefix) - start
-    highlights = [(s + shift, e + shift) for s, e, _ in matches if s >= start and e <= end]
+    highlights = [(s + shift, e + shift) for s, e, _ in scored.matches if s >= start and e <= end]
     return Passage(prefix + source[start:end] + suffix, highlights)
+
+
+def answering_sentences(source: str, syllables: Sequence[str], count: int) -> list[tuple[int, int]]:
+    """The spans of the ``count`` sentences of ``source`` that best answer a query of
+    ``syllables``, in document order: a query-focused summary. Scored as passages are;
+    when fewer sentences hold a query word, the earliest others make up the count."""
+    scored = _score(source, syllables, PAIR_WEIGHT, True)
+    return [scored.spans[i] for i in sorted(scored.ranked(source)[: max(count, 0)])]
 
 
 def _sentence_weights(matched: list[list[str | None]]) -> Callable[[str], float]:

@@ -87,3 +87,18 @@ def test_no_match_gives_the_first_sentences_and_empty_text_gives_nothing():
     passage = best_passage(ARTICLE, syllables_of("xyzzy"))
     assert passage.text.startswith("Hội nghị tổng kết") and passage.highlights == []
     assert best_passage("  ", syllables_of("a")).text == ""
+
+
+def test_answering_sentences_are_the_best_in_document_order():
+    from searchkit.passages import answering_sentences
+
+    spans = answering_sentences(ARTICLE, syllables_of("nho chống mốc thử nghiệm"), 2)
+    chosen = [ARTICLE[a:b] for a, b in spans]
+    # the pair "thử nghiệm" ranks its sentence first; of the two sentences with two query
+    # words each (a tie), the earlier; then back in document order
+    assert chosen == [
+        "Resveratrol là một hợp chất trong vỏ nho có khả năng chống oxy hóa.",
+        "Các nhà khoa học sẽ thử nghiệm thêm trên người vào năm sau.",
+    ]
+    assert answering_sentences(ARTICLE, syllables_of("xyzzy"), 1) == [(0, ARTICLE.index(".") + 1)]
+    assert answering_sentences(ARTICLE, syllables_of("nho"), 0) == []
