@@ -27,6 +27,7 @@ from . import postings, segment, text
 from .articles import Article
 from .fields import TEXT_FIELDS, ZONES
 from .postings import BatchPostings
+from .sentences import encode_sentence_ends
 from .summary import SUMMARY_SENTENCES, summarize_segmented
 
 __all__ = [
@@ -87,6 +88,7 @@ class AnalyzedArticle:
 
     article: Article
     summary: list[str] = field(default_factory=list)
+    sentence_ends: bytes = b""  # of its indexed text (sentences.encode_sentence_ends), for passages
 
 
 @dataclass
@@ -161,7 +163,8 @@ def analyze_batch(articles: Sequence[Article]) -> AnalyzedBatch:
             forms=body.forms,
             title_syllables=title.syllables,
         )
-        analysed.append(AnalyzedArticle(article, summary))
+        ends = encode_sentence_ends(text.indexed_text(article.sapo, article.body).strip())
+        analysed.append(AnalyzedArticle(article, summary, ends))
         zones = {
             "title": _Zone(title.syllables, title.words),
             "body": _Zone(

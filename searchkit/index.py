@@ -218,7 +218,12 @@ class _Writer:
 
     def add(self, documents: list[dict], text_fields: postings.BatchPostings) -> None:
         """Add documents with the postings of their text fields (in the same order)."""
+        # An index made before sentence ends were stored keeps its schema: its hits split
+        # their text at search time instead (sentences.stored_sentences).
+        stores_sentences = "sentences" in self.whoosh.schema
         for document in documents:
+            if not stores_sentences:
+                document = {k: v for k, v in document.items() if k != "sentences"}
             self.whoosh.add_document(**document)
         self.part.add(text_fields, [(d["id"], d["source"]) for d in documents])
         if self.policy.part_full(self.part.nbytes):
@@ -642,6 +647,7 @@ def _document(analyzed: AnalyzedArticle, source: str, signature: str) -> dict:
         "source": source,
         "signature": signature,
         "doc": Document.from_article(art, analyzed.summary).stored(),
+        "sentences": analyzed.sentence_ends,
     }
     if art.author:
         doc["author"] = art.author

@@ -20,6 +20,8 @@ measures each of these choices.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 import re
 import unicodedata
@@ -104,52 +106,76 @@ def _matches_by_syllable(source: str, exact: set[str], folded: set[str]) -> list
 
 @dataclass
 class _Scored:
-    """An article's sentences scored against a query."""
+    """An article's sentences scored against a query.
 
+    Only the matches are looked at one by one; a passage is computed for every hit of
+    every search, so syllables are counted only in the sentences a passage may show."""
+
+    source: str
     spans: list[tuple[int, int]]  # sentence spans in the text
-    words: list[list[text.Syllable]]  # each sentence's syllables, spans in the text
-    matched: list[list[str | None]]  # each syllable's query syllable, or None
+    matched: list[list[str]]  # per sentence, the query syllable of each match in it
     scores: list[float]
     matches: list[tuple[int, int, str]]  # every match in the text: start, end, query syllable
     weight: Callable[[str], float]
 
-    def ranked(self, source: str) -> list[int]:
+    def length(self, sentence: int) -> int:
+        """The sentence's syllable count."""
+        start, end = self.spans[sentence]
+        return len(text.SYLLABLE_RE.findall(self.source, start, end))
+
+    def ranked(self) -> list[int]:
         """Sentence indices, best first. Ties go to the sentence with more matches, then
         to one that ends as a sentence does (not a caption or a heading), then the earliest."""
         return sorted(
             range(len(self.spans)),
-            key=lambda i: (
-                -self.scores[i],
-                -sum(1 for k in self.matched[i] if k),
-                not _ends_a_sentence(source, self.spans[i]),
-                i,
-            ),
+            key=lambda i: (-self.scores[i], -len(self.matched[i]), not self._ends_a_sentence(i), i),
         )
 
+    def _ends_a_sentence(self, sentence: int) -> bool:
+        start, end = self.spans[sentence]
+        return self.source[start:end].rstrip().endswith(_SENTENCE_ENDS)
 
-def _score(source: str, syllables: Sequence[str], pair_weight: float, sentence_weights: bool) -> _Scored:
+
+_SENTENCE_ENDS = tuple(".!?…\"'”’»)")
+_SYLLABLE_BETWEEN = re.compile(r"[^\W_]")  # a letter or digit: another syllable in a gap
+
+
+def _score(
+    source: str,
+    syllables: Sequence[str],
+    pair_weight: float,
+    sentence_weights: bool,
+    sentences: list[tuple[int, int]] | None = None,
+) -> _Scored:
     """Each sentence's score: the query syllables it holds, each weighted by its inverse
     sentence frequency (or 1), plus ``pair_weight`` times the weights of the query's
     adjacent pairs it holds as adjacent syllables."""
-    spans = split_sentences(source) or ([(0, len(source))] if source else [])
+    spans = (sentences if sentences is not None else split_sentences(source)) or (
+        [(0, len(source))] if source else []
+    )
+    sentence_starts = [start for start, _ in spans]
     matches = _matches(source, syllables)
-    keys = {start: key for start, _, key in matches}  # a matched syllable's start -> its query syllable
-    words: list[list[text.Syllable]] = []
-    matched: list[list[str | None]] = []
-    for start, end in spans:
-        found = [
-            text.Syllable(w.text, w.start + start, w.end + start) for w in text.syllables(source[start:end])
-        ]
-        words.append(found)
-        matched.append([keys.get(w.start) for w in found])
+    matched: list[list[str]] = [[] for _ in spans]
+    placed = [
+        (bisect.bisect_right(sentence_starts, start) - 1, start, end, key) for start, end, key in matches
+    ]
+    for sentence, _, _, key in placed:
+        matched[sentence].append(key)
     weight = _sentence_weights(matched) if sentence_weights else lambda key: 1.0
     pairs = set(zip(syllables, syllables[1:]))
-    scores = []
-    for found_keys in matched:
-        covered = {k for k in found_keys if k}
-        held = {(a, b) for a, b in zip(found_keys, found_keys[1:]) if a and b and (a, b) in pairs}
-        scores.append(sum(map(weight, covered)) + pair_weight * sum(weight(a) + weight(b) for a, b in held))
-    return _Scored(spans, words, matched, scores, matches, weight)
+    held: list[set[tuple[str, str]]] = [set() for _ in spans]
+    for (sentence, _, end, key), (next_sentence, next_start, _, next_key) in zip(placed, placed[1:]):
+        if (
+            next_sentence == sentence
+            and (key, next_key) in pairs
+            and not _SYLLABLE_BETWEEN.search(source, end, next_start)
+        ):
+            held[sentence].add((key, next_key))
+    scores = [
+        sum(map(weight, set(keys))) + pair_weight * sum(weight(a) + weight(b) for a, b in held_pairs)
+        for keys, held_pairs in zip(matched, held)
+    ]
+    return _Scored(source, spans, matched, scores, matches, weight)
 
 
 def best_passage(
@@ -160,30 +186,40 @@ def best_passage(
     pair_weight: float = PAIR_WEIGHT,
     sentence_weights: bool = True,
     grow: bool = True,
+    sentences: list[tuple[int, int]] | None = None,
 ) -> Passage:
     """The passage of ``source`` that best answers a query of ``syllables`` (normalised,
     lower case; one typed without diacritics matches every accented form).
 
-    A text without a match gives its first sentences. ``pair_weight``,
+    ``sentences`` are the text's sentence spans when the caller has them (stored at
+    indexing: sentences.stored_sentences); else the text is split here. A text without
+    a match gives its first sentences. ``pair_weight``,
     ``sentence_weights`` and ``grow`` (whether the passage takes in neighbouring
     sentences) are there to measure what each is worth (bench/answers.py).
     """
-    source = source.strip()
-    scored = _score(source, syllables, pair_weight, sentence_weights)
+    if sentences is None:
+        source = source.strip()
+    scored = _score(source, syllables, pair_weight, sentence_weights, sentences)
     spans = scored.spans
     if not spans:
         return Passage("", [])
-    best = scored.ranked(source)[0]
-    lengths = [len(words) for words in scored.words]
+    best = scored.ranked()[0]
+    length = functools.cache(scored.length)
+
+    def same_paragraph(sentence: int) -> bool:  # the sentence and the one after it
+        return "\n" not in source[spans[sentence][1] : spans[sentence + 1][0]]
+
     # A passage stays within its paragraph: the next one is another caption, heading or topic.
-    paragraph = [source.count("\n", 0, start) for start, _ in spans]
-    first, last = _grow(best, lengths, paragraph, max_syllables) if grow else (best, best)
-    words = [w for i in range(first, last + 1) for w in scored.words[i]]
+    first, last, size = (
+        _grow(best, len(spans), length, same_paragraph, max_syllables) if grow else (best, best, -1)
+    )
     start, end = spans[first][0], spans[last][1]
-    if len(words) > max_syllables:
-        keys = {s: k for s, _, k in scored.matches}
-        at = _densest(words, keys, scored.weight, max_syllables)
-        start, end = words[at].start, words[at + max_syllables - 1].end
+    if size > max_syllables or size < 0:
+        words = [m.span() for m in text.SYLLABLE_RE.finditer(source, start, end)]
+        if len(words) > max_syllables:
+            keys = {s: k for s, _, k in scored.matches}
+            at = _densest(words, keys, scored.weight, max_syllables)
+            start, end = words[at][0], words[at + max_syllables - 1][1]
     prefix = "…" if start > spans[first][0] else ""
     suffix = "…" if end < spans[last][1] else ""
     shift = len(prefix) - start
@@ -196,54 +232,45 @@ def answering_sentences(source: str, syllables: Sequence[str], count: int) -> li
     ``syllables``, in document order: a query-focused summary. Scored as passages are;
     when fewer sentences hold a query word, the earliest others make up the count."""
     scored = _score(source, syllables, PAIR_WEIGHT, True)
-    return [scored.spans[i] for i in sorted(scored.ranked(source)[: max(count, 0)])]
+    return [scored.spans[i] for i in sorted(scored.ranked()[: max(count, 0)])]
 
 
-def _sentence_weights(matched: list[list[str | None]]) -> Callable[[str], float]:
+def _sentence_weights(matched: list[list[str]]) -> Callable[[str], float]:
     """Each query syllable's inverse sentence frequency in this article: a word in every
     sentence (the article's topic) tells the sentences apart less than one in a few."""
     count = len(matched)
-    frequency = Counter(k for found in matched for k in set(found) if k)
+    frequency = Counter(k for found in matched for k in set(found))
     weights = {k: math.log((count + 1) / (n + 0.5)) for k, n in frequency.items()}
     return lambda key: weights.get(key, 0.0)
 
 
-def _ends_a_sentence(source: str, span: tuple[int, int]) -> bool:
-    return source[span[0] : span[1]].rstrip().endswith(_SENTENCE_ENDS)
-
-
-_SENTENCE_ENDS = tuple(".!?…\"'”’»)")
-
-
-def _grow(best: int, lengths: list[int], paragraph: list[int], limit: int) -> tuple[int, int]:
-    """The run of sentences the passage shows: from ``best``, the next sentence of its
-    paragraph while it fits, else the one before (an answer follows the words that ask
-    for it)."""
+def _grow(
+    best: int, count: int, length: Callable[[int], int], joined: Callable[[int], bool], limit: int
+) -> tuple[int, int, int]:
+    """The run of sentences the passage shows, and its syllable count: from ``best``, the
+    next sentence of its paragraph (``joined(i)``: sentence i and i + 1 are) while it fits,
+    else the one before (an answer follows the words that ask for it)."""
     first = last = best
-    size = lengths[best]
+    size = length(best)
     while True:
-        if (
-            last + 1 < len(lengths)
-            and paragraph[last + 1] == paragraph[best]
-            and size + lengths[last + 1] <= limit
-        ):
+        if last + 1 < count and joined(last) and size + length(last + 1) <= limit:
             last += 1
-            size += lengths[last]
-        elif first > 0 and paragraph[first - 1] == paragraph[best] and size + lengths[first - 1] <= limit:
+            size += length(last)
+        elif first > 0 and joined(first - 1) and size + length(first - 1) <= limit:
             first -= 1
-            size += lengths[first]
+            size += length(first)
         else:
-            return first, last
+            return first, last, size
 
 
 def _densest(
-    words: list[text.Syllable], keys: dict[int, str], weight: Callable[[str], float], width: int
+    words: list[tuple[int, int]], keys: dict[int, str], weight: Callable[[str], float], width: int
 ) -> int:
     """The first word of the ``width``-word window covering the most query weight (the
     earliest on ties, so a passage starts where its sentence does when it can)."""
     best, best_score = 0, -1.0
     for at in range(len(words) - width + 1):
-        covered = {keys[w.start] for w in words[at : at + width] if w.start in keys}
+        covered = {keys[start] for start, _ in words[at : at + width] if start in keys}
         score = sum(map(weight, covered))
         if score > best_score:
             best, best_score = at, score

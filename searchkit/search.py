@@ -32,6 +32,7 @@ from .query import ParsedQuery, parse_query
 from .ranking import Match, RankingParams, evaluate
 from .reader import IndexReader
 from .records import Document, Hit, SearchResult
+from .sentences import stored_sentences
 from .store import DEFAULT_INDEX_DIR, open_whoosh_index, verify_whoosh_files
 from .suggest import SUGGEST_BELOW, suggest
 
@@ -272,7 +273,9 @@ class Index:
 
     def _hit(self, stored: dict, score: float, syllables: list[str]) -> Hit:
         document = Document.from_stored(stored["id"], stored.get("doc", {}))
-        passage = best_passage(text.indexed_text(document.sapo, document.body), syllables)
+        source = text.indexed_text(document.sapo, document.body).strip()
+        spans = stored_sentences(source, stored.get("sentences"))
+        passage = best_passage(source, syllables, sentences=spans)
         return Hit(document, round(score, 4), passage.text, passage.highlights)
 
     def get(self, doc_id: str) -> Document:

@@ -89,6 +89,9 @@ def schema() -> fields.Schema:
         date=fields.COLUMN(columns.NumericColumn("q", default=UNDATED)),
         month=fields.ID(sortable=True),
         doc=fields.STORED(),
+        # Where the sentences of the indexed text end (passages.encode_sentence_ends):
+        # found once here, so that a search need not split every hit's text again.
+        sentences=fields.STORED(),
     )
 
 

@@ -37,6 +37,7 @@ __all__ = [
     "token_texts",
     "token_table",
     "indexed_text",
+    "SYLLABLE_RE",
 ]
 
 # The five tone marks as combining characters: grave, acute, tilde, hook above, dot below.
@@ -148,6 +149,7 @@ class Token(NamedTuple):
 _SYLLABLE_PATTERN = r"[^\W_](?:[^\W_]|[\u0300-\u036f])*"
 _MARK_PATTERN = r"[^\w\s\u0300-\u036f]"
 _TOKEN_RE = re.compile(f"({_SYLLABLE_PATTERN})|({_MARK_PATTERN})")  # group 1: a syllable
+SYLLABLE_RE = re.compile(_SYLLABLE_PATTERN)  # one syllable, for scans that need only spans
 # The same tokens as one group, for re.split: what lies between tokens, then a token, ...
 _TOKEN_SPLIT_RE = re.compile(f"((?:{_SYLLABLE_PATTERN})|{_MARK_PATTERN})")
 

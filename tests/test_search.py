@@ -198,3 +198,17 @@ def test_facet_labels_are_spelled_as_most_articles_spell_them(tmp_path):
         assert result.facets is not None
         assert result.facets["category"] == {"Kinh tế": 3, "Văn hóa": 4}
         assert ix.search("hợp tác xã", category="van hoa").total == 4
+
+
+def test_hits_read_their_sentences_from_the_index(ix, monkeypatch):
+    """Passages use the sentence spans stored at indexing, and they are the spans the
+    splitter gives (so a passage is the same whether they were stored or not)."""
+    from searchkit import search, sentences
+
+    calls = []
+    real = sentences.split_sentences
+    monkeypatch.setattr(sentences, "split_sentences", lambda t: calls.append(t) or real(t))
+    stored = [(h.id, h.snippet, h.highlights) for h in ix.search("nông thôn mới")]
+    assert stored and not calls  # nothing split at search time
+    monkeypatch.setattr(search, "stored_sentences", lambda source, ends: real(source))
+    assert [(h.id, h.snippet, h.highlights) for h in ix.search("nông thôn mới")] == stored

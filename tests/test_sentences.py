@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from searchkit import sentences
 from searchkit.sentences import split_sentences
@@ -145,3 +146,21 @@ def test_word_before_is_what_the_search_finds(text: str) -> None:
     for end in range(len(text) + 1):
         found = sentences._WORD_BEFORE_DOT.search(text, max(0, end - sentences._LOOK_BACK), end)
         assert sentences._word_before(text, end) == (found.group() if found else None)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from([*'ab cĐ.!?\n“”"…', "TP. ", "8,26", " Câu"]), max_size=60))
+def test_stored_sentence_ends_give_back_the_same_spans(pieces):
+    value = "".join(pieces)
+    from searchkit.sentences import encode_sentence_ends, stored_sentences
+
+    text = value.strip()
+    assert stored_sentences(text, encode_sentence_ends(text)) == split_sentences(text)
+    assert stored_sentences(text, None) == split_sentences(text)  # nothing stored: split now
+
+
+def test_stored_sentence_ends_that_do_not_fit_the_text_are_not_used():
+    from searchkit.sentences import encode_sentence_ends, stored_sentences
+
+    stale = encode_sentence_ends("Một câu rất dài ở đây. Câu hai cũng dài.")
+    assert stored_sentences("Ngắn. Hai.", stale) == split_sentences("Ngắn. Hai.")
