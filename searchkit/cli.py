@@ -262,6 +262,9 @@ def summarize(
             "reduction, random."
         ),
     ),
+    focus: str | None = typer.Option(
+        None, "--query", "-q", metavar="QUERY", help="The sentences that best answer this query instead."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print JSON (errors too)."),
 ) -> None:
     """Print the extractive summary of a file, of standard input, or of an indexed document.
@@ -282,7 +285,7 @@ def summarize(
         else:
             assert file is not None  # exactly one of FILE and --id, checked above
             articles = list(read_source(file, sys.stdin.buffer))
-        results = [(a.id, a.title, summarize_article(a, sentences, method)) for a in articles]
+        results = [(a.id, a.title, summarize_article(a, sentences, method, query=focus)) for a in articles]
     if as_json:
         payload = [{"id": i, "title": t, "summary": s} for i, t, s in results]
         sys.stdout.write(

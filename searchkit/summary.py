@@ -46,6 +46,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Container, Sequence
@@ -70,6 +71,7 @@ __all__ = [
     "summarize",
     "summarize_segmented",
     "summarize_article",
+    "focused_summary",
     "SUMMARY_SENTENCES",
     "Prepared",
     "prepare",
@@ -481,14 +483,26 @@ def summarize_segmented(
 
 
 def summarize(
-    text: str, sentences: int = 3, method: str | None = None, title: str | None = None
+    text: str,
+    sentences: int = 3,
+    method: str | None = None,
+    title: str | None = None,
+    *,
+    query: str | None = None,
 ) -> list[str]:
     """Summarise any text: normalise, segment with pyvi, then :func:`summarize_segmented`.
 
     Returns up to ``sentences`` sentences in document order, each an exact substring of
     ``searchkit.text.normalize(text)``. ``method`` is one of :data:`METHODS` (default
-    :data:`DEFAULT_METHOD`); ``title`` helps the methods that use one.
+    :data:`DEFAULT_METHOD`); ``title`` helps the methods that use one. With ``query``, the
+    summary is query-focused instead (:func:`focused_summary`).
     """
+    if query is not None:
+        if method is not None:
+            raise InvalidParameterError(
+                "method", "a query-focused summary takes no method: give one or the other"
+            )
+        return focused_summary(text, sentences, query)
     _method(method)
     normalised = textmod.normalize(text)
     if not normalised.strip():
@@ -510,7 +524,11 @@ class _HasText(Protocol):
 
 
 def summarize_article(
-    article: _HasText, sentences: int = SUMMARY_SENTENCES, method: str | None = None
+    article: _HasText,
+    sentences: int = SUMMARY_SENTENCES,
+    method: str | None = None,
+    *,
+    query: str | None = None,
 ) -> list[str]:
     """The summary of one article: the one rule for the indexer's stored summary, ``searchkit
     summarize`` (a file, standard input or ``--id``) and ``/documents/ID/summary``.
@@ -520,5 +538,17 @@ def summarize_article(
     body, is its own body.
     """
     if not article.body.strip():
-        return summarize(article.title, sentences, method)
-    return summarize(article.body, sentences, method, title=article.title or None)
+        return summarize(article.title, sentences, method, query=query)
+    return summarize(article.body, sentences, method, title=article.title or None, query=query)
+
+
+def focused_summary(text: str, sentences: int, query: str) -> list[str]:
+    """The ``sentences`` sentences of ``text`` that best answer ``query`` (read as a search
+    query is), in document order, each an exact substring of the NFC text as given: the
+    sentences are scored as a hit's passage is (searchkit.passages)."""
+    from .passages import answering_sentences
+    from .query import parse_query
+
+    source = unicodedata.normalize("NFC", text)
+    syllables = parse_query(query).syllables()
+    return [source[start:end] for start, end in answering_sentences(source, syllables, sentences)]

@@ -102,14 +102,20 @@ def document_summary(
         description="Compute a summary of this many sentences (default: the stored summary).",
     ),
     method: str | None = Query(None, max_length=100, description="Summary method (default: learned)."),
+    q: str | None = Query(
+        None,
+        max_length=MAX_QUERY_LENGTH,
+        description="Summarise for this query: the sentences that answer it.",
+    ),
     index: Index = Depends(current_index),
 ) -> dict[str, Any]:
-    """A document's summary: the stored one, or one computed now by the same rule."""
+    """A document's summary: the stored one, or one computed now by the same rule (for a
+    query, with `q`)."""
     doc = index.get(doc_id)
-    if sentences is None and method is None:
+    if sentences is None and method is None and q is None:
         return {"id": doc.id, "summary": doc.summary}
     with _summarize_lock:
-        summary = summarize_article(doc, sentences or SUMMARY_SENTENCES, method)
+        summary = summarize_article(doc, sentences or SUMMARY_SENTENCES, method, query=q)
     return {"id": doc.id, "summary": summary}
 
 
@@ -125,7 +131,9 @@ def document(doc_id: str, index: Index = Depends(current_index)) -> dict[str, An
 def summarize_text(payload: SummarizeRequest = Body(...)) -> dict[str, Any]:
     """Summarise any Vietnamese text (extractive: sentences of the text, in order)."""
     with _summarize_lock:
-        summary = summarize(payload.text, payload.sentences, payload.method or None, title=payload.title)
+        summary = summarize(
+            payload.text, payload.sentences, payload.method or None, title=payload.title, query=payload.query
+        )
     return {"summary": summary}
 
 

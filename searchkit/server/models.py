@@ -72,6 +72,11 @@ class SummarizeRequest(BaseModel):
         None, max_length=100, description="Summary method (default: the learned ranker)."
     )
     title: str | None = Field(None, max_length=10_000, description="The text's title, if any.")
+    query: str | None = Field(
+        None,
+        max_length=1000,
+        description="Summarise for this query: the sentences that best answer it (no method then).",
+    )
 
 
 class SummaryResponse(BaseModel):
