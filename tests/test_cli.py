@@ -334,3 +334,14 @@ def test_eighty_columns_one_title_line_one_meta_line_then_the_passage(cli_index)
     with_summaries = run("query", "nông thôn mới", "--index", str(cli_index), "--summaries", columns=80)
     bullets = [line for line in with_summaries.stdout.splitlines() if line.lstrip().startswith("•")]
     assert bullets and all(line.startswith("   • ") for line in bullets)
+
+
+def test_help_shows_flags_as_flags_and_names_the_query():
+    from typer.testing import CliRunner
+
+    from searchkit.cli import app
+
+    for command in ("query", "summarize", "index", "serve", "check"):
+        shown = CliRunner().invoke(app, [command, "--help"], env={"COLUMNS": "100"}).stdout
+        assert "<bool>" not in shown and "{text}" not in shown, (command, shown)
+    assert "QUERY" in CliRunner().invoke(app, ["query", "--help"]).stdout
