@@ -26,7 +26,7 @@ import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence, Set as AbstractSet
 from dataclasses import dataclass
 
 from . import text
@@ -57,42 +57,93 @@ def _matches(source: str, syllables: Iterable[str]) -> list[tuple[int, int, str]
     one regular-expression scan over the whole transformed text finds the matches
     (tokenising each stored document syllable by syllable dominated query time).
     """
-    exact = {s for s in syllables if text.has_diacritics(s)}
-    folded = {s for s in syllables if not text.has_diacritics(s)}
+    exact, folded = _exact_and_folded(tuple(syllables))
     if not exact and not folded:
         return []
     found = _matches_in_nfc(source, exact, folded)
+    if found is None:
+        found = _matches_in_composed(source, exact, folded)
     return found if found is not None else _matches_by_syllable(source, exact, folded)
 
 
-def _matches_in_nfc(source: str, exact: set[str], folded: set[str]) -> list[tuple[int, int, str]] | None:
+@functools.lru_cache(maxsize=64)
+def _exact_and_folded(syllables: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
+    """The query syllables typed with diacritics, and those typed without (every hit of a
+    search asks for the same split)."""
+    exact = frozenset(s for s in syllables if text.has_diacritics(s))
+    return exact, frozenset(syllables) - exact
+
+
+_COMBINING = re.compile("[\u0300-\u036f]")
+
+
+def _matches_in_composed(
+    source: str, exact: AbstractSet[str], folded: AbstractSet[str]
+) -> list[tuple[int, int, str]] | None:
+    """:func:`_matches` for decomposed (NFD) text, still in one scan: NFC composes every
+    combining mark of Vietnamese with the letter before it, so the composed text is the
+    source less its marks, and an offset in it moves right by the marks before it. None
+    when composing does anything else."""
+    composed = unicodedata.normalize("NFC", source)
+    marks = [m.start() for m in _COMBINING.finditer(source)]
+    if len(composed) != len(source) - len(marks) or _COMBINING.search(composed):
+        return None
+    found = _matches_in_nfc(composed, exact, folded)
+    if found is None:
+        return None
+    # After composing, mark i follows the letter at composed offset marks[i] - i - 1.
+    after = [at - i for i, at in enumerate(marks)]
+    return [
+        (start + bisect.bisect_right(after, start), end + bisect.bisect_right(after, end), key)
+        for start, end, key in found
+    ]
+
+
+def _matches_in_nfc(
+    source: str, exact: AbstractSet[str], folded: AbstractSet[str]
+) -> list[tuple[int, int, str]] | None:
     """The fast path of :func:`_matches`; None when the text's transforms would move offsets."""
     if not (source.isascii() or unicodedata.is_normalized("NFC", source)):
         return None
     lowered = text.normalize(source).lower()
-    flat = text.fold_diacritics(lowered) if folded else lowered
-    if not len(source) == len(lowered) == len(flat):
+    if len(source) != len(lowered):
         return None
-    # Keyed by start: a syllable matching both ways is reported once, as the exact form.
+    if not exact and not folded:
+        return []
+    # A syllable typed without diacritics is looked for in all its forms at once, so the
+    # text is never folded (folding a whole article costs more than the scan).
     found = (
-        {m.start(): (m.start(), m.end(), m.group()) for m in _alternatives(folded).finditer(flat)}
+        [
+            (*m.span(), text.fold_diacritics(m.group()))
+            for m in _alternatives(frozenset(folded), True).finditer(lowered)
+        ]
         if folded
-        else {}
+        else []
     )
-    if exact:
-        found.update(
-            (m.start(), (m.start(), m.end(), m.group())) for m in _alternatives(exact).finditer(lowered)
-        )
-    return sorted(found.values())
+    if not exact:
+        return found
+    exact_found = [(*m.span(), m.group()) for m in _alternatives(frozenset(exact), False).finditer(lowered)]
+    if not folded:
+        return exact_found
+    # Keyed by start: a syllable matching both ways is reported once, as the exact form.
+    merged = {m[0]: m for m in found}
+    merged.update((m[0], m) for m in exact_found)
+    return sorted(merged.values())
 
 
-def _alternatives(words: set[str]) -> re.Pattern[str]:
-    """Any of ``words`` as a whole syllable (not inside a longer run of letters/digits)."""
-    body = "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True))
-    return re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_\u0300-\u036f])")
+@functools.lru_cache(maxsize=128)
+def _alternatives(words: frozenset[str], any_accents: bool) -> re.Pattern[str]:
+    """Any of ``words`` as a whole syllable (not inside a longer run of letters/digits);
+    with ``any_accents``, in any of their accented forms too."""
+    spelled = (
+        text.accent_pattern(w) if any_accents else re.escape(w) for w in sorted(words, key=len, reverse=True)
+    )
+    return re.compile(rf"(?<![^\W_])(?:{'|'.join(spelled)})(?![^\W_\u0300-\u036f])")
 
 
-def _matches_by_syllable(source: str, exact: set[str], folded: set[str]) -> list[tuple[int, int, str]]:
+def _matches_by_syllable(
+    source: str, exact: AbstractSet[str], folded: AbstractSet[str]
+) -> list[tuple[int, int, str]]:
     found = []
     for syl in text.syllables(source):
         if syl.text in exact:
@@ -108,32 +159,41 @@ def _matches_by_syllable(source: str, exact: set[str], folded: set[str]) -> list
 class _Scored:
     """An article's sentences scored against a query.
 
-    Only the matches are looked at one by one; a passage is computed for every hit of
-    every search, so syllables are counted only in the sentences a passage may show."""
+    A passage is computed for every hit of every search, so only the matches are looked
+    at one by one and only the sentences that hold one are scored; a sentence's start and
+    syllable count are found when a passage may show it."""
 
     source: str
-    spans: list[tuple[int, int]]  # sentence spans in the text
-    matched: list[list[str]]  # per sentence, the query syllable of each match in it
-    scores: list[float]
+    ends: list[int]  # where each sentence ends; the text between two is whitespace
+    matched: dict[int, list[str]]  # sentence -> the query syllable of each match in it
+    scores: dict[int, float]  # of the sentences with a match
     matches: list[tuple[int, int, str]]  # every match in the text: start, end, query syllable
     weight: Callable[[str], float]
 
+    def start(self, sentence: int) -> int:
+        at = self.ends[sentence - 1] if sentence else 0
+        gap = self.source[at : self.ends[sentence]]
+        return at + len(gap) - len(gap.lstrip())
+
+    def span(self, sentence: int) -> tuple[int, int]:
+        return self.start(sentence), self.ends[sentence]
+
     def length(self, sentence: int) -> int:
         """The sentence's syllable count."""
-        start, end = self.spans[sentence]
-        return len(text.SYLLABLE_RE.findall(self.source, start, end))
+        return len(text.SYLLABLE_RE.findall(self.source, self.start(sentence), self.ends[sentence]))
 
     def ranked(self) -> list[int]:
-        """Sentence indices, best first. Ties go to the sentence with more matches, then
-        to one that ends as a sentence does (not a caption or a heading), then the earliest."""
-        return sorted(
-            range(len(self.spans)),
+        """The sentences with a match, best first, then the others in text order. Ties go to
+        the sentence with more matches, then to one that ends as a sentence does (not a
+        caption or a heading), then the earliest."""
+        best = sorted(
+            self.scores,
             key=lambda i: (-self.scores[i], -len(self.matched[i]), not self._ends_a_sentence(i), i),
         )
+        return best + [i for i in range(len(self.ends)) if i not in self.scores]
 
     def _ends_a_sentence(self, sentence: int) -> bool:
-        start, end = self.spans[sentence]
-        return self.source[start:end].rstrip().endswith(_SENTENCE_ENDS)
+        return self.source[: self.ends[sentence]].endswith(_SENTENCE_ENDS)
 
 
 _SENTENCE_ENDS = tuple(".!?…\"'”’»)")
@@ -145,37 +205,34 @@ def _score(
     syllables: Sequence[str],
     pair_weight: float,
     sentence_weights: bool,
-    sentences: list[tuple[int, int]] | None = None,
+    ends: list[int] | None = None,
 ) -> _Scored:
     """Each sentence's score: the query syllables it holds, each weighted by its inverse
     sentence frequency (or 1), plus ``pair_weight`` times the weights of the query's
     adjacent pairs it holds as adjacent syllables."""
-    spans = (sentences if sentences is not None else split_sentences(source)) or (
-        [(0, len(source))] if source else []
-    )
-    sentence_starts = [start for start, _ in spans]
+    if ends is None:
+        ends = [end for _, end in split_sentences(source)] or ([len(source)] if source else [])
     matches = _matches(source, syllables)
-    matched: list[list[str]] = [[] for _ in spans]
-    placed = [
-        (bisect.bisect_right(sentence_starts, start) - 1, start, end, key) for start, end, key in matches
-    ]
+    matched: dict[int, list[str]] = {}
+    placed = [(bisect.bisect_right(ends, start), start, end, key) for start, end, key in matches]
     for sentence, _, _, key in placed:
-        matched[sentence].append(key)
-    weight = _sentence_weights(matched) if sentence_weights else lambda key: 1.0
+        matched.setdefault(sentence, []).append(key)
+    weight = _sentence_weights(matched, len(ends)) if sentence_weights else lambda key: 1.0
     pairs = set(zip(syllables, syllables[1:]))
-    held: list[set[tuple[str, str]]] = [set() for _ in spans]
+    held: dict[int, set[tuple[str, str]]] = {}
     for (sentence, _, end, key), (next_sentence, next_start, _, next_key) in zip(placed, placed[1:]):
         if (
             next_sentence == sentence
             and (key, next_key) in pairs
             and not _SYLLABLE_BETWEEN.search(source, end, next_start)
         ):
-            held[sentence].add((key, next_key))
-    scores = [
-        sum(map(weight, set(keys))) + pair_weight * sum(weight(a) + weight(b) for a, b in held_pairs)
-        for keys, held_pairs in zip(matched, held)
-    ]
-    return _Scored(source, spans, matched, scores, matches, weight)
+            held.setdefault(sentence, set()).add((key, next_key))
+    scores = {
+        sentence: sum(map(weight, set(keys)))
+        + pair_weight * sum(weight(a) + weight(b) for a, b in held.get(sentence, ()))
+        for sentence, keys in matched.items()
+    }
+    return _Scored(source, ends, matched, scores, matches, weight)
 
 
 def best_passage(
@@ -186,42 +243,43 @@ def best_passage(
     pair_weight: float = PAIR_WEIGHT,
     sentence_weights: bool = True,
     grow: bool = True,
-    sentences: list[tuple[int, int]] | None = None,
+    sentence_ends: list[int] | None = None,
 ) -> Passage:
     """The passage of ``source`` that best answers a query of ``syllables`` (normalised,
     lower case; one typed without diacritics matches every accented form).
 
-    ``sentences`` are the text's sentence spans when the caller has them (stored at
-    indexing: sentences.stored_sentences); else the text is split here. A text without
-    a match gives its first sentences. ``pair_weight``,
-    ``sentence_weights`` and ``grow`` (whether the passage takes in neighbouring
-    sentences) are there to measure what each is worth (bench/answers.py).
+    ``sentence_ends`` are where the text's sentences end when the caller has them (stored
+    at indexing: sentences.stored_sentence_ends); else the text is split here. A text
+    without a match gives its first sentences. ``pair_weight``, ``sentence_weights`` and
+    ``grow`` (whether the passage takes in neighbouring sentences) are there to measure
+    what each is worth (bench/answers.py).
     """
-    if sentences is None:
+    if sentence_ends is None:
         source = source.strip()
-    scored = _score(source, syllables, pair_weight, sentence_weights, sentences)
-    spans = scored.spans
-    if not spans:
+    scored = _score(source, syllables, pair_weight, sentence_weights, sentence_ends)
+    if not scored.ends:
         return Passage("", [])
     best = scored.ranked()[0]
     length = functools.cache(scored.length)
 
     def same_paragraph(sentence: int) -> bool:  # the sentence and the one after it
-        return "\n" not in source[spans[sentence][1] : spans[sentence + 1][0]]
+        return "\n" not in source[scored.ends[sentence] : scored.start(sentence + 1)]
 
     # A passage stays within its paragraph: the next one is another caption, heading or topic.
+    count = len(scored.ends)
     first, last, size = (
-        _grow(best, len(spans), length, same_paragraph, max_syllables) if grow else (best, best, -1)
+        _grow(best, count, length, same_paragraph, max_syllables) if grow else (best, best, -1)
     )
-    start, end = spans[first][0], spans[last][1]
+    start, end = scored.start(first), scored.ends[last]
+    shown_from = start
     if size > max_syllables or size < 0:
         words = [m.span() for m in text.SYLLABLE_RE.finditer(source, start, end)]
         if len(words) > max_syllables:
             keys = {s: k for s, _, k in scored.matches}
             at = _densest(words, keys, scored.weight, max_syllables)
             start, end = words[at][0], words[at + max_syllables - 1][1]
-    prefix = "…" if start > spans[first][0] else ""
-    suffix = "…" if end < spans[last][1] else ""
+    prefix = "…" if start > shown_from else ""
+    suffix = "…" if end < scored.ends[last] else ""
     shift = len(prefix) - start
     highlights = [(s + shift, e + shift) for s, e, _ in scored.matches if s >= start and e <= end]
     return Passage(prefix + source[start:end] + suffix, highlights)
@@ -232,14 +290,14 @@ def answering_sentences(source: str, syllables: Sequence[str], count: int) -> li
     ``syllables``, in document order: a query-focused summary. Scored as passages are;
     when fewer sentences hold a query word, the earliest others make up the count."""
     scored = _score(source, syllables, PAIR_WEIGHT, True)
-    return [scored.spans[i] for i in sorted(scored.ranked()[: max(count, 0)])]
+    return [scored.span(i) for i in sorted(scored.ranked()[: max(count, 0)])]
 
 
-def _sentence_weights(matched: list[list[str]]) -> Callable[[str], float]:
-    """Each query syllable's inverse sentence frequency in this article: a word in every
-    sentence (the article's topic) tells the sentences apart less than one in a few."""
-    count = len(matched)
-    frequency = Counter(k for found in matched for k in set(found))
+def _sentence_weights(matched: dict[int, list[str]], count: int) -> Callable[[str], float]:
+    """Each query syllable's inverse sentence frequency in this article (of ``count``
+    sentences): a word in every sentence (the article's topic) tells the sentences apart
+    less than one in a few."""
+    frequency = Counter(k for found in matched.values() for k in set(found))
     weights = {k: math.log((count + 1) / (n + 0.5)) for k, n in frequency.items()}
     return lambda key: weights.get(key, 0.0)
 
@@ -268,10 +326,21 @@ def _densest(
 ) -> int:
     """The first word of the ``width``-word window covering the most query weight (the
     earliest on ties, so a passage starts where its sentence does when it can)."""
-    best, best_score = 0, -1.0
-    for at in range(len(words) - width + 1):
-        covered = {keys[start] for start, _ in words[at : at + width] if start in keys}
-        score = sum(map(weight, covered))
-        if score > best_score:
+    found = [keys.get(start) for start, _ in words]
+    inside: Counter[str] = Counter(k for k in found[:width] if k)
+    score = sum(map(weight, inside))
+    best, best_score = 0, score
+    for at in range(1, len(words) - width + 1):  # slide by one word: out goes one, in comes one
+        gone, come = found[at - 1], found[at + width - 1]
+        if gone:
+            inside[gone] -= 1
+            if not inside[gone]:
+                del inside[gone]
+                score -= weight(gone)
+        if come:
+            if not inside[come]:
+                score += weight(come)
+            inside[come] += 1
+        if score > best_score + 1e-12:
             best, best_score = at, score
     return best

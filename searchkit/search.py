@@ -32,7 +32,7 @@ from .query import ParsedQuery, parse_query
 from .ranking import Match, RankingParams, evaluate
 from .reader import IndexReader
 from .records import Document, Hit, SearchResult
-from .sentences import stored_sentences
+from .sentences import stored_sentence_ends
 from .store import DEFAULT_INDEX_DIR, open_whoosh_index, verify_whoosh_files
 from .suggest import SUGGEST_BELOW, suggest
 
@@ -274,8 +274,8 @@ class Index:
     def _hit(self, stored: dict, score: float, syllables: list[str]) -> Hit:
         document = Document.from_stored(stored["id"], stored.get("doc", {}))
         source = text.indexed_text(document.sapo, document.body).strip()
-        spans = stored_sentences(source, stored.get("sentences"))
-        passage = best_passage(source, syllables, sentences=spans)
+        ends = stored_sentence_ends(source, stored.get("sentences"))
+        passage = best_passage(source, syllables, sentence_ends=ends)
         return Hit(document, round(score, 4), passage.text, passage.highlights)
 
     def get(self, doc_id: str) -> Document:

@@ -30,7 +30,7 @@ from __future__ import annotations
 import re
 from array import array
 
-__all__ = ["ABBREVIATIONS", "split_sentences", "encode_sentence_ends", "stored_sentences"]
+__all__ = ["ABBREVIATIONS", "split_sentences", "encode_sentence_ends", "stored_sentence_ends"]
 
 # Words written with a final dot that do not end a sentence (case-sensitive). Titles,
 # degrees and administrative units of Vietnamese news, plus a few Latin/English ones.
@@ -178,23 +178,16 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 def encode_sentence_ends(text: str) -> bytes:
     """Where the sentences of ``text`` end, packed small (four bytes a sentence) to be
     stored with a document: the indexer splits each text once, and a search reads the
-    spans back with :func:`stored_sentences` instead of splitting every hit again."""
+    ends back with :func:`stored_sentence_ends` instead of splitting every hit again."""
     return array("I", [end for _, end in split_sentences(text)]).tobytes()
 
 
-def stored_sentences(text: str, ends: bytes | None) -> list[tuple[int, int]]:
-    """The sentence spans of ``text`` from what :func:`encode_sentence_ends` stored (the
-    text between two sentences is whitespace), or split now when nothing fitting was
-    stored (an index made before it was)."""
-    if ends:
-        stops = array("I")
-        stops.frombytes(ends)
-        if stops and stops[-1] <= len(text):
-            spans = []
-            at = 0
-            for end in stops:
-                gap = text[at:end]
-                spans.append((at + len(gap) - len(gap.lstrip()), end))
-                at = end
-            return spans
-    return split_sentences(text)
+def stored_sentence_ends(text: str, ends: bytes | None) -> list[int] | None:
+    """Where the sentences of ``text`` end, from what :func:`encode_sentence_ends` stored
+    (the text between two sentences is whitespace), or None when nothing fitting was
+    stored (an index made before it was): the caller splits the text then."""
+    if not ends:
+        return None
+    stops = array("I")
+    stops.frombytes(ends)
+    return stops.tolist() if stops and stops[-1] <= len(text) else None

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import unicodedata
 
+from hypothesis import given, settings, strategies as st
+
 from searchkit import text
 from searchkit.passages import MAX_SYLLABLES, best_passage
 
@@ -102,3 +104,41 @@ def test_answering_sentences_are_the_best_in_document_order():
     ]
     assert answering_sentences(ARTICLE, syllables_of("xyzzy"), 1) == [(0, ARTICLE.index(".") + 1)]
     assert answering_sentences(ARTICLE, syllables_of("nho"), 0) == []
+
+
+WORDS = "Thuỷ điện Hoà Bình khởi công năm 1979 nhà máy có tám tổ Việt Nam ĐÀ NẴNG nghiêng ưu tiên".split()
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.sampled_from(WORDS + [".", ", ", "\n", "Ð"]), min_size=1, max_size=40), st.data())
+def test_decomposed_text_matches_in_one_scan_as_syllable_by_syllable(pieces, data):
+    """The one-scan path for NFD text finds exactly what tokenising it syllable by
+    syllable finds, at the same offsets."""
+    from searchkit import passages
+
+    source = unicodedata.normalize("NFD", " ".join(pieces))
+    query = data.draw(
+        st.lists(st.sampled_from([w.lower() for w in WORDS] + ["viet", "nam", "da"]), max_size=5)
+    )
+    exact = {s for s in query if text.has_diacritics(s)}
+    folded = set(query) - exact
+    fast = passages._matches_in_composed(source, exact, folded)
+    assert fast is not None
+    assert fast == passages._matches_by_syllable(source, exact, folded)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.sampled_from(["a", "b", "c", None, None]), min_size=1, max_size=30), st.integers(1, 10))
+def test_the_sliding_window_finds_the_window_a_full_recount_finds(found, width):
+    from searchkit.passages import _densest
+
+    width = min(width, len(found))
+    words = [(2 * i, 2 * i + 1) for i in range(len(found))]
+    keys = {2 * i: k for i, k in enumerate(found) if k}
+    weights = {"a": 1.0, "b": 2.5, "c": 0.25}
+
+    def recount(at: int) -> float:
+        return sum(weights[k] for k in {k for k in found[at : at + width] if k})
+
+    scores = [recount(at) for at in range(len(found) - width + 1)]
+    assert _densest(words, keys, weights.__getitem__, width) == scores.index(max(scores))

@@ -210,5 +210,5 @@ def test_hits_read_their_sentences_from_the_index(ix, monkeypatch):
     monkeypatch.setattr(sentences, "split_sentences", lambda t: calls.append(t) or real(t))
     stored = [(h.id, h.snippet, h.highlights) for h in ix.search("nông thôn mới")]
     assert stored and not calls  # nothing split at search time
-    monkeypatch.setattr(search, "stored_sentences", lambda source, ends: real(source))
+    monkeypatch.setattr(search, "stored_sentence_ends", lambda source, ends: None)
     assert [(h.id, h.snippet, h.highlights) for h in ix.search("nông thôn mới")] == stored
