@@ -46,6 +46,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import unicodedata
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Container, Sequence
@@ -70,6 +71,8 @@ __all__ = [
     "summarize",
     "summarize_segmented",
     "summarize_article",
+    "summarize_indexed",
+    "nfc",
     "SUMMARY_SENTENCES",
     "Prepared",
     "prepare",
@@ -135,6 +138,9 @@ class Prepared:
     capitalised: list[int]  # per sentence, how many words start with a capital letter
     paragraphs: list[int]  # paragraph number of each sentence
     title_words: list[str]
+    # The text as given, in NFC, of which ``text`` is the normal form: the same length, so
+    # the spans cut both. Returned sentences come from here: a summary is a quotation.
+    source: str
 
 
 def _segment_title(
@@ -177,6 +183,7 @@ def prepare(
     *,
     forms: list[str] | None = None,
     title_syllables: Sequence[str] | None = None,
+    source: str | None = None,
 ) -> Prepared:
     """Split ``text`` into sentences and give each the word forms of ``words`` inside it.
 
@@ -184,7 +191,13 @@ def prepare(
     every article): ``forms`` are those of ``words``, one each, lower case with syllables
     "_"-joined (``nông_thôn``); ``title_syllables`` are the title's normalised lower-case
     syllables (:func:`searchkit.text.syllables`). Either is computed here when not given.
+    ``source`` is the NFC text as given that ``text`` normalises (:func:`nfc`); sentences
+    are quoted from it. It defaults to ``text``.
     """
+    if source is None:
+        source = text
+    elif len(source) != len(text):
+        raise ValueError("source and text differ in length: text must be normalize(source), source NFC")
     spans = split_sentences(text)
     if forms is None:
         forms = _word_forms(text, words)
@@ -211,7 +224,7 @@ def prepare(
         # A set of every body word is one C-level pass; its single syllables change
         # nothing, since only forms of several syllables (with "_") are looked up.
         title_words = _segment_title(title or "", set(forms), title_syllables)
-    return Prepared(text, spans, per_sentence, capitalised, paragraphs, title_words)
+    return Prepared(text, spans, per_sentence, capitalised, paragraphs, title_words, source)
 
 
 # --------------------------------------------------------------------------- the ranker
@@ -453,7 +466,16 @@ def summarize_prepared(doc: Prepared, sentences: int = 3, method: str | None = N
     if sentences <= 0 or not doc.spans:
         return []
     chosen = sorted(set(run(doc, sentences)))[:sentences]
-    return [doc.text[doc.spans[i][0] : doc.spans[i][1]] for i in chosen]
+    return [doc.source[doc.spans[i][0] : doc.spans[i][1]] for i in chosen]
+
+
+def nfc(text: str) -> str:
+    """``text`` in NFC: what a summary quotes. :func:`searchkit.text.normalize` of it has the
+    same length (``Ð``→``Đ`` and moving a tone mark replace characters one for one), so a
+    sentence found in the normal form is cut from this at the same offsets."""
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
 
 
 def summarize_segmented(
@@ -465,18 +487,20 @@ def summarize_segmented(
     *,
     forms: list[str] | None = None,
     title_syllables: Sequence[str] | None = None,
+    source: str | None = None,
 ) -> list[str]:
     """The ``sentences`` best sentences of ``text``, in document order (the indexer's entry).
 
     ``text`` is already normalised (:func:`searchkit.text.normalize`) and ``words`` are the
     ``(start, end)`` spans of its pyvi words, in order, as the indexer computed them; pyvi
     is not run again. ``forms`` and ``title_syllables``, when the caller has them, spare
-    computing them again (see :func:`prepare`). Each returned string is
-    ``text[start:end]`` of one sentence. Raises :class:`InvalidParameterError` for an unknown
-    ``method``.
+    computing them again (see :func:`prepare`). ``source`` is the text as given, in NFC
+    (:func:`nfc`), that ``text`` normalises: each returned string is ``source[start:end]``
+    of one sentence (``text[start:end]`` without it). Raises :class:`InvalidParameterError`
+    for an unknown ``method``.
     """
     _method(method)  # validate before doing any work
-    doc = prepare(text, words, title, forms=forms, title_syllables=title_syllables)
+    doc = prepare(text, words, title, forms=forms, title_syllables=title_syllables, source=source)
     return summarize_prepared(doc, sentences, method)
 
 
@@ -486,17 +510,20 @@ def summarize(
     """Summarise any text: normalise, segment with pyvi, then :func:`summarize_segmented`.
 
     Returns up to ``sentences`` sentences in document order, each an exact substring of
-    ``searchkit.text.normalize(text)``. ``method`` is one of :data:`METHODS` (default
+    ``unicodedata.normalize("NFC", text)``: the analysis runs on the normal form
+    (:func:`searchkit.text.normalize`, one tone-mark placement), the quotation keeps the
+    writer's (``hoà`` stays ``hoà``). ``method`` is one of :data:`METHODS` (default
     :data:`DEFAULT_METHOD`); ``title`` helps the methods that use one.
     """
     _method(method)
-    normalised = textmod.normalize(text)
+    source = nfc(text)
+    normalised = textmod.normalize(source)
     if not normalised.strip():
         return []
     from .segment import word_spans
 
     spans = word_spans(list(textmod.tokens(normalised)))
-    return summarize_segmented(normalised, spans, sentences, method, title)
+    return summarize_segmented(normalised, spans, sentences, method, title, source=source)
 
 
 class _HasText(Protocol):
@@ -509,16 +536,50 @@ class _HasText(Protocol):
     def body(self) -> str: ...
 
 
+def _article_parts(article: _HasText) -> tuple[str, str | None]:
+    """The one document-summary rule: what is summarised, and the title that helps.
+
+    The body, helped by the title; the sapo is left out, since a reader already sees it
+    beside the summary. A text of one paragraph, read as a title with no body, is its own
+    body (and has no title).
+    """
+    if not article.body.strip():
+        return article.title, None
+    return article.body, article.title or None
+
+
 def summarize_article(
     article: _HasText, sentences: int = SUMMARY_SENTENCES, method: str | None = None
 ) -> list[str]:
-    """The summary of one article: the one rule for the indexer's stored summary, ``searchkit
-    summarize`` (a file, standard input or ``--id``) and ``/documents/ID/summary``.
+    """The summary of one article: the one rule (:func:`_article_parts`) for the indexer's
+    stored summary (:func:`summarize_indexed`), ``searchkit summarize`` (a file, standard
+    input or ``--id``) and ``/documents/ID/summary``. Sentences are quoted from the NFC
+    body as given (or the title, when there is no body)."""
+    text, title = _article_parts(article)
+    return summarize(text, sentences, method, title)
 
-    It summarises the body, helped by the title; the sapo is left out, since a reader
-    already sees it beside the summary. A text of one paragraph, read as a title with no
-    body, is its own body.
-    """
-    if not article.body.strip():
-        return summarize(article.title, sentences, method)
-    return summarize(article.body, sentences, method, title=article.title or None)
+
+def summarize_indexed(
+    article: _HasText,
+    body: str,
+    words: Sequence[tuple[int, int]],
+    *,
+    forms: list[str] | None = None,
+    title_syllables: Sequence[str] | None = None,
+) -> list[str]:
+    """:func:`summarize_article` of ``article`` at :data:`SUMMARY_SENTENCES`, from the
+    indexer's segmentation: ``body`` is ``normalize(article.body)``, ``words`` its pyvi
+    word spans and ``forms`` their forms; ``title_syllables`` those of the title. The same
+    sentences, without running pyvi on the body again."""
+    text, title = _article_parts(article)
+    if text is not article.body:  # no body: the title is the text, and it is short
+        return summarize(text, SUMMARY_SENTENCES, None, title)
+    return summarize_segmented(
+        body,
+        words,
+        SUMMARY_SENTENCES,
+        title=title,
+        forms=forms,
+        title_syllables=title_syllables if title else None,
+        source=nfc(article.body),
+    )
