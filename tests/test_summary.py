@@ -158,3 +158,62 @@ def test_tokenizer_works_with_sumy_parsers() -> None:
     sentences = [str(s) for s in parser.document.sentences]
     assert sentences == ["Ông sống ở TP. HCM.", "Bà sống ở nông thôn."]
     assert "nông_thôn" in parser.document.sentences[1].words
+
+
+# ---------------------------------------------------------------- the learned ranker
+
+
+def test_forest_walks_every_tree_to_its_leaf() -> None:
+    """Two hand-made trees: a stump on feature 0 and a depth-2 tree on features 1 then 0."""
+    import numpy as np
+
+    nodes = 5
+    feature = np.zeros((2, nodes), dtype=np.intp)
+    threshold = np.zeros((2, nodes))
+    left = np.tile(np.arange(nodes), (2, 1))
+    right = left.copy()
+    value = np.zeros((2, nodes))
+    # Tree 0: x0 <= 0.5 → 1.0 else 2.0 (nodes 1, 2 are leaves; 3, 4 padding).
+    threshold[0, 0], left[0, 0], right[0, 0] = 0.5, 1, 2
+    value[0, 1], value[0, 2] = 1.0, 2.0
+    # Tree 1: x1 <= 0 → (x0 <= 2 → 10 else 20) else 30.
+    feature[1, 0], threshold[1, 0], left[1, 0], right[1, 0] = 1, 0.0, 1, 4
+    feature[1, 1], threshold[1, 1], left[1, 1], right[1, 1] = 0, 2.0, 2, 3
+    value[1, 2], value[1, 3], value[1, 4] = 10.0, 20.0, 30.0
+    forest = summary.Forest(feature, threshold, left, right, value, depth=2)
+    x = np.array([[0.0, 0.0], [1.0, 0.0], [3.0, 0.0], [0.5, 1.0]])
+    assert forest.predict(x).tolist() == [11.0, 12.0, 22.0, 31.0]
+
+
+def test_the_shipped_model_loads_for_both_settings() -> None:
+    rankers = summary._model()
+    assert set(rankers) == {True, False}
+    for ranker in rankers.values():
+        assert {1, 2, 3} <= set(ranker.selection)
+        for forest in (ranker.unigrams, ranker.bigrams):
+            assert forest.feature.max() < len(summary.FEATURES)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 6])
+@pytest.mark.parametrize("title", [TITLE, None])
+def test_learned_returns_as_many_distinct_sentences_as_asked(count: int, title: str | None) -> None:
+    text = normalize(ARTICLE)
+    doc = summary.prepare(text, _word_spans(text), title)
+    chosen = summary._learned(doc, count)
+    assert len(chosen) == len(set(chosen)) == min(count, len(doc.spans))
+    assert all(0 <= i < len(doc.spans) for i in chosen)
+
+
+def test_untitled_text_uses_the_untitled_ranker(monkeypatch: pytest.MonkeyPatch) -> None:
+    used = []
+    real = summary._model()
+
+    class Spy(dict):
+        def __getitem__(self, titled: bool) -> summary.Ranker:
+            used.append(titled)
+            return real[titled]
+
+    monkeypatch.setattr(summary, "_model", lambda: Spy(real))
+    summary.summarize(ARTICLE, 2)
+    summary.summarize(ARTICLE, 2, title=TITLE)
+    assert used == [False, True]
