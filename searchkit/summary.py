@@ -123,7 +123,7 @@ _MAX_TITLE_WORD = 4  # syllables: pyvi words are rarely longer
 # --------------------------------------------------------------------------- resources
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Forest:
     """A regression forest (gradient-boosted trees) as flat arrays, evaluated with numpy.
 
@@ -154,17 +154,25 @@ class Forest:
 
     def leaves(self, x: np.ndarray) -> np.ndarray:
         """The output of every tree for every row of ``x``: (rows, trees)."""
+        flat_feature, flat_threshold, children = self._flat
         trees, width = self.feature.shape
-        flat_feature, flat_threshold = self.feature.ravel(), self.threshold.ravel()
-        flat_left, flat_right = self.left.ravel(), self.right.ravel()
         base = np.arange(trees) * width  # node k of tree t is flat index base[t] + k
         at = np.broadcast_to(base, (len(x), trees))
         flat_x = x.ravel()
         row_base = (np.arange(len(x)) * x.shape[1])[:, None]
         for _ in range(self.depth):
-            go_left = flat_x[row_base + flat_feature[at]] <= flat_threshold[at]
-            at = base + np.where(go_left, flat_left[at], flat_right[at])
+            go_right = flat_x[row_base + flat_feature[at]] > flat_threshold[at]
+            at = children[2 * at + go_right]
         return self.value.ravel()[at]
+
+    @cached_property
+    def _flat(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Features, thresholds and, for flat node ``f``, its children's flat indexes at
+        ``2f`` (left) and ``2f + 1`` (right): one gather a level instead of three."""
+        trees, width = self.feature.shape
+        base = (np.arange(trees) * width)[:, None]
+        children = np.stack([base + self.left, base + self.right], axis=2).ravel()
+        return self.feature.ravel(), self.threshold.ravel(), children
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         return self.leaves(x).sum(axis=1)
@@ -464,26 +472,37 @@ def _graph_features(
     the learner weighs them.
     """
     n = len(content)
-    vocabulary: dict[str, int] = {}
+    sets = [set(words) for words in content]
+    sizes = np.array([len(words) for words in sets], dtype=float)
+    # Only words in two sentences or more make two sentences similar: the matrix gets
+    # those columns alone (a long article has thousands of words, most of them once).
+    frequency: Counter[str] = Counter()
+    for words in sets:
+        frequency.update(words)
+    vocabulary = {w: k for k, w in enumerate(w for w, c in frequency.items() if c > 1)}
     rows, cols = [], []
-    for i, words in enumerate(content):
-        for w in set(words):
-            rows.append(i)
-            cols.append(vocabulary.setdefault(w, len(vocabulary)))
-    m = np.zeros((n, max(1, len(vocabulary))))
+    for i, words in enumerate(sets):
+        for w in words:
+            k = vocabulary.get(w)
+            if k is not None:
+                rows.append(i)
+                cols.append(k)
+    m = np.zeros((n, max(1, len(vocabulary))), dtype=np.float32)  # counts below 2**24 stay exact
     m[rows, cols] = 1.0
-    sizes = m.sum(axis=1)
+    shared = (m @ m.T).astype(float)  # [i, j]: how many content words i and j share
+    np.fill_diagonal(shared, sizes)
     norms = np.sqrt(sizes)
     norms[norms == 0] = 1.0
-    similarity = (m @ m.T) / np.outer(norms, norms)
+    similarity = shared / np.outer(norms, norms)
     np.fill_diagonal(similarity, 0.0)
     others = max(1, n - 1)
     upper = np.triu(similarity, 1).sum(axis=1)
     lower = np.tril(similarity, -1).sum(axis=1)
-    title_vector = np.zeros(m.shape[1])
-    title_ids = [vocabulary[w] for w in title if w in vocabulary]
-    title_vector[title_ids] = 1.0
-    title_cosine = (m @ title_vector) / (norms * math.sqrt(len(title))) if title else np.zeros(n)
+    if title:
+        title_hits = np.array([len(words & title) for words in sets], dtype=float)
+        title_cosine = title_hits / (norms * math.sqrt(len(title)))
+    else:
+        title_cosine = np.zeros(n)
     lengths = np.array([("_".join(ws).count("_") + 1) if ws else 0 for ws in doc.words], dtype=float)
     mean_length = lengths.mean() if n else 1.0
     order = np.argsort(-lengths, kind="stable")
@@ -494,7 +513,6 @@ def _graph_features(
     colon = np.array([doc.text[end - 1] == ":" for _, end in doc.spans], dtype=float)
     reporting = np.array([not _REPORTING.isdisjoint(ws) for ws in doc.words], dtype=float)
     share = np.array([len(c) / len(ws) if ws else 0.0 for c, ws in zip(content, doc.words)])
-    shared = m @ m.T
     own = sizes.copy()
     own[own == 0] = 1.0
     containment = shared / own[:, None]
