@@ -55,7 +55,7 @@ import unicodedata
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Container, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, cached_property, lru_cache
 from itertools import accumulate, combinations, filterfalse
 from operator import mul
@@ -536,6 +536,13 @@ def _graph_features(
     return features, containment
 
 
+# Sentences the ranker looks at, from the start. News articles have a few dozen; a text of
+# thousands (a dump, up to the reader's 1,000,000 characters) would make the sentence-pair
+# features, quadratic in the count, take seconds, and its summary-worthy sentences are
+# at its start anyway.
+_MAX_RANKED = 400
+
+
 @cache
 def _combinations(candidates: int, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every ``size``-subset of ``range(candidates)`` (rows), and each subset's pairs."""
@@ -560,6 +567,14 @@ def _learned(doc: Prepared, count: int) -> list[int]:
     """
     if count <= 0:
         return []
+    if len(doc.spans) > _MAX_RANKED:
+        doc = replace(
+            doc,
+            spans=doc.spans[:_MAX_RANKED],
+            words=doc.words[:_MAX_RANKED],
+            capitalised=doc.capitalised[:_MAX_RANKED],
+            paragraphs=doc.paragraphs[:_MAX_RANKED],
+        )
     x, containment = _features(doc)
     ranker = _model()[bool(doc.title_words)]
     selection = ranker.selection[min(count, max(ranker.selection))]

@@ -217,3 +217,13 @@ def test_untitled_text_uses_the_untitled_ranker(monkeypatch: pytest.MonkeyPatch)
     summary.summarize(ARTICLE, 2)
     summary.summarize(ARTICLE, 2, title=TITLE)
     assert used == [False, True]
+
+
+def test_a_very_long_text_is_ranked_on_its_start() -> None:
+    """Beyond _MAX_RANKED sentences the rest is not ranked (pair features are quadratic),
+    however much it matches the title."""
+    start = [f"Trời hôm nay nắng nhẹ ở xã số {i}." for i in range(summary._MAX_RANKED)]
+    rest = [f"Giá lúa gạo tăng mạnh lần thứ {i} trong năm." for i in range(60)]
+    result = summary.summarize(" ".join(start + rest), 3, title="Giá lúa gạo tăng mạnh trong năm")
+    assert len(result) == 3
+    assert set(result) <= set(start)
