@@ -1,24 +1,28 @@
 """Summary quality and cost of searchkit's summarisers on VietNews.
 
     python bench/summaries.py [DATA] [--limit N] [--methods lead,learned,lex-rank,...]
-                              [--sizes 1,2,3] [--bootstrap 1000]
+                              [--sizes 1,2,3] [--titles both|with|without] [--bootstrap 1000]
     python bench/summaries.py --train [TRAIN_DATA] [--limit N]
 
 Evaluation (default ``DATA`` = ``../shared/data/vietnews-val-2000.jsonl.gz`` next to the
-repository): each record's ``body`` is summarised (with its ``title``) and compared with
-its ``abstract``. Every article is normalised, split and segmented with pyvi once; all
-methods reuse that. For LEAD-N and each method at N sentences the table shows ROUGE-1,
+repository): each record's ``body`` is summarised with its ``title`` and without one (as
+``summarize(text)`` does), and compared with its ``abstract``. Every article is segmented
+once, as the indexer does, and cached in ``bench/out/`` (git-ignored); all methods reuse
+that. For LEAD-N and each method at N sentences, one table per title setting shows ROUGE-1,
 ROUGE-2 and ROUGE-L F1 (×100) over lower-cased syllables without punctuation, the paired
 bootstrap 95% interval of the difference to LEAD-N (the same articles resampled for both),
-and milliseconds per article of the summary step alone (sentence splitting, features and
-the method; not pyvi, whose cost is printed apart for comparison).
+how many returned sentences are not exact substrings of the NFC body as given (a summary
+is a quotation: this must be 0), and CPU milliseconds per article of the summary step
+alone (sentence splitting, features and the method; not pyvi, whose cost is printed apart).
 
-``--train`` fits the ``learned`` ranker's weights on VietNews *train* articles (``id``,
-``title``, ``abstract``, ``sentences``; the body is the sentences joined by spaces, like
-the val bodies) and writes ``searchkit/data/summary-model.json``: ridge regression of each
-sentence's ROUGE against the abstract on :func:`searchkit.summary.sentence_features`,
-centred per article (only the order inside an article matters), with the ridge strength
-and the redundancy limit chosen on a held-out tenth of the training articles.
+``--train`` fits the ``learned`` ranker on VietNews *train* articles (``id``, ``title``,
+``abstract``, ``sentences``; the body is the sentences joined by spaces, like the val
+bodies) and writes ``searchkit/data/summary-model.json`` and ``summary-trees.npz``: for
+each setting (with the title, without), two LightGBM forests of each sentence's unigram
+and bigram share in the abstract on :func:`searchkit.summary.sentence_features`, fitted on
+90% of the articles; the selection's reference length and repeat limit for N = 1, 2, 3 are
+chosen on the held-out tenth. The val file is never used for training or tuning.
+LightGBM is needed for training only (``pip install lightgbm``).
 """
 
 from __future__ import annotations
@@ -26,6 +30,7 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
+import pickle
 import random
 import sys
 import time
@@ -33,6 +38,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -40,7 +46,7 @@ sys.path.insert(0, str(ROOT))
 import numpy as np  # noqa: E402
 
 from searchkit import summary, text  # noqa: E402
-from searchkit.segment import word_groups, word_spans  # noqa: E402
+from searchkit.segment import word_groups  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "vietnews-val-2000.jsonl.gz"
 DEFAULT_TRAIN = ROOT.parent / "shared" / "data" / "vietnews-train-20k.jsonl.gz"
@@ -113,15 +119,38 @@ def bootstrap_interval(differences: np.ndarray, resamples: int = 1000, seed: int
 
 # --------------------------------------------------------------------------- data
 
+CACHE = ROOT / "bench" / "out"  # git-ignored
+_CACHE_VERSION = 2
+
+
+@dataclass
+class Segmented:
+    """One record as the indexer segments it (searchkit.analysis), kept in the cache."""
+
+    id: str
+    title: str
+    abstract: str
+    body: str  # as given
+    text: str  # normalize(body)
+    word_spans: list[tuple[int, int]]
+    forms: list[str]
+    title_syllables: list[str]
+
 
 @dataclass
 class Article:
-    """One evaluation article, normalised and segmented once."""
+    """One evaluation article, prepared with and without its title."""
 
     title: str
     reference: list[str]  # ROUGE tokens of the abstract
-    doc: summary.Prepared
-    prepare_ms: float
+    source: str  # the body as given, in NFC: every summary sentence must be a substring of it
+    titled: summary.Prepared
+    untitled: summary.Prepared
+    prepare_ms: float  # summary.prepare with the title (sentence splitting, word lookup)
+    untitled_prepare_ms: float
+
+    def doc(self, titled: bool) -> summary.Prepared:
+        return self.titled if titled else self.untitled
 
 
 def read_records(path: Path, limit: int | None) -> Iterator[dict]:
@@ -135,159 +164,360 @@ def read_records(path: Path, limit: int | None) -> Iterator[dict]:
                 yield json.loads(line)
 
 
-def segment_articles(records: Iterable[dict]) -> tuple[list[Article], float, int]:
-    """Normalise, segment (pyvi) and prepare each record; returns articles, pyvi s, syllables."""
-    articles: list[Article] = []
-    pyvi_seconds, syllable_count = 0.0, 0
+def segment_records(path: Path, limit: int | None) -> tuple[list[Segmented], float, int]:
+    """Segment each record's body and title as the indexer does; cached in ``bench/out``.
+
+    Returns the records, the seconds pyvi took (0 from the cache) and the syllable count.
+    pyvi is the slow step (about 10 ms an article); the cache makes reruns and training
+    rounds cost seconds. It is keyed by the data file's name, size and time and the limit.
+    """
+    from searchkit.analysis import _segment
+
+    stat = path.stat()
+    key = (_CACHE_VERSION, path.name, stat.st_size, stat.st_mtime_ns, limit)
+    cache = CACHE / f"{path.name}.{limit or 'all'}.segmented.pickle"
+    if cache.exists():
+        with cache.open("rb") as f:
+            stored_key, rows, seconds, syllables = pickle.load(f)
+        if stored_key == key:
+            return [Segmented(*row) for row in rows], 0.0, syllables
     word_groups(list(text.tokens("Khởi động pyvi.")))  # load the CRF model before timing
-    for record in records:
-        body = text.normalize(record.get("body") or " ".join(record.get("sentences", [])))
+    rows, seconds, syllables = [], 0.0, 0
+    for record in read_records(path, limit):
+        body = record.get("body") or " ".join(record.get("sentences", []))
         started = time.perf_counter()
-        toks = list(text.tokens(body))
-        spans = word_spans(toks)
-        pyvi_seconds += time.perf_counter() - started
-        syllable_count += sum(t.is_word for t in toks)
-        started = time.perf_counter()
-        doc = summary.prepare(body, spans, record["title"])
-        prepare_ms = (time.perf_counter() - started) * 1000
-        articles.append(Article(record["title"], rouge_tokens(record["abstract"]), doc, prepare_ms))
-    return articles, pyvi_seconds, syllable_count
+        segmented_body, segmented_title = _segment(body, spans=True), _segment(record["title"])
+        seconds += time.perf_counter() - started
+        syllables += len(segmented_body.syllables)
+        rows.append(
+            Segmented(
+                str(record.get("id", "")),
+                record["title"],
+                record["abstract"],
+                body,
+                segmented_body.text,
+                segmented_body.word_spans,
+                segmented_body.forms,
+                segmented_title.syllables,
+            )
+        )
+    CACHE.mkdir(parents=True, exist_ok=True)
+    with cache.open("wb") as f:
+        # Plain tuples: readable whichever script (or __main__) defined Segmented.
+        plain = [tuple(vars(row).values()) for row in rows]
+        pickle.dump((key, plain, seconds, syllables), f, protocol=pickle.HIGHEST_PROTOCOL)
+    return rows, seconds, syllables
+
+
+def prepare_articles(rows: Iterable[Segmented]) -> list[Article]:
+    """:func:`summary.prepare` each record as the indexer would, with its title and without."""
+    articles = []
+    for row in rows:
+        source = summary.nfc(row.body)
+        started = time.process_time()
+        titled = summary.prepare(
+            row.text,
+            row.word_spans,
+            row.title or None,
+            forms=row.forms,
+            title_syllables=row.title_syllables if row.title else None,
+            source=source,
+        )
+        middle = time.process_time()
+        untitled = summary.prepare(row.text, row.word_spans, forms=row.forms, source=source)
+        ended = time.process_time()
+        articles.append(
+            Article(
+                row.title,
+                rouge_tokens(row.abstract),
+                source,
+                titled,
+                untitled,
+                (middle - started) * 1000,
+                (ended - middle) * 1000,
+            )
+        )
+    return articles
 
 
 # --------------------------------------------------------------------------- evaluation
 
 
-def run_method(articles: Sequence[Article], method: str, size: int) -> tuple[np.ndarray, float]:
-    """Scores (articles × 3) of ``method`` at ``size`` sentences, and ms per article."""
+@dataclass
+class Run:
+    """One method at one size on every article."""
+
+    scores: np.ndarray  # articles × (R1, R2, RL)
+    ms: float  # summary milliseconds per article, pyvi not included
+    not_quoted: int  # returned sentences that are not substrings of the NFC input
+    sentences: int  # returned sentences
+
+
+def run_method(articles: Sequence[Article], method: str, size: int, titled: bool = True) -> Run:
+    """Scores of ``method`` at ``size`` sentences, with or without the titles."""
     scores = np.zeros((len(articles), 3))
-    elapsed_ms = 0.0
+    elapsed_ms, not_quoted, returned = 0.0, 0, 0
     for k, article in enumerate(articles):
-        started = time.perf_counter()
-        chosen = summary.summarize_prepared(article.doc, size, method)
-        elapsed_ms += (time.perf_counter() - started) * 1000 + article.prepare_ms
+        started = time.process_time()
+        chosen = summary.summarize_prepared(article.doc(titled), size, method)
+        elapsed_ms += (time.process_time() - started) * 1000
+        elapsed_ms += article.prepare_ms if titled else article.untitled_prepare_ms
+        not_quoted += sum(sentence not in article.source for sentence in chosen)
+        returned += len(chosen)
         scores[k] = rouge(rouge_tokens(" ".join(chosen)), article.reference)
-    return scores, elapsed_ms / max(1, len(articles))
+    return Run(scores, elapsed_ms / max(1, len(articles)), not_quoted, returned)
+
+
+def _row(name: str, size: int, run: Run, lead: Run | None, resamples: int) -> str:
+    cells = [f"{100 * v:.2f}" for v in run.scores.mean(axis=0)]
+    for m in range(3):
+        if lead is None:
+            cells.append("")
+            continue
+        diff = run.scores[:, m] - lead.scores[:, m]
+        low, high = bootstrap_interval(diff, resamples)
+        cells.append(f"{100 * diff.mean():+.2f} [{100 * low:+.2f}, {100 * high:+.2f}]")
+    cells += [f"{run.not_quoted}/{run.sentences}", f"{run.ms:.3f}"]
+    return f"| {name} | {size} | " + " | ".join(cells) + " |"
 
 
 def evaluate(
-    articles: Sequence[Article], methods: Sequence[str], sizes: Sequence[int], resamples: int
+    articles: Sequence[Article],
+    methods: Sequence[str],
+    sizes: Sequence[int],
+    resamples: int,
+    titles: Sequence[bool] = (True, False),
 ) -> None:
-    header = (
-        "| method | N | R1 | R2 | RL | ΔR1 vs LEAD [95% CI] | ΔR2 vs LEAD [95% CI] | ΔRL vs LEAD [95% CI] "
-        "| ms/article |"
-    )
-    print(header)
-    print("|---|---:|---:|---:|---:|---|---|---|---:|")
-    for size in sizes:
-        lead, lead_ms = run_method(articles, "lead", size)
+    """Print one table per title setting: LEAD-N, then each method against it."""
+    for titled in titles:
         print(
-            f"| LEAD-{size} | {size} | "
-            + " | ".join(f"{100 * v:.2f}" for v in lead.mean(axis=0))
-            + f" | | | | {lead_ms:.3f} |",
-            flush=True,
+            f"\n{'With the title' if titled else 'Without a title'} (summarize(body{', title' * titled})):\n"
         )
-        for method in methods:
-            if method == "lead":
-                continue
-            scores, ms = run_method(articles, method, size)
-            cells = []
-            for m in range(3):
-                diff = scores[:, m] - lead[:, m]
-                low, high = bootstrap_interval(diff, resamples)
-                cells.append(f"{100 * diff.mean():+.2f} [{100 * low:+.2f}, {100 * high:+.2f}]")
-            print(
-                f"| {method} | {size} | "
-                + " | ".join(f"{100 * v:.2f}" for v in scores.mean(axis=0))
-                + " | "
-                + " | ".join(cells)
-                + f" | {ms:.3f} |",
-                flush=True,
-            )
+        print(
+            "| method | N | R1 | R2 | RL | ΔR1 vs LEAD [95% CI] | ΔR2 vs LEAD [95% CI] "
+            "| ΔRL vs LEAD [95% CI] | not quoted | ms/article |"
+        )
+        print("|---|---:|---:|---:|---:|---|---|---|---:|---:|")
+        for size in sizes:
+            lead = run_method(articles, "lead", size, titled)
+            print(_row(f"LEAD-{size}", size, lead, None, resamples), flush=True)
+            for method in methods:
+                if method != "lead":
+                    run = run_method(articles, method, size, titled)
+                    print(_row(method, size, run, lead, resamples), flush=True)
 
 
 # --------------------------------------------------------------------------- training
 
+TREES_OUT = MODEL_OUT.with_name("summary-trees.npz")
+# The forests' shape: enough trees to fit 450,000 training sentences, shallow enough that
+# evaluating them all at once stays a fraction of a millisecond an article.
+FOREST = {"n_estimators": 200, "num_leaves": 15, "max_depth": 5, "learning_rate": 0.08}
+# The selection's settings tried on the held-out articles (the first overlap is the
+# starting point of the search).
+REFERENCE_LENGTHS = (12.0, 16.0, 22.0, 30.0, 40.0)
+MAX_OVERLAPS = (0.5, 0.35, 0.7)
+CANDIDATES = 8
 
-def sentence_targets(article: Article) -> list[float]:
-    """What the ranker learns to predict: mean of the sentence's ROUGE-1 and ROUGE-2 F1."""
-    doc = article.doc
-    targets = []
-    for a, b in doc.spans:
-        tokens = rouge_tokens(doc.text[a:b])
-        targets.append((rouge_n(tokens, article.reference, 1) + rouge_n(tokens, article.reference, 2)) / 2)
-    return targets
+
+def sentence_shares(article: Article) -> tuple[np.ndarray, np.ndarray]:
+    """What the forests learn: the share of each sentence's syllables, and of its syllable
+    pairs, that occur in the abstract (clipped counts, as ROUGE counts them)."""
+    reference = article.reference
+    unigrams, bigrams = Counter(reference), Counter(zip(reference, reference[1:]))
+    shares1, shares2 = [], []
+    for a, b in article.titled.spans:
+        tokens = rouge_tokens(article.source[a:b])
+        own1, own2 = Counter(tokens), Counter(zip(tokens, tokens[1:]))
+        shares1.append(sum((own1 & unigrams).values()) / max(1, len(tokens)))
+        shares2.append(sum((own2 & bigrams).values()) / max(1, len(tokens) - 1))
+    return np.array(shares1), np.array(shares2)
 
 
-def _design(articles: Sequence[Article]) -> tuple[np.ndarray, np.ndarray]:
-    """Stacked features and targets, both centred per article."""
-    xs, ys = [], []
+def _design(articles: Sequence[Article], titled: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Stacked features and both targets of every sentence of ``articles``."""
+    xs, y1, y2 = [], [], []
     for article in articles:
-        if len(article.doc.spans) < 2:
-            continue
-        x = np.asarray(summary.sentence_features(article.doc))
-        y = np.asarray(sentence_targets(article))
-        xs.append(x - x.mean(axis=0))
-        ys.append(y - y.mean())
-    return np.vstack(xs), np.concatenate(ys)
+        xs.append(summary.sentence_features(article.doc(titled)))
+        shares = sentence_shares(article)
+        y1.append(shares[0])
+        y2.append(shares[1])
+    return np.vstack(xs), np.concatenate(y1), np.concatenate(y2)
 
 
-def fit_ridge(x: np.ndarray, y: np.ndarray, alpha: float) -> np.ndarray:
-    """Ridge weights in raw feature units (features standardised for the penalty only)."""
-    scale = x.std(axis=0)
-    scale[scale == 0] = 1.0
-    z = x / scale
-    w = np.linalg.solve(z.T @ z + alpha * len(z) * np.eye(z.shape[1]), z.T @ y)
-    return w / scale
+def _flatten(node: dict, nodes: list[list[float]]) -> tuple[int, int]:
+    """Append LightGBM ``node`` and its subtree to ``nodes`` (feature, threshold, left,
+    right, value); returns its index and the depth of its deepest leaf below it."""
+    k = len(nodes)
+    nodes.append([0, 0.0, k, k, 0.0])
+    if "leaf_value" in node:
+        nodes[k][4] = node["leaf_value"]
+        return k, 0
+    if node["decision_type"] != "<=" or node.get("missing_type") == "Zero":
+        raise ValueError(f"unsupported split {node['decision_type']} / {node.get('missing_type')}")
+    nodes[k][0], nodes[k][1] = node["split_feature"], node["threshold"]
+    nodes[k][2], left_depth = _flatten(node["left_child"], nodes)
+    nodes[k][3], right_depth = _flatten(node["right_child"], nodes)
+    return k, 1 + max(left_depth, right_depth)
 
 
-def _write_model(weights: np.ndarray, max_overlap: float, note: str) -> None:
-    spec = {
-        "method": summary.DEFAULT_METHOD,
-        "about": note,
-        "features": list(summary.FEATURES),
-        "weights": [round(float(w), 6) for w in weights],
-        "max_overlap": max_overlap,
+def forest_arrays(booster: Any) -> dict[str, np.ndarray]:
+    """A LightGBM booster as :class:`summary.Forest` arrays (leaves point to themselves)."""
+    tables = []
+    depth = 0
+    for tree in booster.dump_model()["tree_info"]:
+        nodes: list[list[float]] = []
+        depth = max(depth, _flatten(tree["tree_structure"], nodes)[1])
+        tables.append(nodes)
+    width = max(map(len, tables))
+    table = np.zeros((len(tables), width, 5))
+    for t, nodes in enumerate(tables):
+        table[t, : len(nodes)] = nodes
+        table[t, len(nodes) :, 2:4] = np.arange(len(nodes), width)[:, None]  # padding: self-loops
+    return {
+        "feature": table[:, :, 0].astype(np.int16),
+        "threshold": table[:, :, 1],
+        "left": table[:, :, 2].astype(np.int16),
+        "right": table[:, :, 3].astype(np.int16),
+        "value": table[:, :, 4],
+        "depth": np.array(depth),
     }
-    MODEL_OUT.write_text(json.dumps(spec, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
-def _mean_score(articles: Sequence[Article], size: int) -> float:
-    """Mean (ROUGE-1 + ROUGE-2) / 2 of the current model at ``size`` sentences."""
-    scores, _ = run_method(articles, summary.DEFAULT_METHOD, size)
-    return float(scores[:, :2].mean())
+def fit_forest(x: np.ndarray, y: np.ndarray) -> dict[str, np.ndarray]:
+    import lightgbm
+
+    model = lightgbm.LGBMRegressor(
+        **FOREST,
+        min_child_samples=100,
+        subsample=0.8,
+        subsample_freq=1,
+        colsample_bytree=0.8,
+        n_jobs=1,
+        random_state=7,
+        verbose=-1,
+    )
+    model.fit(x, y)
+    arrays = fit_forest_check(model, x)
+    return arrays
 
 
-def train(path: Path, limit: int) -> None:
-    records = list(read_records(path, limit))
-    random.Random(7).shuffle(records)
-    articles, pyvi_seconds, _ = segment_articles(records)
-    print(f"segmented {len(articles)} training articles in {pyvi_seconds:.0f} s", file=sys.stderr)
+def fit_forest_check(model: Any, x: np.ndarray) -> dict[str, np.ndarray]:
+    """The model's arrays, checked to predict what LightGBM predicts."""
+    arrays = forest_arrays(model.booster_)
+    forest = summary.Forest.from_arrays(arrays)
+    sample = x[:: max(1, len(x) // 5000)]
+    if not np.allclose(forest.predict(sample), model.predict(sample), atol=1e-9):
+        raise RuntimeError("the numpy forest does not predict what LightGBM predicts")
+    return arrays
+
+
+def _ranker(
+    forests: dict[str, dict[str, np.ndarray]], selection: dict[int, summary.Selection]
+) -> summary.Ranker:
+    return summary.Ranker(
+        summary.Forest.from_arrays(forests["unigrams"]),
+        summary.Forest.from_arrays(forests["bigrams"]),
+        selection,
+    )
+
+
+def _mean_score(articles: Sequence[Article], size: int, titled: bool) -> float:
+    """Mean (ROUGE-1 + ROUGE-2) / 2 of the ranker in place at ``size`` sentences."""
+    return float(run_method(articles, summary.DEFAULT_METHOD, size, titled).scores[:, :2].mean())
+
+
+def _try_selection(
+    tune: Sequence[Article],
+    titled: bool,
+    size: int,
+    trial: summary.Selection,
+    forests: dict[str, dict[str, np.ndarray]],
+    rankers: dict[bool, summary.Ranker],
+) -> float:
+    """Mean (ROUGE-1 + ROUGE-2) / 2 on ``tune`` with ``trial`` as the selection at ``size``."""
+    rankers[titled] = _ranker(forests, {size: trial})
+    result = _mean_score(tune, size, titled)
+    setting = "titled" if titled else "untitled"
+    print(f"{setting} N={size} {trial}: {100 * result:.3f}", file=sys.stderr, flush=True)
+    return result
+
+
+def _tune_selection(
+    tune: Sequence[Article],
+    titled: bool,
+    forests: dict[str, dict[str, np.ndarray]],
+    rankers: dict[bool, summary.Ranker],
+) -> dict[int, summary.Selection]:
+    """The best selection for each size on ``tune``, one coordinate at a time: the
+    reference length, then (for two sentences or more) the overlap that makes a repeat."""
+    chosen: dict[int, summary.Selection] = {}
+    for size in (1, 2, 3):
+        scores = {
+            length: _try_selection(
+                tune, titled, size, summary.Selection(length, MAX_OVERLAPS[0], CANDIDATES), forests, rankers
+            )
+            for length in REFERENCE_LENGTHS
+        }
+        length = max(scores, key=scores.__getitem__)
+        overlap = MAX_OVERLAPS[0]
+        if size > 1:
+            tried = {overlap: scores[length]}
+            for value in MAX_OVERLAPS[1:]:
+                trial = summary.Selection(length, value, CANDIDATES)
+                tried[value] = _try_selection(tune, titled, size, trial, forests, rankers)
+            overlap = max(tried, key=tried.__getitem__)
+        chosen[size] = summary.Selection(length, overlap, CANDIDATES)
+    return chosen
+
+
+def train(path: Path, limit: int | None) -> None:
+    """Fit both rankers on 90% of the training articles and tune their selection on the rest."""
+    rows, _, _ = segment_records(path, None)  # the whole file: one cache
+    rows = rows[:limit]
+    random.Random(7).shuffle(rows)
+    articles = prepare_articles(rows)
     held_out = max(1, len(articles) // 10)
     tune, fit = articles[:held_out], articles[held_out:]
-    x, y = _design(fit)
-    best: tuple[float, float, float] | None = None
-    for alpha in (1e-4, 1e-3, 1e-2):
-        weights = fit_ridge(x, y, alpha)
-        for max_overlap in (0.6, 1.0):
-            _write_model(weights, max_overlap, "tuning")
-            summary._model.cache_clear()
-            score = sum(_mean_score(tune, size) for size in (1, 2, 3)) / 3
-            print(f"alpha={alpha:g} max_overlap={max_overlap}: {100 * score:.3f}", file=sys.stderr)
-            if best is None or score > best[0]:
-                best = (score, alpha, max_overlap)
-    assert best is not None
-    _, alpha, max_overlap = best
-    x, y = _design(articles)
-    note = (
-        f"ridge (alpha={alpha:g}) of per-sentence (ROUGE-1 F1 + ROUGE-2 F1)/2 against the abstract, "
-        f"centred per article, on {len(articles)} articles of {path.name}; "
-        "written by bench/summaries.py --train"
-    )
-    _write_model(fit_ridge(x, y, alpha), max_overlap, note)
+    spec: dict[str, Any] = {
+        "method": summary.DEFAULT_METHOD,
+        "about": (
+            f"LightGBM forests ({FOREST}) of each sentence's unigram and bigram share in the abstract, "
+            f"fitted on {len(fit)} articles of {path.name}; selection tuned on {len(tune)} held out; "
+            "written by bench/summaries.py --train"
+        ),
+        "features": list(summary.FEATURES),
+        "trees": TREES_OUT.name,
+    }
+    arrays: dict[str, np.ndarray] = {}
+    rankers: dict[bool, summary.Ranker] = {}
+    original, features = summary._model, summary._features
+    summary._model = lambda: rankers  # type: ignore[assignment]
+    # Tuning summarises the same documents again and again: their features once.
+    memo: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+
+    def remembered(doc: summary.Prepared) -> tuple[np.ndarray, np.ndarray]:
+        if id(doc) not in memo:
+            memo[id(doc)] = features(doc)
+        return memo[id(doc)]
+
+    summary._features = remembered  # type: ignore[assignment]
+    try:
+        for setting, titled in (("titled", True), ("untitled", False)):
+            x, y1, y2 = _design(fit, titled)
+            forests = {"unigrams": fit_forest(x, y1), "bigrams": fit_forest(x, y2)}
+            print(f"{setting}: forests fitted on {len(x)} sentences", file=sys.stderr, flush=True)
+            for target, forest in forests.items():
+                arrays.update({f"{setting}.{target}.{name}": value for name, value in forest.items()})
+            chosen = _tune_selection(tune, titled, forests, rankers)
+            rankers[titled] = _ranker(forests, chosen)
+            spec[setting] = {"selection": {str(k): vars(v) for k, v in chosen.items()}}
+    finally:
+        summary._model, summary._features = original, features  # type: ignore[assignment]
+    np.savez_compressed(TREES_OUT, **arrays)
+    MODEL_OUT.write_text(json.dumps(spec, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     summary._model.cache_clear()
-    print(
-        f"wrote {MODEL_OUT.relative_to(ROOT)} (alpha={alpha:g}, max_overlap={max_overlap})", file=sys.stderr
-    )
+    print(f"wrote {MODEL_OUT.relative_to(ROOT)} and {TREES_OUT.name}", file=sys.stderr)
 
 
 # --------------------------------------------------------------------------- main
@@ -306,24 +536,35 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     parser.add_argument("--sizes", default="1,2,3", help="summary sizes N (default 1,2,3)")
     parser.add_argument("--bootstrap", type=int, default=1000, help="bootstrap resamples")
+    parser.add_argument(
+        "--titles",
+        choices=("both", "with", "without"),
+        default="both",
+        help="summarise with the title, without it (summarize(text)), or both (default)",
+    )
     parser.add_argument("--train", action="store_true", help="fit the learned ranker instead")
     args = parser.parse_args(argv)
     if args.train:
-        train(args.data or DEFAULT_TRAIN, args.limit or 6000)
+        train(args.data or DEFAULT_TRAIN, args.limit)
         return
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     for method in methods:
         if method not in summary.METHODS:
             parser.error(f"unknown method {method!r}; choose from {', '.join(summary.METHODS)}")
     sizes = [int(s) for s in args.sizes.split(",")]
+    titles = {"both": (True, False), "with": (True,), "without": (False,)}[args.titles]
     path = args.data or DEFAULT_DATA
-    articles, pyvi_seconds, syllables = segment_articles(read_records(path, args.limit))
-    print(
-        f"{len(articles)} articles from {path.name}; "
-        f"pyvi segmentation {1000 * pyvi_seconds / len(articles):.2f} "
-        f"ms/article ({syllables / pyvi_seconds:,.0f} syllables/s), done once and shared by all methods\n"
-    )
-    evaluate(articles, methods, sizes, args.bootstrap)
+    rows, pyvi_seconds, syllables = segment_records(path, args.limit)
+    articles = prepare_articles(rows)
+    if pyvi_seconds:
+        cost = (
+            f"pyvi segmentation {1000 * pyvi_seconds / len(articles):.2f} ms/article "
+            f"({syllables / pyvi_seconds:,.0f} syllables/s), done once and shared by all methods"
+        )
+    else:
+        cost = f"segmented as the indexer does, read from {CACHE.relative_to(ROOT)}/"
+    print(f"{len(articles)} articles from {path.name}; {cost}")
+    evaluate(articles, methods, sizes, args.bootstrap, titles)
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from .articles import Article
 from .fields import TEXT_FIELDS, ZONES
 from .postings import BatchPostings
 from .sentences import encode_sentence_ends
-from .summary import SUMMARY_SENTENCES, summarize_segmented
+from .summary import summarize_indexed
 
 __all__ = [
     "SyllableTokenizer",
@@ -154,14 +154,10 @@ def analyze_batch(articles: Sequence[Article]) -> AnalyzedBatch:
     analysed, texts = [], []
     for article, (title, sapo, body) in zip(articles, segmented):
         # The summary reuses the body's segmentation: pyvi is the costly step, run it
-        # once. It summarises the body only: a reader already sees the sapo.
-        summary = summarize_segmented(
-            body.text,
-            body.word_spans,
-            sentences=SUMMARY_SENTENCES,
-            title=article.title,
-            forms=body.forms,
-            title_syllables=title.syllables,
+        # once. summarize_indexed applies the one document-summary rule (body helped by
+        # the title, sapo left out), the rule every other surface applies too.
+        summary = summarize_indexed(
+            article, body.text, body.word_spans, forms=body.forms, title_syllables=title.syllables
         )
         ends = encode_sentence_ends(text.indexed_text(article.sapo, article.body).strip())
         analysed.append(AnalyzedArticle(article, summary, ends))

@@ -2,23 +2,28 @@
 
 Why a method of our own
 -----------------------
-On news the first sentences (the *lead*) are already a strong summary. Measured on the
-VietNews development set (``bench/summaries.py``), no sumy method beats LEAD-2 with a
-bootstrap interval above zero (LexRank is 1.5 ROUGE-1 points behind; Edmundson, fed the
-title, ties), because none of them knows how much position matters. The default method,
-``learned``, is a linear sentence scorer trained on VietNews *train* articles
-(``bench/summaries.py --train``) to predict how much of the human-written sapo a sentence
-covers. Its features (see :func:`sentence_features`) are the sentence's position (lead
-bias, learned rather than assumed), its length, its overlap with the title, its
-centrality in the article (cosine with the rest of the text, as in centroid/LexRank
-methods), the document frequency of its words, and a few surface cues of sentences that
-are never summaries (photo captions without final punctuation, sentences opening with a
-connective such as ``Tuy nhiên``). The top sentences are taken greedily, skipping any
-that mostly repeat one already chosen. On the 2,000 val articles at N = 2 it gains
-+1.85 ROUGE-1 and +1.60 ROUGE-2 over LEAD-2 (95% bootstrap intervals [+1.39, +2.32] and
-[+1.16, +2.04]). The weights are a small JSON file in ``searchkit/data/``; scoring is plain
-Python over the words the indexer already has (about 0.6 ms an article including sentence
-splitting, against 7–14 ms for pyvi), and needs no download.
+On news the first sentences (the *lead*) are already a strong summary, and none of
+sumy's methods knows how much position matters (``bench/summaries.py`` compares them
+all with LEAD-N). The default method, ``learned``, is trained on VietNews *train*
+articles (``bench/summaries.py --train``) against the editors' sapos:
+
+* two gradient-boosted forests predict, for each sentence, the share of its syllables
+  and of its syllable pairs that the sapo would contain. Their features
+  (:data:`FEATURES`) are the sentence's position (lead bias, learned rather than
+  assumed), its length, its overlap with the title, its centrality (cosine with the
+  rest of the text; PacSum's forward and backward centrality apart, since in news what
+  later sentences echo is what matters), its similarity to the first sentence, the
+  frequency of its words, and surface cues of sentences that are never summaries (photo
+  captions without final punctuation, a connective such as ``Tuy nhiên`` at the start);
+* the summary is the set of N sentences with the best *expected* ROUGE F1 under those
+  predictions (:func:`_learned`), which weighs each sentence's content against its
+  length instead of ranking sentences one by one;
+* a text without a title gets forests trained without titles, rather than the titled
+  ones with the title features missing.
+
+The forests are numpy arrays in ``searchkit/data/`` (trained with LightGBM, evaluated
+here without it); the ranker works on the words the indexer already has and needs no
+download. ``bench/summaries.py`` measures its quality and cost (README, "Summaries").
 
 sumy integration
 ----------------
@@ -38,7 +43,7 @@ It is segmented without pyvi: greedily, longest first, into words that occur in 
 so that a title word and the same word in the body have the same form.
 
 This is the only module that imports sumy, and it does so lazily: the learned ranker and
-``lead`` need neither sumy nor numpy.
+``lead`` do not need it.
 """
 
 from __future__ import annotations
@@ -49,13 +54,15 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Container, Sequence
-from dataclasses import dataclass
-from functools import cache, lru_cache
-from itertools import accumulate, filterfalse
+from collections.abc import Callable, Container, Mapping, Sequence
+from dataclasses import dataclass, replace
+from functools import cache, cached_property, lru_cache
+from itertools import accumulate, combinations, filterfalse
 from operator import mul
 from pathlib import Path
 from typing import Any, Protocol
+
+import numpy as np
 
 from . import text as textmod
 from .errors import InvalidParameterError
@@ -72,6 +79,8 @@ __all__ = [
     "summarize_segmented",
     "summarize_article",
     "focused_summary",
+    "summarize_indexed",
+    "nfc",
     "SUMMARY_SENTENCES",
     "Prepared",
     "prepare",
@@ -115,13 +124,123 @@ _MAX_TITLE_WORD = 4  # syllables: pyvi words are rarely longer
 # --------------------------------------------------------------------------- resources
 
 
+@dataclass(frozen=True, eq=False)
+class Forest:
+    """A regression forest (gradient-boosted trees) as flat arrays, evaluated with numpy.
+
+    Node ``k`` of tree ``t`` is at ``[t, k]``; the root is node 0. An internal node sends
+    a row to ``left`` when its ``feature`` is ``<= threshold``, else to ``right``; a leaf
+    points to itself, so ``depth`` steps bring every row to its leaf in every tree at once.
+    Trained with LightGBM by ``bench/summaries.py --train``; LightGBM is not needed here.
+    """
+
+    feature: np.ndarray  # (trees, nodes) int
+    threshold: np.ndarray  # (trees, nodes) float
+    left: np.ndarray  # (trees, nodes) int
+    right: np.ndarray  # (trees, nodes) int
+    value: np.ndarray  # (trees, nodes) float: a leaf's output, 0 inside
+    depth: int
+
+    @classmethod
+    def from_arrays(cls, arrays: Mapping[str, np.ndarray], prefix: str = "") -> Forest:
+        """The forest stored as ``arrays[prefix + name]`` for each field name."""
+        return cls(
+            feature=arrays[prefix + "feature"].astype(np.intp),
+            threshold=arrays[prefix + "threshold"],
+            left=arrays[prefix + "left"].astype(np.intp),
+            right=arrays[prefix + "right"].astype(np.intp),
+            value=arrays[prefix + "value"],
+            depth=int(arrays[prefix + "depth"]),
+        )
+
+    def leaves(self, x: np.ndarray) -> np.ndarray:
+        """The output of every tree for every row of ``x``: (rows, trees)."""
+        flat_feature, flat_threshold, children = self._flat
+        trees, width = self.feature.shape
+        base = np.arange(trees) * width  # node k of tree t is flat index base[t] + k
+        at = np.broadcast_to(base, (len(x), trees))
+        flat_x = x.ravel()
+        row_base = (np.arange(len(x)) * x.shape[1])[:, None]
+        for _ in range(self.depth):
+            go_right = flat_x[row_base + flat_feature[at]] > flat_threshold[at]
+            at = children[2 * at + go_right]
+        return self.value.ravel()[at]
+
+    @cached_property
+    def _flat(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Features, thresholds and, for flat node ``f``, its children's flat indexes at
+        ``2f`` (left) and ``2f + 1`` (right): one gather a level instead of three."""
+        trees, width = self.feature.shape
+        base = (np.arange(trees) * width)[:, None]
+        children = np.stack([base + self.left, base + self.right], axis=2).ravel()
+        return self.feature.ravel(), self.threshold.ravel(), children
+
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        return self.leaves(x).sum(axis=1)
+
+    def __add__(self, other: Forest) -> Forest:
+        """Both forests' trees in one (evaluated in one pass; :meth:`leaves` tells them apart)."""
+        width = max(self.feature.shape[1], other.feature.shape[1])
+
+        def padded(forest: Forest, name: str) -> np.ndarray:
+            table = getattr(forest, name)
+            extra = width - table.shape[1]
+            if name in ("left", "right"):  # padding nodes point to themselves
+                fill = np.broadcast_to(np.arange(table.shape[1], width), (table.shape[0], extra))
+            else:
+                fill = np.zeros((table.shape[0], extra), dtype=table.dtype)
+            return np.hstack([table, fill])
+
+        names = ("feature", "threshold", "left", "right", "value")
+        tables = {name: np.vstack([padded(self, name), padded(other, name)]) for name in names}
+        return Forest(**tables, depth=max(self.depth, other.depth))
+
+
+@dataclass(frozen=True)
+class Selection:
+    """How many candidates the selection looks at, and what it takes for a near-repeat."""
+
+    reference_length: float  # syllables of the summary the ranker aims at (F1's other half)
+    max_overlap: float  # a pair of chosen sentences shares at most this much of its words
+    candidates: int
+
+
+@dataclass
+class Ranker:
+    """The learned ranker of one setting (with a title, or without)."""
+
+    unigrams: Forest  # predicts the share of a sentence's syllables found in the sapo
+    bigrams: Forest  # the same for its syllable pairs
+    selection: dict[int, Selection]  # by summary length; the longest applies beyond it
+
+    def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Both shares for each row of ``x``, from one pass over both forests' trees."""
+        leaves = self._joint.leaves(x)
+        split = self.unigrams.feature.shape[0]
+        return leaves[:, :split].sum(axis=1), leaves[:, split:].sum(axis=1)
+
+    @cached_property
+    def _joint(self) -> Forest:
+        return self.unigrams + self.bigrams
+
+
 @lru_cache(maxsize=1)
-def _model() -> tuple[tuple[float, ...], float]:
-    """Weights of the learned ranker (in :data:`FEATURES` order) and its redundancy limit."""
+def _model() -> dict[bool, Ranker]:
+    """The learned rankers, with a title (``True``) and without (``False``)."""
     spec = json.loads(_MODEL_FILE.read_text(encoding="utf-8"))
     if spec["features"] != list(FEATURES):
         raise RuntimeError(f"{_MODEL_FILE.name} was trained on other features; retrain it")
-    return tuple(float(w) for w in spec["weights"]), float(spec.get("max_overlap", 1.0))
+    with np.load(_DATA / spec["trees"]) as arrays:
+        stored = {name: arrays[name] for name in arrays.files}
+    rankers = {}
+    for setting, titled in (("titled", True), ("untitled", False)):
+        selection = {int(k): Selection(**v) for k, v in spec[setting]["selection"].items()}
+        rankers[titled] = Ranker(
+            Forest.from_arrays(stored, f"{setting}.unigrams."),
+            Forest.from_arrays(stored, f"{setting}.bigrams."),
+            selection,
+        )
+    return rankers
 
 
 # --------------------------------------------------------------------------- documents
@@ -137,6 +256,9 @@ class Prepared:
     capitalised: list[int]  # per sentence, how many words start with a capital letter
     paragraphs: list[int]  # paragraph number of each sentence
     title_words: list[str]
+    # The text as given, in NFC, of which ``text`` is the normal form: the same length, so
+    # the spans cut both. Returned sentences come from here: a summary is a quotation.
+    source: str
 
 
 def _segment_title(
@@ -179,6 +301,7 @@ def prepare(
     *,
     forms: list[str] | None = None,
     title_syllables: Sequence[str] | None = None,
+    source: str | None = None,
 ) -> Prepared:
     """Split ``text`` into sentences and give each the word forms of ``words`` inside it.
 
@@ -186,7 +309,13 @@ def prepare(
     every article): ``forms`` are those of ``words``, one each, lower case with syllables
     "_"-joined (``nông_thôn``); ``title_syllables`` are the title's normalised lower-case
     syllables (:func:`searchkit.text.syllables`). Either is computed here when not given.
+    ``source`` is the NFC text as given that ``text`` normalises (:func:`nfc`); sentences
+    are quoted from it. It defaults to ``text``.
     """
+    if source is None:
+        source = text
+    elif len(source) != len(text):
+        raise ValueError("source and text differ in length: text must be normalize(source), source NFC")
     spans = split_sentences(text)
     if forms is None:
         forms = _word_forms(text, words)
@@ -213,7 +342,7 @@ def prepare(
         # A set of every body word is one C-level pass; its single syllables change
         # nothing, since only forms of several syllables (with "_") are looked up.
         title_words = _segment_title(title or "", set(forms), title_syllables)
-    return Prepared(text, spans, per_sentence, capitalised, paragraphs, title_words)
+    return Prepared(text, spans, per_sentence, capitalised, paragraphs, title_words, source)
 
 
 # --------------------------------------------------------------------------- the ranker
@@ -238,6 +367,19 @@ FEATURES: tuple[str, ...] = (
     "stigma_word",
     "first_centrality",
     "first_title_recall",
+    "log_sentences",
+    "length_ratio",
+    "length_rank",
+    "forward_centrality",
+    "backward_centrality",
+    "degree",
+    "similarity_to_first",
+    "max_similarity",
+    "title_cosine",
+    "paragraph_start",
+    "colon_end",
+    "reported_speech",
+    "content_share",
 )
 
 
@@ -245,12 +387,21 @@ def _content(words: list[str], stops: frozenset[str]) -> list[str]:
     return list(filterfalse(stops.__contains__, words))
 
 
-def sentence_features(doc: Prepared) -> list[list[float]]:
-    """One row of :data:`FEATURES` per sentence of ``doc``.
+def sentence_features(doc: Prepared) -> np.ndarray:
+    """One row of :data:`FEATURES` per sentence of ``doc`` (sentences × features).
 
     Shared by the ranker and by its training (``bench/summaries.py --train``), so that
-    the two can never disagree. Written with C-level ``map``/``Counter`` loops rather
-    than per-word Python code: this runs on every indexed article.
+    the two can never disagree.
+    """
+    return _features(doc)[0]
+
+
+def _features(doc: Prepared) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`sentence_features` and the containment matrix of the sentences' content words
+    (``[i, j]``: the share of sentence i's content words that sentence j has).
+
+    Written with C-level ``map``/``Counter`` loops and numpy rather than per-word Python
+    code: this runs on every indexed article.
     """
     stops = stop_words()
     content = [_content(ws, stops) for ws in doc.words]
@@ -303,29 +454,173 @@ def sentence_features(doc: Prepared) -> list[list[float]]:
                 title_recall if i == 0 else 0.0,
             ]
         )
-    return rows
+    graph, containment = _graph_features(doc, content, title)
+    return np.hstack([np.array(rows, dtype=float).reshape(n, -1), graph]), containment
 
 
-def _overlap(a: list[str], b: list[str]) -> float:
-    """Share of the words of ``a`` that also occur in ``b`` (0 when ``a`` is empty)."""
-    if not a:
-        return 0.0
-    other = set(b)
-    return sum(w in other for w in a) / len(a)
+_REPORTING = frozenset("cho_biết cho_rằng khẳng_định nhấn_mạnh chia_sẻ thông_tin nói".split())
+
+
+def _graph_features(
+    doc: Prepared, content: list[list[str]], title: set[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The features that compare sentences with each other (columns after the first 22),
+    and the containment matrix (see :func:`_features`).
+
+    Similarities are cosines of the sentences' sets of content words. PacSum's
+    observation (Zheng & Lapata 2019) is that in news a sentence is central when the
+    sentences *after* it echo it: forward and backward centrality are kept apart, and
+    the learner weighs them.
+    """
+    n = len(content)
+    sets = [set(words) for words in content]
+    sizes = np.array([len(words) for words in sets], dtype=float)
+    # Only words in two sentences or more make two sentences similar: the matrix gets
+    # those columns alone (a long article has thousands of words, most of them once).
+    frequency: Counter[str] = Counter()
+    for words in sets:
+        frequency.update(words)
+    vocabulary = {w: k for k, w in enumerate(w for w, c in frequency.items() if c > 1)}
+    rows, cols = [], []
+    for i, words in enumerate(sets):
+        for w in words:
+            k = vocabulary.get(w)
+            if k is not None:
+                rows.append(i)
+                cols.append(k)
+    m = np.zeros((n, max(1, len(vocabulary))), dtype=np.float32)  # counts below 2**24 stay exact
+    m[rows, cols] = 1.0
+    shared = (m @ m.T).astype(float)  # [i, j]: how many content words i and j share
+    np.fill_diagonal(shared, sizes)
+    norms = np.sqrt(sizes)
+    norms[norms == 0] = 1.0
+    similarity = shared / np.outer(norms, norms)
+    np.fill_diagonal(similarity, 0.0)
+    others = max(1, n - 1)
+    upper = np.triu(similarity, 1).sum(axis=1)
+    lower = np.tril(similarity, -1).sum(axis=1)
+    if title:
+        title_hits = np.array([len(words & title) for words in sets], dtype=float)
+        title_cosine = title_hits / (norms * math.sqrt(len(title)))
+    else:
+        title_cosine = np.zeros(n)
+    lengths = np.array([("_".join(ws).count("_") + 1) if ws else 0 for ws in doc.words], dtype=float)
+    mean_length = lengths.mean() if n else 1.0
+    order = np.argsort(-lengths, kind="stable")
+    rank = np.empty(n)
+    rank[order] = np.arange(n)
+    first = similarity[:, 0].copy()
+    paragraph_start = np.array([1.0] + [float(a != b) for a, b in zip(doc.paragraphs[1:], doc.paragraphs)])
+    colon = np.array([doc.text[end - 1] == ":" for _, end in doc.spans], dtype=float)
+    reporting = np.array([not _REPORTING.isdisjoint(ws) for ws in doc.words], dtype=float)
+    share = np.array([len(c) / len(ws) if ws else 0.0 for c, ws in zip(content, doc.words)])
+    own = sizes.copy()
+    own[own == 0] = 1.0
+    containment = shared / own[:, None]
+    features = np.column_stack(
+        [
+            np.full(n, math.log(n)),
+            lengths / (mean_length or 1.0),
+            rank / n,
+            upper / others,
+            lower / others,
+            (similarity > 0.1).sum(axis=1) / others,
+            first,
+            similarity.max(axis=1) if n > 1 else np.zeros(n),
+            title_cosine,
+            paragraph_start[:n],
+            colon,
+            reporting,
+            share,
+        ]
+    )
+    return features, containment
+
+
+# Sentences the ranker looks at, from the start. News articles have a few dozen; a text of
+# thousands (a dump, up to the reader's 1,000,000 characters) would make the sentence-pair
+# features, quadratic in the count, take seconds, and its summary-worthy sentences are
+# at its start anyway.
+_MAX_RANKED = 400
+
+
+@cache
+def _combinations(candidates: int, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Every ``size``-subset of ``range(candidates)`` (rows), and each subset's pairs."""
+    rows = np.array(list(combinations(range(candidates), size)), dtype=np.intp).reshape(-1, size)
+    pairs = list(combinations(range(size), 2))
+    first = np.array([a for a, _ in pairs], dtype=np.intp)
+    second = np.array([b for _, b in pairs], dtype=np.intp)
+    return rows, first, second
 
 
 def _learned(doc: Prepared, count: int) -> list[int]:
-    """The ranker: best-scoring sentences first, skipping near-repeats of chosen ones."""
-    weights, max_overlap = _model()
-    scores = [sum(map(mul, weights, row)) for row in sentence_features(doc)]
-    chosen: list[int] = []
-    for i in sorted(range(len(scores)), key=lambda k: (-scores[k], k)):
-        if not doc.words[i]:
-            continue
-        if all(_overlap(doc.words[i], doc.words[j]) <= max_overlap for j in chosen):
-            chosen.append(i)
-            if len(chosen) == count:
-                break
+    """The ranker: the set of ``count`` sentences with the best expected ROUGE F1.
+
+    Two forests predict, for each sentence, the share of its syllables (unigrams) and of
+    its syllable pairs (bigrams) that the editor's sapo would contain. A set's expected
+    overlap is then the sum over its sentences of share × length, and its expected F1
+    the overlap over (set length + reference length): long sentences must earn their
+    length, which is what keeps three sentences ahead of the lead. Up to three sentences
+    every set of that size among the best candidates is scored; beyond, sentences are
+    added greedily. Pairs sharing more than ``max_overlap`` of their content words are
+    not chosen together (repeats add length, not content).
+    """
+    if count <= 0:
+        return []
+    if len(doc.spans) > _MAX_RANKED:
+        doc = replace(
+            doc,
+            spans=doc.spans[:_MAX_RANKED],
+            words=doc.words[:_MAX_RANKED],
+            capitalised=doc.capitalised[:_MAX_RANKED],
+            paragraphs=doc.paragraphs[:_MAX_RANKED],
+        )
+    x, containment = _features(doc)
+    ranker = _model()[bool(doc.title_words)]
+    selection = ranker.selection[min(count, max(ranker.selection))]
+    unigrams, bigrams = ranker.predict(x)
+    lengths = x[:, FEATURES.index("log_length")]
+    syllables = np.rint(np.expm1(lengths))
+    with_words = np.array([bool(ws) for ws in doc.words])
+    expected1 = np.where(with_words, unigrams * syllables, -np.inf)
+    expected2 = np.where(with_words, bigrams * np.maximum(syllables - 1, 0), -np.inf)
+    usable = int(with_words.sum())
+    count = min(count, usable)
+    if count == 0:
+        return []
+    reference = selection.reference_length
+    # Candidates: the best by share (short, dense sentences) and by expected overlap.
+    density = np.where(with_words, unigrams + bigrams, -np.inf)
+    by_density = np.argsort(-density, kind="stable")[: selection.candidates]
+    by_overlap = np.argsort(-(expected1 + expected2), kind="stable")[: selection.candidates]
+    candidates = np.array(
+        [i for i in dict.fromkeys([*by_density.tolist(), *by_overlap.tolist()]) if with_words[i]],
+        dtype=np.intp,
+    )
+    repeat = (containment > selection.max_overlap) | (containment.T > selection.max_overlap)
+
+    def f1(sets: np.ndarray) -> np.ndarray:
+        length = syllables[sets].sum(axis=1)
+        return expected1[sets].sum(axis=1) / (length + reference) + expected2[sets].sum(axis=1) / (
+            np.maximum(length - sets.shape[1], 0) + reference
+        )
+
+    size = min(count, 3, len(candidates))
+    rows, first, second = _combinations(len(candidates), size)
+    sets = candidates[rows]
+    scores = f1(sets)
+    if size > 1:
+        scores = np.where(repeat[sets[:, first], sets[:, second]].any(axis=1), -np.inf, scores)
+    best = sets[int(np.argmax(scores))] if np.isfinite(scores).any() else sets[int(np.argmax(f1(sets)))]
+    chosen = best.tolist()
+    while len(chosen) < count:  # longer summaries: the best next sentence, one at a time
+        rest = np.array(
+            [i for i in range(len(doc.spans)) if with_words[i] and i not in chosen], dtype=np.intp
+        )
+        trial = np.column_stack([np.tile(chosen, (len(rest), 1)), rest])
+        gains = f1(trial) - np.where(repeat[rest][:, chosen].any(axis=1), np.inf, 0.0)
+        chosen.append(int(rest[int(np.argmax(gains))]))
     return chosen
 
 
@@ -455,7 +750,16 @@ def summarize_prepared(doc: Prepared, sentences: int = 3, method: str | None = N
     if sentences <= 0 or not doc.spans:
         return []
     chosen = sorted(set(run(doc, sentences)))[:sentences]
-    return [doc.text[doc.spans[i][0] : doc.spans[i][1]] for i in chosen]
+    return [doc.source[doc.spans[i][0] : doc.spans[i][1]] for i in chosen]
+
+
+def nfc(text: str) -> str:
+    """``text`` in NFC: what a summary quotes. :func:`searchkit.text.normalize` of it has the
+    same length (``Ð``→``Đ`` and moving a tone mark replace characters one for one), so a
+    sentence found in the normal form is cut from this at the same offsets."""
+    if text.isascii() or unicodedata.is_normalized("NFC", text):
+        return text
+    return unicodedata.normalize("NFC", text)
 
 
 def summarize_segmented(
@@ -467,18 +771,20 @@ def summarize_segmented(
     *,
     forms: list[str] | None = None,
     title_syllables: Sequence[str] | None = None,
+    source: str | None = None,
 ) -> list[str]:
     """The ``sentences`` best sentences of ``text``, in document order (the indexer's entry).
 
     ``text`` is already normalised (:func:`searchkit.text.normalize`) and ``words`` are the
     ``(start, end)`` spans of its pyvi words, in order, as the indexer computed them; pyvi
     is not run again. ``forms`` and ``title_syllables``, when the caller has them, spare
-    computing them again (see :func:`prepare`). Each returned string is
-    ``text[start:end]`` of one sentence. Raises :class:`InvalidParameterError` for an unknown
-    ``method``.
+    computing them again (see :func:`prepare`). ``source`` is the text as given, in NFC
+    (:func:`nfc`), that ``text`` normalises: each returned string is ``source[start:end]``
+    of one sentence (``text[start:end]`` without it). Raises :class:`InvalidParameterError`
+    for an unknown ``method``.
     """
     _method(method)  # validate before doing any work
-    doc = prepare(text, words, title, forms=forms, title_syllables=title_syllables)
+    doc = prepare(text, words, title, forms=forms, title_syllables=title_syllables, source=source)
     return summarize_prepared(doc, sentences, method)
 
 
@@ -493,7 +799,9 @@ def summarize(
     """Summarise any text: normalise, segment with pyvi, then :func:`summarize_segmented`.
 
     Returns up to ``sentences`` sentences in document order, each an exact substring of
-    ``searchkit.text.normalize(text)``. ``method`` is one of :data:`METHODS` (default
+    ``unicodedata.normalize("NFC", text)``: the analysis runs on the normal form
+    (:func:`searchkit.text.normalize`, one tone-mark placement), the quotation keeps the
+    writer's (``hoà`` stays ``hoà``). ``method`` is one of :data:`METHODS` (default
     :data:`DEFAULT_METHOD`); ``title`` helps the methods that use one. With ``query``, the
     summary is query-focused instead (:func:`focused_summary`).
     """
@@ -504,13 +812,14 @@ def summarize(
             )
         return focused_summary(text, sentences, query)
     _method(method)
-    normalised = textmod.normalize(text)
+    source = nfc(text)
+    normalised = textmod.normalize(source)
     if not normalised.strip():
         return []
     from .segment import word_spans
 
     spans = word_spans(list(textmod.tokens(normalised)))
-    return summarize_segmented(normalised, spans, sentences, method, title)
+    return summarize_segmented(normalised, spans, sentences, method, title, source=source)
 
 
 class _HasText(Protocol):
@@ -523,6 +832,18 @@ class _HasText(Protocol):
     def body(self) -> str: ...
 
 
+def _article_parts(article: _HasText) -> tuple[str, str | None]:
+    """The one document-summary rule: what is summarised, and the title that helps.
+
+    The body, helped by the title; the sapo is left out, since a reader already sees it
+    beside the summary. A text of one paragraph, read as a title with no body, is its own
+    body (and has no title).
+    """
+    if not article.body.strip():
+        return article.title, None
+    return article.body, article.title or None
+
+
 def summarize_article(
     article: _HasText,
     sentences: int = SUMMARY_SENTENCES,
@@ -530,16 +851,38 @@ def summarize_article(
     *,
     query: str | None = None,
 ) -> list[str]:
-    """The summary of one article: the one rule for the indexer's stored summary, ``searchkit
-    summarize`` (a file, standard input or ``--id``) and ``/documents/ID/summary``.
+    """The summary of one article: the one rule (:func:`_article_parts`) for the indexer's
+    stored summary (:func:`summarize_indexed`), ``searchkit summarize`` (a file, standard
+    input or ``--id``) and ``/documents/ID/summary``. Sentences are quoted from the NFC
+    body as given (or the title, when there is no body)."""
+    text, title = _article_parts(article)
+    return summarize(text, sentences, method, title, query=query)
 
-    It summarises the body, helped by the title; the sapo is left out, since a reader
-    already sees it beside the summary. A text of one paragraph, read as a title with no
-    body, is its own body.
-    """
-    if not article.body.strip():
-        return summarize(article.title, sentences, method, query=query)
-    return summarize(article.body, sentences, method, title=article.title or None, query=query)
+
+def summarize_indexed(
+    article: _HasText,
+    body: str,
+    words: Sequence[tuple[int, int]],
+    *,
+    forms: list[str] | None = None,
+    title_syllables: Sequence[str] | None = None,
+) -> list[str]:
+    """:func:`summarize_article` of ``article`` at :data:`SUMMARY_SENTENCES`, from the
+    indexer's segmentation: ``body`` is ``normalize(article.body)``, ``words`` its pyvi
+    word spans and ``forms`` their forms; ``title_syllables`` those of the title. The same
+    sentences, without running pyvi on the body again."""
+    text, title = _article_parts(article)
+    if text is not article.body:  # no body: the title is the text, and it is short
+        return summarize(text, SUMMARY_SENTENCES, None, title)
+    return summarize_segmented(
+        body,
+        words,
+        SUMMARY_SENTENCES,
+        title=title,
+        forms=forms,
+        title_syllables=title_syllables if title else None,
+        source=nfc(article.body),
+    )
 
 
 def focused_summary(text: str, sentences: int, query: str) -> list[str]:

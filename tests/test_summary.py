@@ -31,7 +31,7 @@ def sentences_of(text: str) -> list[str]:
 
 
 def assert_in_order_substrings(result: list[str], text: str) -> None:
-    normalised = normalize(text)
+    normalised = unicodedata.normalize("NFC", text)
     position = 0
     for sentence in result:
         found = normalised.find(sentence, position)
@@ -99,11 +99,11 @@ def test_unknown_method_lists_the_methods() -> None:
         assert name in str(error.value)
 
 
-def test_input_is_normalised() -> None:
-    """Old tone marks and NFD input: results are substrings of the normalised text."""
+def test_input_is_quoted() -> None:
+    """Old tone marks and NFD input: results are substrings of the NFC text, not normalised."""
     text = unicodedata.normalize("NFD", "Thuỷ điện Hoà Bình phát điện. Công suất tăng mạnh. Dân vui mừng.")
     result = summary.summarize(text, 2, method="lead")
-    assert result == ["Thủy điện Hòa Bình phát điện.", "Công suất tăng mạnh."]
+    assert result == ["Thuỷ điện Hoà Bình phát điện.", "Công suất tăng mạnh."]
     assert_in_order_substrings(summary.summarize(text, 2), text)
 
 
@@ -158,3 +158,72 @@ def test_tokenizer_works_with_sumy_parsers() -> None:
     sentences = [str(s) for s in parser.document.sentences]
     assert sentences == ["Ông sống ở TP. HCM.", "Bà sống ở nông thôn."]
     assert "nông_thôn" in parser.document.sentences[1].words
+
+
+# ---------------------------------------------------------------- the learned ranker
+
+
+def test_forest_walks_every_tree_to_its_leaf() -> None:
+    """Two hand-made trees: a stump on feature 0 and a depth-2 tree on features 1 then 0."""
+    import numpy as np
+
+    nodes = 5
+    feature = np.zeros((2, nodes), dtype=np.intp)
+    threshold = np.zeros((2, nodes))
+    left = np.tile(np.arange(nodes), (2, 1))
+    right = left.copy()
+    value = np.zeros((2, nodes))
+    # Tree 0: x0 <= 0.5 → 1.0 else 2.0 (nodes 1, 2 are leaves; 3, 4 padding).
+    threshold[0, 0], left[0, 0], right[0, 0] = 0.5, 1, 2
+    value[0, 1], value[0, 2] = 1.0, 2.0
+    # Tree 1: x1 <= 0 → (x0 <= 2 → 10 else 20) else 30.
+    feature[1, 0], threshold[1, 0], left[1, 0], right[1, 0] = 1, 0.0, 1, 4
+    feature[1, 1], threshold[1, 1], left[1, 1], right[1, 1] = 0, 2.0, 2, 3
+    value[1, 2], value[1, 3], value[1, 4] = 10.0, 20.0, 30.0
+    forest = summary.Forest(feature, threshold, left, right, value, depth=2)
+    x = np.array([[0.0, 0.0], [1.0, 0.0], [3.0, 0.0], [0.5, 1.0]])
+    assert forest.predict(x).tolist() == [11.0, 12.0, 22.0, 31.0]
+
+
+def test_the_shipped_model_loads_for_both_settings() -> None:
+    rankers = summary._model()
+    assert set(rankers) == {True, False}
+    for ranker in rankers.values():
+        assert {1, 2, 3} <= set(ranker.selection)
+        for forest in (ranker.unigrams, ranker.bigrams):
+            assert forest.feature.max() < len(summary.FEATURES)
+
+
+@pytest.mark.parametrize("count", [1, 2, 3, 4, 6])
+@pytest.mark.parametrize("title", [TITLE, None])
+def test_learned_returns_as_many_distinct_sentences_as_asked(count: int, title: str | None) -> None:
+    text = normalize(ARTICLE)
+    doc = summary.prepare(text, _word_spans(text), title)
+    chosen = summary._learned(doc, count)
+    assert len(chosen) == len(set(chosen)) == min(count, len(doc.spans))
+    assert all(0 <= i < len(doc.spans) for i in chosen)
+
+
+def test_untitled_text_uses_the_untitled_ranker(monkeypatch: pytest.MonkeyPatch) -> None:
+    used = []
+    real = summary._model()
+
+    class Spy(dict):
+        def __getitem__(self, titled: bool) -> summary.Ranker:
+            used.append(titled)
+            return real[titled]
+
+    monkeypatch.setattr(summary, "_model", lambda: Spy(real))
+    summary.summarize(ARTICLE, 2)
+    summary.summarize(ARTICLE, 2, title=TITLE)
+    assert used == [False, True]
+
+
+def test_a_very_long_text_is_ranked_on_its_start() -> None:
+    """Beyond _MAX_RANKED sentences the rest is not ranked (pair features are quadratic),
+    however much it matches the title."""
+    start = [f"Trời hôm nay nắng nhẹ ở xã số {i}." for i in range(summary._MAX_RANKED)]
+    rest = [f"Giá lúa gạo tăng mạnh lần thứ {i} trong năm." for i in range(60)]
+    result = summary.summarize(" ".join(start + rest), 3, title="Giá lúa gạo tăng mạnh trong năm")
+    assert len(result) == 3
+    assert set(result) <= set(start)
