@@ -17,6 +17,10 @@ Ranking, per query word (one syllable):
   (so ``mới`` ranks above ``mỗi`` but both match); an unaccented word on the folded form;
 * adjacent query syllables forming a word of the index add that word's BM25 from the
   ``words`` fields.
+
+Then, for the whole query: the idf of its syllables found in the article's lead, the BM25
+of its adjacent pairs found adjacent, and, for the best few documents only (it reads
+positions), the idf of its syllables found together in one passage (``window_*``).
 """
 
 from __future__ import annotations
@@ -62,6 +66,9 @@ class PostingsSource(Protocol):
     def lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
         """Live documents with ``term`` among the first ``within`` positions of ``field``."""
 
+    def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The document and position of each occurrence of ``term`` in ``field`` of ``docs``."""
+
     def accented_forms(self, folded: str) -> list[tuple[str, int]]:
         """Exact syllables of the index folding to ``folded``, with their document
         frequencies, most frequent first."""
@@ -85,6 +92,11 @@ class RankingParams:
     lead_weight: float = 2.0  # idf of each query syllable found in the article's lead
     lead_syllables: int = 80  # the lead: the first syllables of sapo and body
     soft_quotes_above: int = 8  # syllables: a longer query reads its plain quotes as words
+    # Proximity: the best-scored documents gain ``window_weight`` times the idf of the
+    # distinct query syllables in their densest passage of ``window_syllables``.
+    window_weight: float = 1.5
+    window_syllables: int = 40
+    window_depth: int = 30  # how many of the best documents are re-scored so
 
 
 def _plus(total: np.ndarray | None, scores: np.ndarray | None, weight: float) -> np.ndarray | None:
@@ -467,15 +479,18 @@ def evaluate(
     bonus = ev.word_bonus(parsed.runs)
     if bonus is not None:
         scores += bonus * mask
+    # The query's distinct syllables, folded, with their idf (live documents, as BM25's).
+    syllables = sorted({text.fold_diacritics(s) for run in parsed.runs for s in run})
+    dfs = [_live_df(source, "body_fold", s) for s in syllables]
+    idfs = {s: _idf(source.doc_count, df) for s, df in zip(syllables, dfs) if df}
     if params.lead_weight:
         # Known-item evidence: the query's words in the article's lead (sapo, first
         # sentences), where news restates its headline.
         lead = np.zeros(ev.n, dtype=np.float32)
-        for syllable in {text.fold_diacritics(s) for run in parsed.runs for s in run}:
+        for syllable, idf in idfs.items():
             docs = source.lead_docs("body_fold", syllable, params.lead_syllables)
-            df = _live_df(source, "body_fold", syllable)  # live documents, as BM25's idf
-            if docs is not None and len(docs) and df:
-                lead[docs] += _idf(source.doc_count, df)
+            if docs is not None and len(docs):
+                lead[docs] += idf
         scores += lead * np.float32(params.lead_weight) * mask
     if params.pair_weight:
         for run in parsed.runs:
@@ -484,4 +499,50 @@ def evaluate(
                 pair = ev.bm25("pairs", f"{a}_{b}")
                 if pair is not None:
                     scores += pair * params.pair_weight * mask
+    if params.window_weight and params.window_depth and len(idfs) > 1:
+        top = _best(scores, mask, params.window_depth)
+        dense = _densest_passages(source, top, idfs, params.window_syllables)
+        scores[top] += dense * np.float32(params.window_weight)
     return match
+
+
+def _best(scores: np.ndarray, mask: np.ndarray, depth: int) -> np.ndarray:
+    """The (up to) ``depth`` matching documents with the highest scores, in docnum order."""
+    matched = np.flatnonzero(mask)
+    if len(matched) > depth:
+        matched = np.sort(matched[np.argpartition(-scores[matched], depth - 1)[:depth]])
+    return matched
+
+
+def _densest_passages(
+    source: PostingsSource, docs: np.ndarray, idfs: dict[str, float], width: int
+) -> np.ndarray:
+    """For each of ``docs``: the largest idf sum of distinct query syllables (``idfs``)
+    found together within ``width`` consecutive syllables of its body.
+
+    A document that only scatters the query's words over its length (a long article on
+    a neighbouring subject) gets less than one with a passage about the query itself,
+    such as the lead that restates a pasted headline or the sentence that answers a
+    question.
+    """
+    best = np.zeros(len(docs), dtype=np.float32)
+    if not len(docs):
+        return best
+    weights = np.array(list(idfs.values()), dtype=np.float64)
+    found = [source.positions("body_fold", s, docs) for s in idfs]
+    doc_of = np.concatenate([d for d, _ in found])
+    position = np.concatenate([p for _, p in found])
+    term = np.repeat(np.arange(len(found)), [len(d) for d, _ in found])
+    order = np.lexsort((position, doc_of))
+    doc_of, position, term = doc_of[order], position[order], term[order]
+    bounds = np.flatnonzero(np.diff(doc_of)) + 1
+    for start, end in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [len(doc_of)]))):
+        # For each occurrence, the last position up to it of every query syllable: the
+        # window ending there holds the syllables whose last position is within ``width``.
+        pos, terms = position[start:end], term[start:end]
+        last = np.full((len(pos), len(weights)), -width, dtype=np.int64)
+        last[np.arange(len(pos)), terms] = pos
+        np.maximum.accumulate(last, axis=0, out=last)
+        inside = last > (pos - width)[:, None]
+        best[np.searchsorted(docs, doc_of[start])] = float((inside @ weights).max())
+    return best
