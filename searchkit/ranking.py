@@ -18,9 +18,10 @@ Ranking, per query word (one syllable):
 * adjacent query syllables forming a word of the index add that word's BM25 from the
   ``words`` fields.
 
-Then, for the whole query: the idf of its syllables found in the article's lead, the BM25
-of its adjacent pairs found adjacent, and, for the best few documents only (it reads
-positions), the idf of its syllables found together in one passage (``window_*``).
+Then, for the whole query: the idf of its syllables found in the article's lead, the idf
+of its figures found whole, the BM25 of its adjacent pairs found adjacent, and, for
+the best few documents only (it reads positions), the idf of its syllables found
+together in one passage (``window_*``).
 """
 
 from __future__ import annotations
@@ -97,6 +98,9 @@ class RankingParams:
     window_weight: float = 1.5
     window_syllables: int = 40
     window_depth: int = 30  # how many of the best documents are re-scored so
+    # A figure of the query (``2,7``, ``20/5``: adjacent number syllables; or a number of
+    # two digits or more) found as such in a document adds ``number_weight`` times its idf.
+    number_weight: float = 2.0
 
 
 def _plus(total: np.ndarray | None, scores: np.ndarray | None, weight: float) -> np.ndarray | None:
@@ -499,11 +503,42 @@ def evaluate(
                 pair = ev.bm25("pairs", f"{a}_{b}")
                 if pair is not None:
                     scores += pair * params.pair_weight * mask
+    if params.number_weight:
+        for figure in _figures(parsed.runs):
+            if len(figure) > 1:
+                found = source.phrase_mask("body_fold", figure)
+            else:
+                found = np.zeros(ev.n, dtype=bool)
+                postings = source.postings("body_fold", figure[0])
+                if postings is not None:
+                    found[postings[0]] = True
+            df = int(found.sum())
+            if df:
+                scores += np.float32(params.number_weight * _idf(source.doc_count, df)) * (found & mask)
     if params.window_weight and params.window_depth and len(idfs) > 1:
         top = _best(scores, mask, params.window_depth)
         dense = _densest_passages(source, top, idfs, params.window_syllables)
         scores[top] += dense * np.float32(params.window_weight)
     return match
+
+
+def _figures(runs: list[list[str]]) -> list[list[str]]:
+    """The query's figures: each run of adjacent number syllables (``2,7`` and ``20/5`` are
+    split into ``2 7`` and ``20 5``), and each lone number of two digits or more.
+
+    An exact figure (an amount, a date) is specific evidence that BM25 misses: it scores
+    the pieces, and small numbers are in most articles."""
+    figures = []
+    for run in runs:
+        i = 0
+        while i < len(run):
+            j = i
+            while j < len(run) and run[j].isascii() and run[j].isdigit():
+                j += 1
+            if j - i > 1 or (j - i == 1 and len(run[i]) > 1):
+                figures.append(run[i:j])
+            i = max(j, i + 1)
+    return figures
 
 
 def _best(scores: np.ndarray, mask: np.ndarray, depth: int) -> np.ndarray:
