@@ -515,10 +515,17 @@ def evaluate(
             df = int(found.sum())
             if df:
                 scores += np.float32(params.number_weight * _idf(source.doc_count, df)) * (found & mask)
-    if params.window_weight and params.window_depth and len(idfs) > 1:
-        top = _best(scores, mask, params.window_depth)
-        dense = _densest_passages(source, top, idfs, params.window_syllables)
-        scores[top] += dense * np.float32(params.window_weight)
+    if params.window_weight and params.window_depth:
+        # Each syllable as typed: an accented one in its exact form (the passage is the
+        # one about ``sông``, not ``sống``), an unaccented one folded.
+        typed = sorted(
+            {("body", s) if text.has_diacritics(s) else ("body_fold", s) for run in parsed.runs for s in run}
+        )
+        weights = {key: _idf(source.doc_count, df) for key in typed if (df := _live_df(source, *key))}
+        if len(weights) > 1:
+            top = _best(scores, mask, params.window_depth)
+            dense = _densest_passages(source, top, weights, params.window_syllables)
+            scores[top] += dense * np.float32(params.window_weight)
     return match
 
 
@@ -550,10 +557,11 @@ def _best(scores: np.ndarray, mask: np.ndarray, depth: int) -> np.ndarray:
 
 
 def _densest_passages(
-    source: PostingsSource, docs: np.ndarray, idfs: dict[str, float], width: int
+    source: PostingsSource, docs: np.ndarray, idfs: dict[tuple[str, str], float], width: int
 ) -> np.ndarray:
-    """For each of ``docs``: the largest idf sum of distinct query syllables (``idfs``)
-    found together within ``width`` consecutive syllables of its body.
+    """For each of ``docs``: the largest idf sum of distinct query syllables (``idfs``:
+    (field, syllable) → idf, the fields the body's) found together within ``width``
+    consecutive syllables of its body.
 
     A document that only scatters the query's words over its length (a long article on
     a neighbouring subject) gets less than one with a passage about the query itself,
@@ -564,7 +572,7 @@ def _densest_passages(
     if not len(docs):
         return best
     weights = np.array(list(idfs.values()), dtype=np.float64)
-    found = [source.positions("body_fold", s, docs) for s in idfs]
+    found = [source.positions(field, term, docs) for field, term in idfs]
     doc_of = np.concatenate([d for d, _ in found])
     position = np.concatenate([p for _, p in found])
     term = np.repeat(np.arange(len(found)), [len(d) for d, _ in found])

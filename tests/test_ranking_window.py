@@ -36,6 +36,17 @@ ARTICLES = [
         "body": _filler(12) + "Đàn hươu. " + _filler(14) + "Ăn khoai. " + _filler(14) + "Trong rừng. ",
     },
     {"id": "other", "title": "Tin khác", "body": _filler(5) + "Chợ quê."},
+    {
+        # "sông" far from the others; beside them "sống", which folds to the same "song".
+        "id": "other-form",
+        "title": "Chuyện cũ",
+        "body": _filler(12) + "Đàn nai ăn sắn để sống. " + _filler(15) + "Bên sông. ",
+    },
+    {
+        "id": "as-typed",
+        "title": "Chuyện cũ",
+        "body": _filler(12) + "Đàn nai ăn sắn bên sông. " + _filler(16),
+    },
 ]
 
 
@@ -87,8 +98,14 @@ def test_the_densest_passage_counts_each_word_once_within_the_width():
             "c": [(1, 139), (1, 140)],
         }
     )
-    idfs = {"a": 1.0, "b": 2.0, "c": 4.0}
+    idfs = {("body_fold", "a"): 1.0, ("body_fold", "b"): 2.0, ("body", "c"): 4.0}
     dense = _densest_passages(source, np.array([0, 1]), idfs, width=40)  # type: ignore[arg-type]
     # doc 0: "a" (once, however often) or "b", never both within 40; doc 1: all three
     # within positions 100..139, "c" at 140 being 41 past "a".
     assert dense.tolist() == [2.0, 7.0]
+
+
+def test_an_accented_word_counts_in_the_passage_in_its_own_form(window_index):
+    # Both documents have "sông" (the match rule asks for it as typed); only "as-typed"
+    # has it beside "nai" and "sắn". Without diacritics both passages count.
+    assert ids(window_index.search("nai sắn sông")) == ["as-typed", "other-form"]
