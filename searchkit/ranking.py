@@ -99,7 +99,8 @@ class RankingParams:
     window_syllables: int = 40
     window_depth: int = 30  # how many of the best documents are re-scored so
     # A figure of the query (``2,7``, ``20/5``: adjacent number syllables; or a number of
-    # two digits or more) found as such in a document adds ``number_weight`` times its idf.
+    # two digits or more) found as such in an article's text adds ``number_weight`` times
+    # its idf.
     number_weight: float = 2.0
 
 
@@ -483,18 +484,15 @@ def evaluate(
     bonus = ev.word_bonus(parsed.runs)
     if bonus is not None:
         scores += bonus * mask
-    # The query's distinct syllables, folded, with their idf (live documents, as BM25's).
-    syllables = sorted({text.fold_diacritics(s) for run in parsed.runs for s in run})
-    dfs = [_live_df(source, "body_fold", s) for s in syllables]
-    idfs = {s: _idf(source.doc_count, df) for s, df in zip(syllables, dfs) if df}
     if params.lead_weight:
         # Known-item evidence: the query's words in the article's lead (sapo, first
         # sentences), where news restates its headline.
         lead = np.zeros(ev.n, dtype=np.float32)
-        for syllable, idf in idfs.items():
+        for syllable in {text.fold_diacritics(s) for run in parsed.runs for s in run}:
             docs = source.lead_docs("body_fold", syllable, params.lead_syllables)
-            if docs is not None and len(docs):
-                lead[docs] += idf
+            df = _live_df(source, "body_fold", syllable)  # live documents, as BM25's idf
+            if docs is not None and len(docs) and df:
+                lead[docs] += _idf(source.doc_count, df)
         scores += lead * np.float32(params.lead_weight) * mask
     if params.pair_weight:
         for run in parsed.runs:
