@@ -17,6 +17,11 @@ Ranking, per query word (one syllable):
   (so ``mới`` ranks above ``mỗi`` but both match); an unaccented word on the folded form;
 * adjacent query syllables forming a word of the index add that word's BM25 from the
   ``words`` fields.
+
+Then, for the whole query: the idf of its syllables found in the article's lead, the idf
+of its figures found whole, the BM25 of its adjacent pairs found adjacent, and, for
+the best few documents only (it reads positions), the idf of its syllables found
+together in one passage (``window_*``).
 """
 
 from __future__ import annotations
@@ -62,6 +67,9 @@ class PostingsSource(Protocol):
     def lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
         """Live documents with ``term`` among the first ``within`` positions of ``field``."""
 
+    def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The document and position of each occurrence of ``term`` in ``field`` of ``docs``."""
+
     def accented_forms(self, folded: str) -> list[tuple[str, int]]:
         """Exact syllables of the index folding to ``folded``, with their document
         frequencies, most frequent first."""
@@ -85,6 +93,15 @@ class RankingParams:
     lead_weight: float = 2.0  # idf of each query syllable found in the article's lead
     lead_syllables: int = 80  # the lead: the first syllables of sapo and body
     soft_quotes_above: int = 8  # syllables: a longer query reads its plain quotes as words
+    # Proximity: the best-scored documents gain ``window_weight`` times the idf of the
+    # distinct query syllables in their densest passage of ``window_syllables``.
+    window_weight: float = 1.5
+    window_syllables: int = 40
+    window_depth: int = 30  # how many of the best documents are re-scored so
+    # A figure of the query (``2,7``, ``20/5``: adjacent number syllables; or a number of
+    # two digits or more) found as such in an article's text adds ``number_weight`` times
+    # its idf.
+    number_weight: float = 2.0
 
 
 def _plus(total: np.ndarray | None, scores: np.ndarray | None, weight: float) -> np.ndarray | None:
@@ -484,4 +501,89 @@ def evaluate(
                 pair = ev.bm25("pairs", f"{a}_{b}")
                 if pair is not None:
                     scores += pair * params.pair_weight * mask
+    if params.number_weight:
+        for figure in _figures(parsed.runs):
+            if len(figure) > 1:
+                found = source.phrase_mask("body_fold", figure)
+            else:
+                found = np.zeros(ev.n, dtype=bool)
+                postings = source.postings("body_fold", figure[0])
+                if postings is not None:
+                    found[postings[0]] = True
+            df = int(found.sum())
+            if df:
+                scores += np.float32(params.number_weight * bm25_idf(source.doc_count, df)) * (found & mask)
+    if params.window_weight and params.window_depth:
+        # Each syllable as typed: an accented one in its exact form (the passage is the
+        # one about ``sông``, not ``sống``), an unaccented one folded.
+        typed = sorted(
+            {("body", s) if text.has_diacritics(s) else ("body_fold", s) for run in parsed.runs for s in run}
+        )
+        weights = {key: bm25_idf(source.doc_count, df) for key in typed if (df := _live_df(source, *key))}
+        if len(weights) > 1:
+            top = _best(scores, mask, params.window_depth)
+            dense = _densest_passages(source, top, weights, params.window_syllables)
+            scores[top] += dense * np.float32(params.window_weight)
     return match
+
+
+def _figures(runs: list[list[str]]) -> list[list[str]]:
+    """The query's figures: each run of adjacent number syllables (``2,7`` and ``20/5`` are
+    split into ``2 7`` and ``20 5``), and each lone number of two digits or more.
+
+    An exact figure (an amount, a date) is specific evidence that BM25 misses: it scores
+    the pieces, and small numbers are in most articles."""
+    figures = []
+    for run in runs:
+        i = 0
+        while i < len(run):
+            j = i
+            while j < len(run) and run[j].isascii() and run[j].isdigit():
+                j += 1
+            if j - i > 1 or (j - i == 1 and len(run[i]) > 1):
+                figures.append(run[i:j])
+            i = max(j, i + 1)
+    return figures
+
+
+def _best(scores: np.ndarray, mask: np.ndarray, depth: int) -> np.ndarray:
+    """The (up to) ``depth`` matching documents with the highest scores, in docnum order."""
+    matched = np.flatnonzero(mask)
+    if len(matched) > depth:
+        matched = np.sort(matched[np.argpartition(-scores[matched], depth - 1)[:depth]])
+    return matched
+
+
+def _densest_passages(
+    source: PostingsSource, docs: np.ndarray, idfs: dict[tuple[str, str], float], width: int
+) -> np.ndarray:
+    """For each of ``docs``: the largest idf sum of distinct query syllables (``idfs``:
+    (field, syllable) → idf, the fields the body's) found together within ``width``
+    consecutive syllables of its body.
+
+    A document that only scatters the query's words over its length (a long article on
+    a neighbouring subject) gets less than one with a passage about the query itself,
+    such as the lead that restates a pasted headline or the sentence that answers a
+    question.
+    """
+    best = np.zeros(len(docs), dtype=np.float32)
+    if not len(docs):
+        return best
+    weights = np.array(list(idfs.values()), dtype=np.float64)
+    found = [source.positions(field, term, docs) for field, term in idfs]
+    doc_of = np.concatenate([d for d, _ in found])
+    position = np.concatenate([p for _, p in found])
+    term = np.repeat(np.arange(len(found)), [len(d) for d, _ in found])
+    order = np.lexsort((position, doc_of))
+    doc_of, position, term = doc_of[order], position[order], term[order]
+    bounds = np.flatnonzero(np.diff(doc_of)) + 1
+    for start, end in zip(np.concatenate(([0], bounds)), np.concatenate((bounds, [len(doc_of)]))):
+        # For each occurrence, the last position up to it of every query syllable: the
+        # window ending there holds the syllables whose last position is within ``width``.
+        pos, terms = position[start:end], term[start:end]
+        last = np.full((len(pos), len(weights)), -width, dtype=np.int64)
+        last[np.arange(len(pos)), terms] = pos
+        np.maximum.accumulate(last, axis=0, out=last)
+        inside = last > (pos - width)[:, None]
+        best[np.searchsorted(docs, doc_of[start])] = float((inside @ weights).max())
+    return best

@@ -134,6 +134,27 @@ class IndexReader:
         self._lead[key] = docs_all
         return docs_all
 
+    def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where ``term`` occurs in ``field`` of the documents ``docs``: the document and
+        the position of each occurrence (two arrays of one length, empty if none)."""
+        found_docs, found_positions = [], []
+        term_key = key_of(field, term)
+        for part, base in self.parts:
+            i = part.find(field, term, term_key)
+            if i < 0:
+                continue
+            local, tf = part.postings(field, i)
+            ids = local.astype(np.int64) + base
+            wanted = np.isin(ids, docs)
+            if not wanted.any():
+                continue
+            each = np.repeat(wanted, tf)
+            found_docs.append(np.repeat(ids, tf)[each])
+            found_positions.append(part.positions(field, i)[each].astype(np.int64))
+        if not found_docs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(found_docs), np.concatenate(found_positions)
+
     def phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
         if field not in FIELD:  # author: a small Whoosh field
             query = wq.Phrase(field, syllables) if len(syllables) > 1 else wq.Term(field, syllables[0])

@@ -1,0 +1,111 @@
+"""Proximity in the ranking: among the best documents, one with the query's words together
+in one passage ranks above one that scatters the same words over its body
+(``RankingParams.window_weight``, ranking.py's ``_densest_passages``)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+from conftest import write_records
+
+from searchkit import index_paths, open_index
+from searchkit.ranking import _densest_passages
+
+# Filler with none of the query's syllables in any form (folded ones included).
+FILLER = "một hai ba bốn năm sáu bảy tám chín mười. "
+
+
+def _filler(sentences: int) -> str:
+    return FILLER * sentences
+
+
+ARTICLES = [
+    {
+        # The three words in one sentence, past the lead.
+        "id": "together",
+        "title": "Chuyện cũ",
+        "body": _filler(12) + "Đàn hươu ăn khoai trong rừng. " + _filler(30),
+    },
+    {
+        # The same words once each, far apart, in a slightly shorter body (plain BM25
+        # favours it).
+        "id": "scattered",
+        "title": "Chuyện khác",
+        "body": _filler(12) + "Đàn hươu. " + _filler(14) + "Ăn khoai. " + _filler(14) + "Trong rừng. ",
+    },
+    {"id": "other", "title": "Tin khác", "body": _filler(5) + "Chợ quê."},
+    {
+        # "sông" far from the others; beside them "sống", which folds to the same "song".
+        "id": "other-form",
+        "title": "Chuyện cũ",
+        "body": _filler(12) + "Đàn nai ăn sắn để sống. " + _filler(15) + "Bên sông. ",
+    },
+    {
+        "id": "as-typed",
+        "title": "Chuyện cũ",
+        "body": _filler(12) + "Đàn nai ăn sắn bên sông. " + _filler(16),
+    },
+]
+
+
+@pytest.fixture(scope="module")
+def window_index(tmp_path_factory):
+    root = tmp_path_factory.mktemp("window")
+    write_records(root / "news.jsonl", ARTICLES)
+    index_paths([root / "news.jsonl"], root / "index", jobs=1)
+    with open_index(root / "index") as ix:
+        yield ix
+
+
+def ids(result) -> list[str]:
+    return [h.id for h in result.hits]
+
+
+@pytest.mark.parametrize("query", ["hươu khoai rừng", "huou khoai rung"])
+def test_the_words_together_rank_above_the_same_words_scattered(window_index, query):
+    assert ids(window_index.search(query)) == ["together", "scattered"]
+
+
+def test_without_the_proximity_weight_the_shorter_body_ranks_first(window_index):
+    # The same query and documents: what puts "together" first is the densest passage.
+    params = window_index.params
+    window_index.params = dataclasses.replace(params, window_weight=0.0)
+    try:
+        assert ids(window_index.search("hươu khoai rừng")) == ["scattered", "together"]
+    finally:
+        window_index.params = params
+
+
+class _Positions:
+    """A PostingsSource's ``positions`` over fixed occurrences: {term: [(doc, position)]}."""
+
+    def __init__(self, occurrences: dict[str, list[tuple[int, int]]]):
+        self.occurrences = occurrences
+
+    def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        found = [(d, p) for d, p in self.occurrences.get(term, []) if d in set(docs.tolist())]
+        doc_of, position = zip(*found) if found else ((), ())
+        return np.array(doc_of, dtype=np.int64), np.array(position, dtype=np.int64)
+
+
+def test_the_densest_passage_counts_each_word_once_within_the_width():
+    source = _Positions(
+        {
+            "a": [(0, 0), (0, 1), (0, 2), (1, 100)],  # doc 0: "a" three times, one passage
+            "b": [(0, 50), (1, 103)],
+            "c": [(1, 139), (1, 140)],
+        }
+    )
+    idfs = {("body_fold", "a"): 1.0, ("body_fold", "b"): 2.0, ("body", "c"): 4.0}
+    dense = _densest_passages(source, np.array([0, 1]), idfs, width=40)  # type: ignore[arg-type]
+    # doc 0: "a" (once, however often) or "b", never both within 40; doc 1: all three
+    # within positions 100..139, "c" at 140 being 41 past "a".
+    assert dense.tolist() == [2.0, 7.0]
+
+
+def test_an_accented_word_counts_in_the_passage_in_its_own_form(window_index):
+    # Both documents have "sông" (the match rule asks for it as typed); only "as-typed"
+    # has it beside "nai" and "sắn". Without diacritics both passages count.
+    assert ids(window_index.search("nai sắn sông")) == ["as-typed", "other-form"]
