@@ -243,7 +243,7 @@ def query(
 @app.command()
 def summarize(
     file: str | None = typer.Argument(
-        None, metavar="[FILE]", help="An article file (.txt/.json/.jsonl), or - for standard input."
+        None, metavar="FILE", help="An article file (.txt/.json/.jsonl), or - for standard input."
     ),
     doc_id: str | None = typer.Option(
         None, "--id", metavar="DOC_ID", help="Summarise this indexed document instead."
@@ -346,7 +346,8 @@ def _query_texts_first(args: list[str]) -> list[str]:
     command = typer.main.get_command(app)
     params = command.commands["query"].params  # type: ignore[attr-defined]
     valued = {name for p in params if not getattr(p, "is_flag", False) for name in p.opts}
-    known = {name for p in params for name in (*p.opts, *p.secondary_opts)}
+    # ``--help`` is Click's own option, not among the command's params.
+    known = {name for p in params for name in (*p.opts, *p.secondary_opts)} | {"--help"}
     kept, texts = args[:at], []
     tokens = iter(args[at:])
     for token in tokens:

@@ -115,6 +115,14 @@ def test_help_is_fast_to_reach():
     assert done.returncode == 0 and "index" in done.stdout and "query" in done.stdout
 
 
+def test_command_help_is_help_not_a_query():
+    # The console script moves a query starting with "-" behind "--"; --help stays help.
+    for command in ("query", "summarize"):
+        done = run(command, "--help")
+        assert done.returncode == 0 and done.stdout.startswith("Usage: "), done.stdout
+        assert "[[" not in done.stdout and "no results" not in done.stdout
+
+
 def test_json_hits_carry_stored_summaries(cli_index):
     data = json.loads(run("query", "nông thôn mới", "--index", str(cli_index), "--json").stdout)
     for hit in data["hits"]:
