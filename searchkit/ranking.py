@@ -181,6 +181,14 @@ def _word_after(option, clauses: list[Clause], i: int, is_word: Callable[[list[s
     return next((m for m in range(len(after), 0, -1) if is_word([option.syllable] + after[:m])), 0)
 
 
+def _bare_run(clauses: list[Clause], i: int) -> int:
+    """How many bare syllables follow ``clauses[i - 1]`` (up to ``MAX_OR_WORD - 1``)."""
+    n = 0
+    while i + n < len(clauses) and n < MAX_OR_WORD - 1 and _is_bare(clauses[i + n]):
+        n += 1
+    return n
+
+
 def _words_around_or(clauses: list[Clause], is_word: Callable[[list[str]], bool]) -> list[Clause]:
     """``hà nội OR hải phòng`` as the two words, not ``hà (nội OR hải) phòng``.
 
@@ -209,6 +217,12 @@ def _words_around_or(clauses: list[Clause], is_word: Callable[[list[str]], bool]
                 # No known word on the left: as long as the right one, when that is known
                 # (``phố cổ OR đường sắt``), since alternatives tend to be of a kind.
                 k = min(len(before), _word_after(options[-1], clauses, i, is_word))
+                if not k:
+                    # Neither side a word the index knows (``hà nội OR hải phòng`` on an
+                    # archive that has neither): as many syllables on each side as the
+                    # shorter side has, rather than OR between two lone syllables, which
+                    # would match ``Tiền Hải`` and ``nội dung``.
+                    k = min(len(before), _bare_run(clauses, i))
             out.extend(Clause(Term(s), "should") for s in before[: len(before) - k])
             if k:
                 options[0] = Phrase(tuple(before[-k:] + [options[0].syllable]))

@@ -203,6 +203,25 @@ def test_or_takes_the_whole_words_on_each_side(archive):
     assert ids(archive.search("(hà nội OR hải phòng) cảng")) == ["hai-phong"]
 
 
+def test_or_between_words_the_index_does_not_know(tmp_path_factory):
+    # Neither "hà nội" nor "hải phòng" is in this archive: OR still joins the two words,
+    # as many syllables on each side as the shorter side has, not "nội OR hải".
+    records = [
+        {
+            "id": "tien-hai",
+            "title": "Huyện Tiền Hải",
+            "body": "Nội dung họp ở phòng truyền thống huyện Tiền Hải.",
+        },
+        {"id": "ha-giang", "title": "Hà Giang", "body": "Hà Giang mở phòng trưng bày, nội dung phong phú."},
+    ]
+    with _index(tmp_path_factory, "or-unknown", records) as ix:
+        for query in ("hà nội OR hải phòng", "ha noi OR hai phong"):
+            result = ix.search(query)
+            assert ids(result) == [] and result.total == 0, query
+        assert set(ids(ix.search("tiền hải OR hà giang"))) == {"tien-hai", "ha-giang"}
+        assert ids(ix.search("huyện tiền OR hà")) == ["tien-hai"]  # huyện (tiền OR hà)
+
+
 def test_a_long_pasted_title_reads_its_quotes_as_words(archive):
     # The article says "lập đỉnh mới", not the title's quoted "đỉnh cao chưa từng có".
     pasted = 'Giá vàng trong nước hôm nay "đỉnh cao chưa từng có" khiến người mua lo ngại'
