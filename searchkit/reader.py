@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import os
 from collections import Counter
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -92,15 +93,21 @@ class IndexReader:
             self._postings[key] = found
         return found
 
-    def _read(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
-        id_parts, tf_parts = [], []
+    def _term_in_parts(self, field: str, term: str) -> Iterator[tuple[PartReader, int, int]]:
+        """Each part that has ``term`` in ``field``: the part, its first docnum and the
+        term's row in it."""
         key = key_of(field, term)
         for part, base in self.parts:
             i = part.find(field, term, key)
             if i >= 0:
-                docs, tf = part.postings(field, i)
-                id_parts.append(docs.astype(np.int64) + base)
-                tf_parts.append(tf.astype(np.float32))
+                yield part, base, i
+
+    def _read(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        id_parts, tf_parts = [], []
+        for part, base, i in self._term_in_parts(field, term):
+            docs, tf = part.postings(field, i)
+            id_parts.append(docs.astype(np.int64) + base)
+            tf_parts.append(tf.astype(np.float32))
         if not id_parts:
             return None
         ids_all = np.concatenate(id_parts)
@@ -117,11 +124,7 @@ class IndexReader:
         if key in self._lead:
             return self._lead[key]
         found = []
-        term_key = key_of(field, term)
-        for part, base in self.parts:
-            i = part.find(field, term, term_key)
-            if i < 0:
-                continue
+        for part, base, i in self._term_in_parts(field, term):
             docs, tf = part.postings(field, i)
             positions = part.positions(field, i)
             starts = np.zeros(len(tf), dtype=np.int64)
@@ -138,11 +141,7 @@ class IndexReader:
         """Where ``term`` occurs in ``field`` of the documents ``docs``: the document and
         the position of each occurrence (two arrays of one length, empty if none)."""
         found_docs, found_positions = [], []
-        term_key = key_of(field, term)
-        for part, base in self.parts:
-            i = part.find(field, term, term_key)
-            if i < 0:
-                continue
+        for part, base, i in self._term_in_parts(field, term):
             local, tf = part.postings(field, i)
             ids = local.astype(np.int64) + base
             wanted = np.isin(ids, docs)

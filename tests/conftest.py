@@ -57,6 +57,16 @@ def write_records(path: Path, records=RECORDS) -> Path:
     return path
 
 
+def open_records_index(tmp_path_factory, name: str, records):
+    """An open index (a context manager) of ``records`` written as one JSON Lines file."""
+    from searchkit import index_paths, open_index
+
+    root = tmp_path_factory.mktemp(name)
+    write_records(root / "news.jsonl", records)
+    index_paths([root / "news.jsonl"], root / "index", jobs=1)
+    return open_index(root / "index")
+
+
 @pytest.fixture
 def corpus_dir(tmp_path: Path) -> Path:
     """A writable copy of the sample corpus."""

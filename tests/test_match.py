@@ -7,9 +7,7 @@ match").
 from __future__ import annotations
 
 import pytest
-from conftest import write_records
-
-from searchkit import index_paths, open_index
+from conftest import open_records_index
 
 NEWS = [
     {
@@ -82,11 +80,7 @@ LONG = NEWS + [
 ]
 
 
-def _index(tmp_path_factory, name, records):
-    root = tmp_path_factory.mktemp(name)
-    write_records(root / "news.jsonl", records)
-    index_paths([root / "news.jsonl"], root / "index", jobs=1)
-    return open_index(root / "index")
+_index = open_records_index
 
 
 @pytest.fixture(scope="module")

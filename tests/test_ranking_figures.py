@@ -7,9 +7,8 @@ from __future__ import annotations
 import dataclasses
 
 import pytest
-from conftest import write_records
+from conftest import open_records_index
 
-from searchkit import index_paths, open_index
 from searchkit.ranking import _figures
 
 ARTICLES = [
@@ -31,10 +30,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def figures_index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("figures")
-    write_records(root / "news.jsonl", ARTICLES)
-    index_paths([root / "news.jsonl"], root / "index", jobs=1)
-    with open_index(root / "index") as ix:
+    with open_records_index(tmp_path_factory, "figures", ARTICLES) as ix:
         yield ix
 
 

@@ -8,9 +8,8 @@ import dataclasses
 
 import numpy as np
 import pytest
-from conftest import write_records
+from conftest import open_records_index
 
-from searchkit import index_paths, open_index
 from searchkit.ranking import _densest_passages
 
 # Filler with none of the query's syllables in any form (folded ones included).
@@ -52,10 +51,7 @@ ARTICLES = [
 
 @pytest.fixture(scope="module")
 def window_index(tmp_path_factory):
-    root = tmp_path_factory.mktemp("window")
-    write_records(root / "news.jsonl", ARTICLES)
-    index_paths([root / "news.jsonl"], root / "index", jobs=1)
-    with open_index(root / "index") as ix:
+    with open_records_index(tmp_path_factory, "window", ARTICLES) as ix:
         yield ix
 
 
