@@ -36,6 +36,7 @@ postings; with 64-bit keys and a final avalanche step that is expected about onc
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 import mmap
@@ -128,6 +129,7 @@ def pair_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
         return _avalanche(first * np.uint64(0x9E3779B97F4A7C15) + second)
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def key_of(field: str, term: str) -> int:
     """The key under which ``term`` is stored in ``field`` (``a_b`` for pairs)."""
     if FIELD[field].terms == "pairs":  # pair keys combine their syllables' keys (pair_keys)

@@ -143,12 +143,17 @@ class IndexReader:
         found_docs, found_positions = [], []
         for part, base, i in self._term_in_parts(field, term):
             local, tf = part.postings(field, i)
-            ids = local.astype(np.int64) + base
-            wanted = np.isin(ids, docs)
-            if not wanted.any():
+            ids = local.astype(np.int64) + base  # ascending
+            rows = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+            rows = rows[ids[rows] == docs]
+            if not len(rows):
                 continue
-            each = np.repeat(wanted, tf)
-            found_docs.append(np.repeat(ids, tf)[each])
+            # Only the wanted documents' runs of positions: a common syllable has far more.
+            ends = np.cumsum(tf, dtype=np.int64)
+            counts = tf[rows].astype(np.int64)
+            starts = ends[rows] - counts
+            each = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
+            found_docs.append(np.repeat(ids[rows], counts))
             found_positions.append(part.positions(field, i)[each].astype(np.int64))
         if not found_docs:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)

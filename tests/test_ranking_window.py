@@ -105,3 +105,24 @@ def test_an_accented_word_counts_in_the_passage_in_its_own_form(window_index):
     # Both documents have "sông" (the match rule asks for it as typed); only "as-typed"
     # has it beside "nai" and "sắn". Without diacritics both passages count.
     assert ids(window_index.search("nai sắn sông")) == ["as-typed", "other-form"]
+
+
+def test_reader_positions_of_some_documents_are_those_of_all_filtered(window_index):
+    # The reader gathers only the wanted documents' runs of positions; the reference
+    # expands every posting and filters.
+    reader = window_index._current()
+    everyone = np.arange(reader.doc_count_all)
+    for term in ("khoai", "mot", "hai", "song"):
+        docs_all, positions_all = [], []
+        for part, base in reader.parts:
+            i = part.find("body_fold", term)
+            if i >= 0:
+                local, tf = part.postings("body_fold", i)
+                docs_all.append(np.repeat(local.astype(np.int64) + base, tf))
+                positions_all.append(part.positions("body_fold", i).astype(np.int64))
+        expected_docs, expected_positions = np.concatenate(docs_all), np.concatenate(positions_all)
+        for wanted in (everyone, everyone[::2], everyone[1:2], everyone[:0]):
+            docs, positions = reader.positions("body_fold", term, wanted)
+            keep = np.isin(expected_docs, wanted)
+            assert docs.tolist() == expected_docs[keep].tolist(), (term, wanted)
+            assert positions.tolist() == expected_positions[keep].tolist(), (term, wanted)
