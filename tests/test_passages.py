@@ -142,3 +142,36 @@ def test_the_sliding_window_finds_the_window_a_full_recount_finds(found, width):
 
     scores = [recount(at) for at in range(len(found) - width + 1)]
     assert _densest(words, keys, weights.__getitem__, width) == scores.index(max(scores))
+
+
+def test_every_surface_highlights_the_original_characters(tmp_path_factory):
+    # An article stored in NFD with old-style tone marks, queried in the new style: the
+    # library, the CLI's JSON and the HTTP API mark the article's own characters.
+    import json
+
+    from conftest import open_records_index
+    from fastapi.testclient import TestClient
+    from typer.testing import CliRunner
+
+    from searchkit.cli import app
+    from searchkit.server import create_app
+
+    body = unicodedata.normalize("NFD", "Thuỷ điện Hoà Bình phát điện. Trời mưa to ở miền núi phía bắc.")
+    records = [
+        {"id": "hb", "title": "Tin thủy điện", "body": body},
+        {"id": "x", "title": "Khác", "body": "Chợ."},
+    ]
+    query = "thủy điện hòa bình"
+    with open_records_index(tmp_path_factory, "surfaces", records) as ix:
+        folder = ix.path
+        (hit,) = ix.search(query).hits
+        shown = [("library", hit.snippet, hit.highlights)]
+    done = CliRunner().invoke(app, ["query", query, "--index", str(folder), "--json"])
+    (cli_hit,) = json.loads(done.stdout)["hits"]
+    shown.append(("cli", cli_hit["snippet"], cli_hit["highlights"]))
+    with TestClient(create_app(folder)) as client:
+        (http_hit,) = client.get("/search", params={"q": query}).json()["hits"]
+    shown.append(("http", http_hit["snippet"], http_hit["highlights"]))
+    for surface, snippet, highlights in shown:
+        words = [unicodedata.normalize("NFC", snippet[a:b]) for a, b in highlights]
+        assert words[:4] == ["Thuỷ", "điện", "Hoà", "Bình"], (surface, snippet, words)
