@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -36,7 +37,7 @@ from .sentences import stored_sentence_ends
 from .store import DEFAULT_INDEX_DIR, open_whoosh_index, verify_whoosh_files
 from .suggest import SUGGEST_BELOW, suggest
 
-__all__ = ["Index", "Document", "Hit", "SearchResult", "open_index"]
+__all__ = ["Index", "Document", "Hit", "SearchResult", "AllMatches", "open_index"]
 
 Sort = Literal["relevance", "date"]
 
@@ -210,8 +211,7 @@ class Index:
             raise InvalidParameterError("limit", "limit must not be negative")
         if offset < 0:
             raise InvalidParameterError("offset", "offset must not be negative")
-        if sort not in ("relevance", "date"):
-            raise InvalidParameterError("sort", f"unknown sort {sort!r}: use relevance or date")
+        _check_sort(sort)
         parsed = self._parse(query, strict)
         filters = Filters(since, until, author, category)
         with self._lock:
@@ -236,6 +236,60 @@ class Index:
             relaxed=match.relaxed,
         )
 
+    def search_all(
+        self,
+        query: str,
+        *,
+        since: date | datetime | str | None = None,
+        until: date | datetime | str | None = None,
+        author: str | None = None,
+        category: str | None = None,
+        sort: Sort = "relevance",
+        strict: bool = False,
+    ) -> AllMatches:
+        """Every match of a search, in the order :meth:`search` pages through them, as an
+        iterable of hits made one at a time (passage and summary included): for exports
+        of any size, in flat memory.
+
+        The query is read, filtered and matched now (errors are raised here, before any
+        hit); the hits then come from a snapshot of the index taken now, so a re-index
+        running meanwhile neither shifts nor repeats them. Close the result (or use it
+        as a context manager) to release the snapshot early.
+        """
+        _check_sort(sort)
+        parsed = self._parse(query, strict)
+        filters = Filters(since, until, author, category)
+        with self._lock:
+            self._current()  # a damaged or vanished index: its one error, now
+            # A searcher of its own: the stream outlives this call, while the shared one
+            # serves other searches (Whoosh searchers are not shared between threads).
+            searcher, reader = self._open()
+        try:
+            match = evaluate(parsed, reader, self.params, filters.mask(reader))
+            matched = np.flatnonzero(match.mask)
+            order = np.asarray(
+                _ranked(matched, match.scores, reader.dates() if sort == "date" else None, len(matched)),
+                dtype=np.int64,
+            )
+            scores = match.scores[order]
+        except BaseException:
+            searcher.close()
+            raise
+        return AllMatches(
+            query=query,
+            total=len(order),
+            notes=list(parsed.notes) + _match_notes(match),
+            relaxed=match.relaxed,
+            hits=self._stream(searcher, reader, order, scores, parsed.syllables()),
+            close=searcher.close,
+        )
+
+    def _stream(
+        self, searcher: Any, reader: IndexReader, order: np.ndarray, scores: np.ndarray, syllables: list[str]
+    ) -> Iterator[Hit]:
+        for docnum, score in zip(order.tolist(), scores.tolist()):
+            yield self._hit(_stored_fields(self.path, searcher, reader, docnum), score, syllables)
+
     def _suggestion(
         self, parsed: ParsedQuery, reader: IndexReader, filters: Filters, match: Match
     ) -> str | None:
@@ -255,10 +309,7 @@ class Index:
 
     def _stored(self, docnum: int) -> dict:
         """Document ``docnum``'s stored fields (IndexDamagedError if its segment is damaged)."""
-        try:
-            return self._searcher.stored_fields(docnum)
-        except Exception as exc:  # noqa: BLE001 - a damaged segment file: Whoosh raises anything
-            raise _whoosh_damage(self.path, self._postings, docnum, exc) from None
+        return _stored_fields(self.path, self._searcher, self._postings, docnum)
 
     def _parse(self, query: str, strict: bool) -> ParsedQuery:
         parsed = parse_query(query, strict=strict)
@@ -290,6 +341,55 @@ class Index:
         if stored is None:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
         return Document.from_stored(stored["id"], stored.get("doc", {}))
+
+
+class AllMatches:
+    """Every match of one search (:meth:`Index.search_all`): ``total``, ``notes`` and
+    ``relaxed`` as in a :class:`SearchResult`, and the hits, best first (or newest
+    first), made as they are iterated. Iterable once; ``close()`` releases its snapshot
+    of the index (also done when it is used as a context manager)."""
+
+    def __init__(
+        self,
+        *,
+        query: str,
+        total: int,
+        notes: list[str],
+        relaxed: bool,
+        hits: Iterator[Hit],
+        close: Any,
+    ):
+        self.query, self.total, self.notes, self.relaxed = query, total, notes, relaxed
+        self._hits = hits
+        self._close = close
+        self.closed = False
+
+    def __iter__(self) -> Iterator[Hit]:
+        return self._hits
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._close()
+
+    def __enter__(self) -> AllMatches:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _check_sort(sort: str) -> None:
+    if sort not in ("relevance", "date"):
+        raise InvalidParameterError("sort", f"unknown sort {sort!r}: use relevance or date")
+
+
+def _stored_fields(path: Path, searcher: Any, reader: IndexReader | None, docnum: int) -> dict:
+    """Document ``docnum``'s stored fields (IndexDamagedError if its segment is damaged)."""
+    try:
+        return searcher.stored_fields(docnum)
+    except Exception as exc:  # noqa: BLE001 - a damaged segment file: Whoosh raises anything
+        raise _whoosh_damage(path, reader, docnum, exc) from None
 
 
 def _whoosh_damage(path: Path, reader: IndexReader | None, docnum: int | None, exc: Exception):
