@@ -207,7 +207,7 @@ def query(
     author: str | None = typer.Option(None, metavar="NAME", help="Only articles by this author."),
     category: str | None = typer.Option(None, metavar="NAME", help="Only articles in this category."),
     sort: str = typer.Option("relevance", metavar="relevance|date", help="Newest first with date."),
-    facets: bool = typer.Option(False, "--facets", help="Counts per month and per category."),
+    facets: bool = typer.Option(False, "--facets", help="Counts per month, category and author."),
     as_json: bool = typer.Option(
         False, "--json", help='Print the result as JSON (errors too, as {"error": ...}).'
     ),

@@ -28,11 +28,11 @@ from .errors import (
     SearchkitError,
 )
 from .filters import Filters, facet_counts
-from .passages import best_passage
+from .passages import best_passage, match_spans
 from .query import ParsedQuery, parse_query
 from .ranking import Match, RankingParams, evaluate
 from .reader import IndexReader
-from .records import Document, Hit, SearchResult
+from .records import Document, Hit, MatchedDocument, SearchResult
 from .sentences import stored_sentence_ends
 from .store import DEFAULT_INDEX_DIR, open_whoosh_index, verify_whoosh_files
 from .suggest import SUGGEST_BELOW, suggest
@@ -203,7 +203,7 @@ class Index:
         ``since``/``until`` bound the publication date (inclusive; a date means the
         whole day in Vietnam's time zone); ``author`` and ``category`` filter;
         ``sort="date"`` orders newest first; ``facets`` adds counts per publication
-        month and per category over all matching documents. ``strict`` raises
+        month, category and author over all matching documents. ``strict`` raises
         QuerySyntaxError for malformed syntax instead of reading it leniently.
         """
         started = time.perf_counter()
@@ -329,8 +329,26 @@ class Index:
         passage = best_passage(source, syllables, sentence_ends=ends)
         return Hit(document, round(score, 4), passage.text, passage.highlights)
 
+    def get_matched(self, doc_id: str, query: str) -> MatchedDocument:
+        """The stored document ``doc_id`` read for ``query``: the hit it makes (passage
+        included; score 0, a score means something only among a search's hits) and where
+        the query's words are in its title, sapo and body. DocumentNotFoundError for an
+        unknown id, QuerySyntaxError for a query with no word to look for."""
+        syllables = self._parse(query, strict=False).syllables()
+        hit = self._hit(self._stored_by_id(doc_id), 0.0, syllables)
+        document = hit.document
+        return MatchedDocument(
+            hit=hit,
+            title_highlights=match_spans(document.title, syllables),
+            sapo_highlights=match_spans(document.sapo, syllables),
+            body_highlights=match_spans(document.body, syllables),
+        )
+
     def get(self, doc_id: str) -> Document:
         """The stored document with id ``doc_id``, or DocumentNotFoundError."""
+        return Document.from_stored(doc_id, self._stored_by_id(doc_id).get("doc", {}))
+
+    def _stored_by_id(self, doc_id: str) -> dict:
         with self._lock:
             reader = self._current()
             try:
@@ -340,7 +358,7 @@ class Index:
             stored = None if docnum is None else self._stored(docnum)
         if stored is None:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
-        return Document.from_stored(stored["id"], stored.get("doc", {}))
+        return stored
 
 
 class AllMatches:

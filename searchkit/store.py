@@ -80,7 +80,8 @@ def schema() -> fields.Schema:
         id=fields.ID(stored=True, unique=True, sortable=True),
         source=fields.ID(sortable=True),  # resolved path of the file the document came from
         signature=fields.STORED(),  # "mtime_ns:size" of that file when it was read
-        author=fields.TEXT(analyzer=fold, phrase=True),
+        author=fields.TEXT(analyzer=fold, phrase=True),  # what --author matches
+        author_name=fields.ID(sortable=True),  # the byline as spelt: facet values
         category=fields.ID(sortable=True),  # normalised, lower case: facet values
         category_fold=fields.ID(),  # folded too: what --category matches
         # Seconds since the epoch, a column only: sorting and date filters read it as an

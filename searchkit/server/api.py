@@ -67,7 +67,7 @@ def search(
     author: str | None = Query(None, max_length=200, description="Only articles by this author."),
     category: str | None = Query(None, max_length=200, description="Only articles in this category."),
     sort: Literal["relevance", "date"] = Query("relevance", description="relevance, or date (newest first)."),
-    facets: bool = Query(False, description="Add counts per publication month and per category."),
+    facets: bool = Query(False, description="Add counts per publication month, category and author."),
     strict: bool = Query(
         False, description="Answer a malformed query with 400 instead of reading it leniently."
     ),
