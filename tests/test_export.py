@@ -177,3 +177,31 @@ def test_export_errors_are_json_with_their_status(local):
         response = local.get("/export", params=params)
         assert response.status_code == status, (params, response.text)
         assert list(response.json()) == ["error"]
+
+
+def test_an_export_reads_one_state_of_the_index(tmp_path):
+    """Re-indexing while an export runs neither adds, drops nor repeats rows: the export
+    reads the index as it was when it started."""
+    from conftest import write_records
+
+    from searchkit import index_paths, open_index
+
+    def records(first: int, count: int) -> list[dict]:
+        return [
+            {"id": f"cau-{i:03d}", "title": f"Cầu vượt số {i}", "body": f"Cầu vượt số {i} thông xe."}
+            for i in range(first, first + count)
+        ]
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    write_records(corpus / "a.jsonl", records(0, 30))
+    index_paths([corpus], tmp_path / "index", jobs=1)
+    with open_index(tmp_path / "index") as ix, ix.search_all("cầu vượt", sort="date") as matches:
+        rows = iter(matches)
+        seen = [next(rows).id]
+        write_records(corpus / "b.jsonl", records(30, 30))  # committed while the export runs
+        (corpus / "a.jsonl").unlink()
+        index_paths([corpus], tmp_path / "index", jobs=1)
+        seen += [hit.id for hit in rows]
+        assert ix.search("cầu vượt").total == 30 and ix.search("cầu vượt", limit=1).hits[0].id >= "cau-030"
+    assert matches.total == 30 and sorted(seen) == [f"cau-{i:03d}" for i in range(30)]

@@ -206,7 +206,8 @@ class SearchState:
 
 FILTERS = ("since", "until", "author", "category")
 _DAY = re.compile(r"\d{4}-(0[1-9]|1[0-2])-\d{2}")
-FACET_SHOWN = 8  # values shown per facet; the rest behind "more"
+FACET_SHOWN = 8  # values shown per facet; more behind "more"
+FACET_LISTED = 100  # values listed at most per facet: an archive has thousands of bylines
 YEARLY_ABOVE = 120  # months on the timeline beyond which it counts years instead
 
 
@@ -421,6 +422,7 @@ def search_page(
             ("Tác giả", "author", _facet(facets.get("author", {}), state, "author")),
         ],
         facet_shown=FACET_SHOWN,
+        facet_listed=FACET_LISTED,
     )
     return render("search.html", **context)
 
