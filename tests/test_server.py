@@ -868,17 +868,25 @@ def test_search_page_facets_narrow_and_come_off(client):
 def test_search_page_timeline_bars_link_to_months(client):
     page = client.get("/", params={"q": BUILD, "sort": "date"}).text
     svg = page.split('<figure class="timeline">', 1)[1].split("</figure>", 1)[0]
-    bars = re.findall(r'<a href="([^"]*)" aria-label="([^"]*)"', svg)
-    # every month from the first to the last match, empty ones too: the axis is time
-    assert [label for _, label in bars] == [
+    bars = dict(
+        (label, href.replace("&amp;", "&"))
+        for href, label in re.findall(r'<a href="([^"]*)" aria-label="([^"]*)"', svg)
+    )
+    # every month, empty ones too (the axis is time), over a year at least: 10/2022–09/2023
+    months = [f"{m:02d}/2022" for m in (10, 11, 12)] + [f"{m:02d}/2023" for m in range(1, 10)]
+    assert [label.split(":")[0] for label in bars] == months
+    assert {label for label in bars if not label.endswith(": 0 kết quả")} == {
         "02/2023: 1 kết quả",
-        "03/2023: 0 kết quả",
-        "04/2023: 0 kết quả",
         "05/2023: 12 kết quả",
-    ]
-    may = bars[-1][0].replace("&amp;", "&")
+    }
+    may = bars["05/2023: 12 kết quả"]
     assert "since=2023-05-01" in may and "until=2023-05-31" in may and "sort=date" in may
-    assert _total(client.get(may).text) == 12
+    in_may = client.get(may).text
+    assert _total(in_may) == 12
+    # narrowed to May, the timeline still shows every month of the query, May chosen
+    svg = in_may.split('<figure class="timeline">', 1)[1].split("</figure>", 1)[0]
+    assert 'aria-label="02/2023: 1 kết quả"' in svg and "mọi ngày" in in_may
+    assert re.findall(r'aria-label="([^"]*)" class="chosen"', svg) == ["05/2023: 12 kết quả"]
 
 
 def test_timeline_counts_years_over_a_long_span():
@@ -888,6 +896,8 @@ def test_timeline_counts_years_over_a_long_span():
     assert drawn is not None and drawn["yearly"]
     assert [b["label"] for b in drawn["bars"]] == [str(y) for y in range(2001, 2016)]
     assert drawn["bars"][0]["count"] == 3 and "since=2001-01-01&until=2001-12-31" in drawn["bars"][0]["url"]
+    one = timeline({"2023-01": 5}, SearchState(q="x"))
+    assert one is not None and [b["label"] for b in one["bars"]][::11] == ["08/2022", "07/2023"]
     assert timeline({}, SearchState(q="x")) is None
 
 

@@ -209,6 +209,7 @@ _DAY = re.compile(r"\d{4}-(0[1-9]|1[0-2])-\d{2}")
 FACET_SHOWN = 8  # values shown per facet; more behind "more"
 FACET_LISTED = 100  # values listed at most per facet: an archive has thousands of bylines
 YEARLY_ABOVE = 120  # months on the timeline beyond which it counts years instead
+TIMELINE_MONTHS = 12  # the shortest span the timeline draws
 
 
 def _period_dates(period: str) -> tuple[str, str]:
@@ -234,14 +235,25 @@ def _months_between(first: str, last: str) -> list[str]:
     return months
 
 
+def _shifted(month: str, by: int) -> str:
+    index = int(month[:4]) * 12 + int(month[5:7]) - 1 + by
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
 def timeline(months: dict[str, int], state: SearchState) -> dict[str, Any] | None:
     """The bars of the timeline: matches per month for the current query (per year when
     the months span more than :data:`YEARLY_ABOVE`), empty periods included so that the
-    axis is time, each a link narrowing the search to its period."""
+    axis is time, each a link narrowing the search to its period. A span shorter than
+    :data:`TIMELINE_MONTHS` is widened to it, around the matches: a single month drawn
+    as one page-wide bar would say nothing about when."""
     dated = sorted(m for m in months if len(m) == 7 and m[:4].isdigit() and m[5:].isdigit())
     if not dated:
         return None
-    periods = _months_between(dated[0], dated[-1])
+    missing = TIMELINE_MONTHS - len(_months_between(dated[0], dated[-1]))
+    first, last = dated[0], dated[-1]
+    if missing > 0 and "0001" < first and last < "9999":
+        first, last = _shifted(first, -(missing // 2)), _shifted(last, missing - missing // 2)
+    periods = _months_between(first, last)
     counts = dict(months)
     if len(periods) > YEARLY_ABOVE:
         counts = {}
@@ -271,6 +283,7 @@ def timeline(months: dict[str, int], state: SearchState) -> dict[str, Any] | Non
         "first": bars[0]["label"],
         "last": bars[-1]["label"],
         "yearly": len(periods[0]) == 4,
+        "chosen": any(bar["chosen"] for bar in bars),
     }
 
 
@@ -391,9 +404,22 @@ def search_page(
         context["error"] = str(exc)
         context["chosen"] = _chosen_filters(state)
         return render("search.html", exc.http_status, **context)
+    facets = result.facets or {}
+    months = facets.get("month", {})
+    if state.since or state.until:
+        # The timeline shows the matches without the date filter, the chosen dates among
+        # them: narrowed to its own dates it would be one bar, and no way to another month.
+        undated = index.search(
+            state.q,
+            limit=0,
+            author=state.author or None,
+            category=state.category or None,
+            facets=True,
+            strict=state.strict,
+        )
+        months = (undated.facets or {}).get("month", {})
     context["took_ms"] = (time.perf_counter() - started) * 1000
     start = state.offset
-    facets = result.facets or {}
     context.update(
         result=result,
         hits=[
@@ -415,7 +441,7 @@ def search_page(
         sort_urls={sort: state.url(sort=sort, offset=None) for sort in ("relevance", "date")},
         export_urls={form: state.url("/export", offset=None, format=form) for form in ("csv", "jsonl")},
         chosen=_chosen_filters(state),
-        timeline=timeline(facets.get("month", {}), state),
+        timeline=timeline(months, state),
         facets=[
             ("Tháng", "month", _month_facet(facets.get("month", {}), state)),
             ("Chuyên mục", "category", _facet(facets.get("category", {}), state, "category")),
