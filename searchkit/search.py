@@ -98,21 +98,23 @@ class Index:
             # so a server keeps running (503) and answers again once it is.
             self._damage = exc
 
-    def _open(self, attempts: int = 5):
-        """A searcher and its postings. A commit between reading the TOC and opening a
-        part can delete the part (its segment merged away): then open the new state."""
+    def _open(self, ix: Any = None, attempts: int = 5):
+        """A searcher of ``ix`` (default: the index's own) and its postings. A commit
+        between reading the TOC and opening a part can delete the part (its segment
+        merged away): then open the new state."""
+        ix = ix if ix is not None else self._ix
         for attempt in range(1, attempts + 1):
-            generation = self._ix.latest_generation()
+            generation = ix.latest_generation()
             try:
-                searcher = self._ix.searcher()
+                searcher = ix.searcher()
             except FileNotFoundError as exc:  # a Whoosh segment file named by the TOC
-                if attempt == attempts or self._ix.latest_generation() == generation:
+                if attempt == attempts or ix.latest_generation() == generation:
                     name = Path(exc.filename or "?").name
                     raise IndexDamagedError.in_file(self.path, name, "is missing") from None
                 time.sleep(0.05 * attempt)
                 continue
             except Exception as exc:  # a damaged segment file: Whoosh raises anything
-                for segment in self._ix._segments():  # which one (its size is not as committed)?
+                for segment in ix._segments():  # which one (its size is not as committed)?
                     verify_whoosh_files(self.path, segment.segment_id(), full=False)
                 raise IndexDamagedError.in_file(
                     self.path, "a segment file", f"cannot be read ({type(exc).__name__}: {exc})"
@@ -263,7 +265,9 @@ class Index:
             self._current()  # a damaged or vanished index: its one error, now
             # A searcher of its own: the stream outlives this call, while the shared one
             # serves other searches (Whoosh searchers are not shared between threads).
-            searcher, reader = self._open()
+            # Without memory maps: every stored document is read once, and the pages of
+            # a map would stay resident, growing with the number of hits.
+            searcher, reader = self._open(open_whoosh_index(self.path, memory_map=False))
         try:
             match = evaluate(parsed, reader, self.params, filters.mask(reader))
             matched = np.flatnonzero(match.mask)

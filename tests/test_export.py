@@ -205,3 +205,20 @@ def test_an_export_reads_one_state_of_the_index(tmp_path):
         seen += [hit.id for hit in rows]
         assert ix.search("cầu vượt").total == 30 and ix.search("cầu vượt", limit=1).hits[0].id >= "cau-030"
     assert matches.total == 30 and sorted(seen) == [f"cau-{i:03d}" for i in range(30)]
+
+
+def test_reading_a_stored_document_does_not_copy_its_segment(ix):
+    """Whoosh copied a compound segment's whole stored-documents column into memory to
+    read one document (store._LazyBufferFile): reading now leaves the column mapped."""
+    from searchkit.store import _LazyBufferFile
+
+    ix.get("hp-cang")
+    searcher = ix._searcher
+    columns = [
+        leaf._perdoc._colfiles["_stored"][0]
+        for leaf, _ in searcher.reader().leaf_readers()
+        if "_stored" in leaf._perdoc._colfiles
+    ]
+    assert columns and all(isinstance(c, _LazyBufferFile) for c in columns)
+    assert all(c._stream is None for c in columns)
+    assert ix.get("hp-cang").title == "Cảng Hải Phòng mở rộng bến container"
