@@ -194,8 +194,10 @@ def query(
         ..., metavar="QUERY", help='The query, e.g. \'"nông thôn mới" -"hà nội" title:kinh\'.'
     ),
     index_dir: Path = IndexOption,
-    limit: int = typer.Option(10, "--limit", "-n", min=0, max=1000, metavar="N", help="Hits to show."),
-    offset: int = typer.Option(0, "--offset", min=0, metavar="N", help="Hits to skip (paging)."),
+    limit: int | None = typer.Option(
+        None, "--limit", "-n", min=0, max=1000, metavar="N", help="Hits to show (default 10)."
+    ),
+    offset: int | None = typer.Option(None, "--offset", min=0, metavar="N", help="Hits to skip (paging)."),
     since: str | None = typer.Option(
         None, metavar="DATE", help="Published on or after this date (YYYY-MM-DD)."
     ),
@@ -205,7 +207,7 @@ def query(
     author: str | None = typer.Option(None, metavar="NAME", help="Only articles by this author."),
     category: str | None = typer.Option(None, metavar="NAME", help="Only articles in this category."),
     sort: str = typer.Option("relevance", metavar="relevance|date", help="Newest first with date."),
-    facets: bool = typer.Option(False, "--facets", help="Counts per month and per category."),
+    facets: bool = typer.Option(False, "--facets", help="Counts per month, category and author."),
     as_json: bool = typer.Option(
         False, "--json", help='Print the result as JSON (errors too, as {"error": ...}).'
     ),
@@ -213,6 +215,17 @@ def query(
         False, "--strict", help="A malformed query is an error (exit 1) instead of being read leniently."
     ),
     summaries: bool = typer.Option(False, "--summaries", "-s", help="Print each hit's summary too."),
+    every: bool = typer.Option(
+        False,
+        "--all",
+        help="Write every match (id, title, date, author, url, score, passage, summary), streamed.",
+    ),
+    form: str | None = typer.Option(
+        None,
+        "--format",
+        metavar="jsonl|csv",
+        help="With --all: JSON Lines (default) or CSV (UTF-8 with BOM).",
+    ),
 ) -> None:
     """Search the index and print ranked hits with the passage that matches.
 
@@ -221,11 +234,16 @@ def query(
     """
     from .search import open_index
 
+    if every or form is not None:
+        with _user_errors():
+            _check_export_options(every, limit, offset, facets, as_json, summaries)
+        _export(text, index_dir, since, until, author, category, sort, strict, form or "jsonl")
+        return
     with _user_errors(as_json), open_index(index_dir) as ix:
         result = ix.search(
             text,
-            limit=limit,
-            offset=offset,
+            limit=10 if limit is None else limit,
+            offset=offset or 0,
             since=since,
             until=until,
             author=author,
@@ -238,6 +256,70 @@ def query(
         sys.stdout.write(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) + "\n")
     else:
         _print_result(result, summaries)
+
+
+def _check_export_options(
+    every: bool, limit: int | None, offset: int | None, facets: bool, as_json: bool, summaries: bool
+) -> None:
+    """--all writes every match in its own format: paging and printing options conflict."""
+    if not every:
+        raise InvalidParameterError("format", "--format goes with --all (every match, streamed)")
+    given = [
+        name
+        for name, used in (
+            ("--limit", limit is not None),
+            ("--offset", offset is not None),
+            ("--facets", facets),
+            ("--json", as_json),
+            ("--summaries", summaries),
+        )
+        if used
+    ]
+    if given:
+        raise InvalidParameterError(
+            "all", f"--all writes every match with its summary: drop {', '.join(given)}"
+        )
+
+
+def _export(
+    text: str,
+    index_dir: Path,
+    since: str | None,
+    until: str | None,
+    author: str | None,
+    category: str | None,
+    sort: str,
+    strict: bool,
+    form: str,
+) -> None:
+    """Every match to standard output in ``form``, UTF-8 whatever the locale says."""
+    from .export import check_format, export_text
+    from .search import open_index
+
+    out = sys.stdout.buffer
+    with _user_errors(), open_index(index_dir) as ix:
+        check_format(form)
+        matches = ix.search_all(
+            text,
+            since=since,
+            until=until,
+            author=author,
+            category=category,
+            sort=cast("Sort", sort),
+            strict=strict,
+        )
+        with matches:
+            for note in matches.notes:  # stderr: standard output is the data
+                err_console.print(Text(note, style="dim"), soft_wrap=True)
+            try:
+                for piece in export_text(matches, form):
+                    out.write(piece.encode("utf-8"))
+                out.flush()
+            except BrokenPipeError:  # `| head`: the reader has all it wants
+                # Python would report the pipe again while flushing at exit.
+                import os
+
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 @app.command()

@@ -19,8 +19,8 @@ __all__ = ["Filters", "date_bound", "facet_counts", "FACETS"]
 
 DateValue = date | datetime | str | None
 
-# The columns facets count, by name.
-FACETS = ("month", "category")
+# The facets, by name, and the column each counts.
+FACETS = {"month": "month", "category": "category", "author": "author_name"}
 
 
 @dataclass(frozen=True)
@@ -82,8 +82,8 @@ def date_bound(value: DateValue, name: str) -> datetime | None:
 def facet_counts(reader: IndexReader, matched: np.ndarray) -> dict[str, dict[str, int]]:
     """Matching documents per value of each facet column (documents without one left out)."""
     counts = {}
-    for name in FACETS:
-        column = reader.column(name)
+    for name, column_name in FACETS.items():
+        column = reader.column(column_name)
         tally = Counter(column[d] for d in matched.tolist())
         # Spellings that differ only in case or tone-mark placement are one value, shown
         # as most of its documents spell it.

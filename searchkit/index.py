@@ -220,10 +220,11 @@ class _Writer:
         """Add documents with the postings of their text fields (in the same order)."""
         # An index made before sentence ends were stored keeps its schema: its hits split
         # their text at search time instead (sentences.stored_sentences).
-        stores_sentences = "sentences" in self.whoosh.schema
+        # Likewise one made before the author facet: its facets have no authors until rebuilt.
+        unknown = {"sentences", "author_name"} - set(self.whoosh.schema.names())
         for document in documents:
-            if not stores_sentences:
-                document = {k: v for k, v in document.items() if k != "sentences"}
+            if unknown:
+                document = {k: v for k, v in document.items() if k not in unknown}
             self.whoosh.add_document(**document)
         self.part.add(text_fields, [(d["id"], d["source"]) for d in documents])
         if self.policy.part_full(self.part.nbytes):
@@ -651,6 +652,8 @@ def _document(analyzed: AnalyzedArticle, source: str, signature: str) -> dict:
     }
     if art.author:
         doc["author"] = art.author
+        # The facet shows the byline as the source spells it; the filter matches it folded.
+        doc["author_name"] = " ".join(unicodedata.normalize("NFC", art.author).split())
     if art.category:
         # The facet shows the category as the source spells it; the filter matches it folded.
         doc["category"] = " ".join(unicodedata.normalize("NFC", art.category).split())

@@ -32,7 +32,7 @@ from dataclasses import dataclass
 from . import text
 from .sentences import split_sentences
 
-__all__ = ["Passage", "best_passage", "answering_sentences", "MAX_SYLLABLES", "PAIR_WEIGHT"]
+__all__ = ["Passage", "best_passage", "answering_sentences", "match_spans", "MAX_SYLLABLES", "PAIR_WEIGHT"]
 
 MAX_SYLLABLES = 50  # a passage reads in a few seconds; longer, it is a summary
 PAIR_WEIGHT = 0.5  # an adjacent query pair held, against its two syllables' weights apart
@@ -64,6 +64,12 @@ def _matches(source: str, syllables: Iterable[str]) -> list[tuple[int, int, str]
     if found is None:
         found = _matches_in_composed(source, exact, folded)
     return found if found is not None else _matches_by_syllable(source, exact, folded)
+
+
+def match_spans(source: str, syllables: Iterable[str]) -> list[tuple[int, int]]:
+    """``[start, end)`` offsets in ``source`` as given of the syllables matching a query's
+    ``syllables``, as a passage highlights them: to mark them in a whole text."""
+    return [(start, end) for start, end, _ in _matches(source, syllables)]
 
 
 @functools.lru_cache(maxsize=64)

@@ -204,8 +204,9 @@ class IndexReader:
         """A column over all segments, by global docnum; ``missing`` where a segment has
         no such column (e.g. none of its documents had a date)."""
         values: list = []
+        known = field in self.searcher.schema  # not in an index made before the field was
         for leaf, _ in self.leaves:
-            if leaf.has_column(field):
+            if known and leaf.has_column(field):
                 values.extend(leaf.column_reader(field, translate=translate))
             else:
                 values.extend([missing] * leaf.doc_count_all())

@@ -15,7 +15,7 @@ from typing import Any, overload
 
 from .articles import Article
 
-__all__ = ["Document", "Hit", "SearchResult"]
+__all__ = ["Document", "Hit", "MatchedDocument", "SearchResult"]
 
 _REQUIRED: Any = MISSING
 
@@ -113,6 +113,22 @@ class Hit:
         return {**first, **passage, **document}
 
 
+@dataclass(frozen=True)
+class MatchedDocument:
+    """A stored document read for a query: the hit it makes (its passage and the
+    passage's highlights) and ``[start, end)`` offsets of the query's matched words in its
+    ``title``, ``sapo`` and ``body`` as stored, for a page showing the whole article."""
+
+    hit: Hit
+    title_highlights: list[tuple[int, int]]
+    sapo_highlights: list[tuple[int, int]]
+    body_highlights: list[tuple[int, int]]
+
+    @property
+    def document(self) -> Document:
+        return self.hit.document
+
+
 @dataclass
 class SearchResult(Sequence[Hit]):
     """A page of hits with the total number of matching documents.
@@ -131,7 +147,7 @@ class SearchResult(Sequence[Hit]):
         "A query that would find more, when this one finds little (did you mean …?).", None
     )
     facets: dict[str, dict[str, int]] | None = _described(
-        "With facets: matching documents per publication month and per category.", None
+        "With facets: matching documents per publication month, category and author.", None
     )
     took_ms: float = _described("How long the search took, in milliseconds.", 0.0)
     notes: list[str] = _described("How the query was read where not as typed, a line each.", factory=list)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
@@ -27,16 +28,16 @@ from .errors import (
     SearchkitError,
 )
 from .filters import Filters, facet_counts
-from .passages import best_passage
+from .passages import best_passage, match_spans
 from .query import ParsedQuery, parse_query
 from .ranking import Match, RankingParams, evaluate
 from .reader import IndexReader
-from .records import Document, Hit, SearchResult
+from .records import Document, Hit, MatchedDocument, SearchResult
 from .sentences import stored_sentence_ends
 from .store import DEFAULT_INDEX_DIR, open_whoosh_index, verify_whoosh_files
 from .suggest import SUGGEST_BELOW, suggest
 
-__all__ = ["Index", "Document", "Hit", "SearchResult", "open_index"]
+__all__ = ["Index", "Document", "Hit", "SearchResult", "AllMatches", "open_index"]
 
 Sort = Literal["relevance", "date"]
 
@@ -97,21 +98,23 @@ class Index:
             # so a server keeps running (503) and answers again once it is.
             self._damage = exc
 
-    def _open(self, attempts: int = 5):
-        """A searcher and its postings. A commit between reading the TOC and opening a
-        part can delete the part (its segment merged away): then open the new state."""
+    def _open(self, ix: Any = None, attempts: int = 5):
+        """A searcher of ``ix`` (default: the index's own) and its postings. A commit
+        between reading the TOC and opening a part can delete the part (its segment
+        merged away): then open the new state."""
+        ix = ix if ix is not None else self._ix
         for attempt in range(1, attempts + 1):
-            generation = self._ix.latest_generation()
+            generation = ix.latest_generation()
             try:
-                searcher = self._ix.searcher()
+                searcher = ix.searcher()
             except FileNotFoundError as exc:  # a Whoosh segment file named by the TOC
-                if attempt == attempts or self._ix.latest_generation() == generation:
+                if attempt == attempts or ix.latest_generation() == generation:
                     name = Path(exc.filename or "?").name
                     raise IndexDamagedError.in_file(self.path, name, "is missing") from None
                 time.sleep(0.05 * attempt)
                 continue
             except Exception as exc:  # a damaged segment file: Whoosh raises anything
-                for segment in self._ix._segments():  # which one (its size is not as committed)?
+                for segment in ix._segments():  # which one (its size is not as committed)?
                     verify_whoosh_files(self.path, segment.segment_id(), full=False)
                 raise IndexDamagedError.in_file(
                     self.path, "a segment file", f"cannot be read ({type(exc).__name__}: {exc})"
@@ -202,7 +205,7 @@ class Index:
         ``since``/``until`` bound the publication date (inclusive; a date means the
         whole day in Vietnam's time zone); ``author`` and ``category`` filter;
         ``sort="date"`` orders newest first; ``facets`` adds counts per publication
-        month and per category over all matching documents. ``strict`` raises
+        month, category and author over all matching documents. ``strict`` raises
         QuerySyntaxError for malformed syntax instead of reading it leniently.
         """
         started = time.perf_counter()
@@ -210,8 +213,7 @@ class Index:
             raise InvalidParameterError("limit", "limit must not be negative")
         if offset < 0:
             raise InvalidParameterError("offset", "offset must not be negative")
-        if sort not in ("relevance", "date"):
-            raise InvalidParameterError("sort", f"unknown sort {sort!r}: use relevance or date")
+        _check_sort(sort)
         parsed = self._parse(query, strict)
         filters = Filters(since, until, author, category)
         with self._lock:
@@ -236,6 +238,62 @@ class Index:
             relaxed=match.relaxed,
         )
 
+    def search_all(
+        self,
+        query: str,
+        *,
+        since: date | datetime | str | None = None,
+        until: date | datetime | str | None = None,
+        author: str | None = None,
+        category: str | None = None,
+        sort: Sort = "relevance",
+        strict: bool = False,
+    ) -> AllMatches:
+        """Every match of a search, in the order :meth:`search` pages through them, as an
+        iterable of hits made one at a time (passage and summary included): for exports
+        of any size, in flat memory.
+
+        The query is read, filtered and matched now (errors are raised here, before any
+        hit); the hits then come from a snapshot of the index taken now, so a re-index
+        running meanwhile neither shifts nor repeats them. Close the result (or use it
+        as a context manager) to release the snapshot early.
+        """
+        _check_sort(sort)
+        parsed = self._parse(query, strict)
+        filters = Filters(since, until, author, category)
+        with self._lock:
+            self._current()  # a damaged or vanished index: its one error, now
+            # A searcher of its own: the stream outlives this call, while the shared one
+            # serves other searches (Whoosh searchers are not shared between threads).
+            # Without memory maps: every stored document is read once, and the pages of
+            # a map would stay resident, growing with the number of hits.
+            searcher, reader = self._open(open_whoosh_index(self.path, memory_map=False))
+        try:
+            match = evaluate(parsed, reader, self.params, filters.mask(reader))
+            matched = np.flatnonzero(match.mask)
+            order = np.asarray(
+                _ranked(matched, match.scores, reader.dates() if sort == "date" else None, len(matched)),
+                dtype=np.int64,
+            )
+            scores = match.scores[order]
+        except BaseException:
+            searcher.close()
+            raise
+        return AllMatches(
+            query=query,
+            total=len(order),
+            notes=list(parsed.notes) + _match_notes(match),
+            relaxed=match.relaxed,
+            hits=self._stream(searcher, reader, order, scores, parsed.syllables()),
+            close=searcher.close,
+        )
+
+    def _stream(
+        self, searcher: Any, reader: IndexReader, order: np.ndarray, scores: np.ndarray, syllables: list[str]
+    ) -> Iterator[Hit]:
+        for docnum, score in zip(order.tolist(), scores.tolist()):
+            yield self._hit(_stored_fields(self.path, searcher, reader, docnum), score, syllables)
+
     def _suggestion(
         self, parsed: ParsedQuery, reader: IndexReader, filters: Filters, match: Match
     ) -> str | None:
@@ -255,10 +313,7 @@ class Index:
 
     def _stored(self, docnum: int) -> dict:
         """Document ``docnum``'s stored fields (IndexDamagedError if its segment is damaged)."""
-        try:
-            return self._searcher.stored_fields(docnum)
-        except Exception as exc:  # noqa: BLE001 - a damaged segment file: Whoosh raises anything
-            raise _whoosh_damage(self.path, self._postings, docnum, exc) from None
+        return _stored_fields(self.path, self._searcher, self._postings, docnum)
 
     def _parse(self, query: str, strict: bool) -> ParsedQuery:
         parsed = parse_query(query, strict=strict)
@@ -278,8 +333,26 @@ class Index:
         passage = best_passage(source, syllables, sentence_ends=ends)
         return Hit(document, round(score, 4), passage.text, passage.highlights)
 
+    def get_matched(self, doc_id: str, query: str) -> MatchedDocument:
+        """The stored document ``doc_id`` read for ``query``: the hit it makes (passage
+        included; score 0, a score means something only among a search's hits) and where
+        the query's words are in its title, sapo and body. DocumentNotFoundError for an
+        unknown id, QuerySyntaxError for a query with no word to look for."""
+        syllables = self._parse(query, strict=False).syllables()
+        hit = self._hit(self._stored_by_id(doc_id), 0.0, syllables)
+        document = hit.document
+        return MatchedDocument(
+            hit=hit,
+            title_highlights=match_spans(document.title, syllables),
+            sapo_highlights=match_spans(document.sapo, syllables),
+            body_highlights=match_spans(document.body, syllables),
+        )
+
     def get(self, doc_id: str) -> Document:
         """The stored document with id ``doc_id``, or DocumentNotFoundError."""
+        return Document.from_stored(doc_id, self._stored_by_id(doc_id).get("doc", {}))
+
+    def _stored_by_id(self, doc_id: str) -> dict:
         with self._lock:
             reader = self._current()
             try:
@@ -289,7 +362,56 @@ class Index:
             stored = None if docnum is None else self._stored(docnum)
         if stored is None:
             raise DocumentNotFoundError(f"no document with id {doc_id!r}")
-        return Document.from_stored(stored["id"], stored.get("doc", {}))
+        return stored
+
+
+class AllMatches:
+    """Every match of one search (:meth:`Index.search_all`): ``total``, ``notes`` and
+    ``relaxed`` as in a :class:`SearchResult`, and the hits, best first (or newest
+    first), made as they are iterated. Iterable once; ``close()`` releases its snapshot
+    of the index (also done when it is used as a context manager)."""
+
+    def __init__(
+        self,
+        *,
+        query: str,
+        total: int,
+        notes: list[str],
+        relaxed: bool,
+        hits: Iterator[Hit],
+        close: Any,
+    ):
+        self.query, self.total, self.notes, self.relaxed = query, total, notes, relaxed
+        self._hits = hits
+        self._close = close
+        self.closed = False
+
+    def __iter__(self) -> Iterator[Hit]:
+        return self._hits
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            self._close()
+
+    def __enter__(self) -> AllMatches:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _check_sort(sort: str) -> None:
+    if sort not in ("relevance", "date"):
+        raise InvalidParameterError("sort", f"unknown sort {sort!r}: use relevance or date")
+
+
+def _stored_fields(path: Path, searcher: Any, reader: IndexReader | None, docnum: int) -> dict:
+    """Document ``docnum``'s stored fields (IndexDamagedError if its segment is damaged)."""
+    try:
+        return searcher.stored_fields(docnum)
+    except Exception as exc:  # noqa: BLE001 - a damaged segment file: Whoosh raises anything
+        raise _whoosh_damage(path, reader, docnum, exc) from None
 
 
 def _whoosh_damage(path: Path, reader: IndexReader | None, docnum: int | None, exc: Exception):

@@ -18,9 +18,12 @@ import re
 import zlib
 from collections.abc import Iterable
 from datetime import datetime, timezone
+from io import BytesIO
 from pathlib import Path
 
 from whoosh import columns, fields, index as whoosh_index
+from whoosh.filedb import compound, structfile
+from whoosh.filedb.filestore import FileStorage
 
 from . import analysis, postings
 from .errors import IndexDamagedError, IndexNotFoundError, SearchkitError
@@ -47,6 +50,43 @@ __all__ = [
     "verify_whoosh_files",
     "segment_parts",
 ]
+
+
+class _LazyBufferFile(structfile.BufferFile):
+    """Whoosh's file inside a compound segment (a view of the segment's memory map) that
+    copies the view into a BytesIO only when read as a stream.
+
+    Whoosh's own BufferFile copies it when opened, although its columns read the view
+    directly (``get``, ``get_array``): opening the stored-documents column of a segment
+    copied every stored article of the segment into memory, for one hit's fields.
+    """
+
+    def __init__(self, buf, name=None, onclose=None):  # no super(): it would make the copy
+        self._buf = buf
+        self._name = name
+        self.onclose = onclose
+        self.is_real = False
+        self.is_closed = False
+        self._stream: BytesIO | None = None
+
+    @property
+    def file(self) -> BytesIO:
+        if self._stream is None:
+            self._stream = BytesIO(self._buf)
+        return self._stream
+
+    def close(self) -> None:
+        if self.is_closed:
+            raise ValueError("This file is already closed")
+        if self.onclose:
+            self.onclose(self)
+        if self._stream is not None:
+            self._stream.close()
+        self.is_closed = True
+
+
+# Whoosh's compound segments open their files through this name.
+compound.BufferFile = _LazyBufferFile
 
 DEFAULT_INDEX_DIR = "index"
 INDEX_NAME = "searchkit"
@@ -80,7 +120,8 @@ def schema() -> fields.Schema:
         id=fields.ID(stored=True, unique=True, sortable=True),
         source=fields.ID(sortable=True),  # resolved path of the file the document came from
         signature=fields.STORED(),  # "mtime_ns:size" of that file when it was read
-        author=fields.TEXT(analyzer=fold, phrase=True),
+        author=fields.TEXT(analyzer=fold, phrase=True),  # what --author matches
+        author_name=fields.ID(sortable=True),  # the byline as spelt: facet values
         category=fields.ID(sortable=True),  # normalised, lower case: facet values
         category_fold=fields.ID(),  # folded too: what --category matches
         # Seconds since the epoch, a column only: sorting and date filters read it as an
@@ -95,13 +136,17 @@ def schema() -> fields.Schema:
     )
 
 
-def open_whoosh_index(index_dir: str | Path) -> whoosh_index.Index:
-    """Open an existing index or raise :class:`IndexNotFoundError` with a hint."""
+def open_whoosh_index(index_dir: str | Path, *, memory_map: bool = True) -> whoosh_index.Index:
+    """Open an existing index or raise :class:`IndexNotFoundError` with a hint.
+
+    ``memory_map=False`` reads segment files with plain reads: for reading every stored
+    document once (an export), where a memory map would keep each page it touched
+    resident, growing the process by the size of the stored documents."""
     path = Path(index_dir)
     if not index_exists(path):
         raise IndexNotFoundError(f"no index at {path}/ — run `searchkit index PATH` first to build it")
     try:
-        ix = whoosh_index.open_dir(str(path), indexname=INDEX_NAME)
+        ix = FileStorage(str(path), supports_mmap=memory_map).open_index(INDEX_NAME)
     except Exception as exc:  # a damaged TOC file (Whoosh raises anything from struct to pickle)
         problem = f"cannot be read ({type(exc).__name__}: {exc})"
         raise IndexDamagedError.in_file(path, toc_name(path), problem) from None

@@ -120,7 +120,7 @@ def test_one_word_matches_every_document_with_it(news):
 
 def test_facets_count_the_matches_only(news):
     result = news.search("giá vàng", facets=True)
-    assert result.facets == {"month": {"2022-01": 1}, "category": {"Kinh tế": 1}}
+    assert result.facets == {"month": {"2022-01": 1}, "category": {"Kinh tế": 1}, "author": {}}
 
 
 def test_paging_pages_through_the_matches(news):

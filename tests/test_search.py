@@ -114,6 +114,10 @@ def test_facets_count_all_matches(ix):
     result = ix.search('title:"mở rộng" OR "thuỷ điện"', facets=True)
     assert result.facets["category"] == {"Kinh tế": 2}  # as the articles spell it
     assert result.facets["month"] == {"2022-12": 1, "2023-02": 1}
+    assert result.facets["author"] == {"Lê Văn Cường": 1, "Trần Thị Bình": 1}
+    # each author value narrows to that author's matches
+    for author, count in result.facets["author"].items():
+        assert ix.search('title:"mở rộng" OR "thuỷ điện"', author=author).total == count
 
 
 def test_paging(ix):
@@ -212,3 +216,29 @@ def test_hits_read_their_sentences_from_the_index(ix, monkeypatch):
     assert stored and not calls  # nothing split at search time
     monkeypatch.setattr(search, "stored_sentence_ends", lambda source, ends: None)
     assert [(h.id, h.snippet, h.highlights) for h in ix.search("nông thôn mới")] == stored
+
+
+def test_an_index_made_before_the_author_facet_still_reads_and_updates(tmp_path, monkeypatch):
+    """Its schema has no author column: it counts no authors, and indexing more into it works."""
+    from conftest import RECORDS, write_records
+
+    from searchkit import index as index_module, store
+
+    def old_schema():
+        schema = store.schema()
+        schema.remove("author_name")
+        return schema
+
+    write_records(tmp_path / "a.jsonl", RECORDS[:2])
+    with monkeypatch.context() as patched:
+        patched.setattr(index_module, "schema", old_schema)
+        index_paths([tmp_path], tmp_path / "index", jobs=1)
+    write_records(tmp_path / "b.jsonl", RECORDS[2:])
+    report = index_paths([tmp_path], tmp_path / "index", jobs=1)  # with today's code
+    assert report.added == len(RECORDS) - 2 and not report.problems
+    with open_index(tmp_path / "index") as old:
+        assert "author_name" not in old._searcher.schema
+        result = old.search("mở rộng OR giao thông", facets=True)
+        assert result.total == 3 and result.facets is not None
+        assert result.facets["author"] == {} and result.facets["category"] == {"Kinh tế": 2, "Xã hội": 1}
+        assert old.search("mở rộng", author="Lê Văn Cường").total == 1  # the filter still works

@@ -452,7 +452,8 @@ def test_search_page_results(client):
     assert r.status_code == 200
     html = r.text
     assert "Đổi mới tư duy, hành động quyết liệt" in html
-    assert 'href="/view/doi-moi-tu-duy-hanh-dong-quyet-liet.txt"' in html
+    # the article page, with the search it was found by (its words marked, a way back)
+    assert 'href="/view/doi-moi-tu-duy-hanh-dong-quyet-liet.txt?q=n%C3%B4ng+th%C3%B4n"' in html
     assert "<mark>nông</mark> <mark>thôn</mark>" in html
     assert "Đào Quyên" in html and "2023-03-09" in html
     assert 'value="nông thôn"' in html
@@ -819,3 +820,151 @@ def test_reindex_is_seen_without_restart(client, site):
     assert after["last_modified"] >= before["last_modified"]
     assert client.get("/documents/ky-lan.txt").json()["title"] == "Kỳ lân xuất hiện ở Thanh Hóa"
     assert "Kỳ lân xuất hiện ở Thanh Hóa" in client.get("/", params={"q": '"ky lan"'}).text
+
+
+# -- filters, timeline, article and export on the page (issue 19) ---------------------------------
+
+BUILD = "khởi công"  # hp-cang (Kinh tế, 02/2023, Trần Thị Bình) and the 12 rail records (Giao thông, 05/2023)
+
+
+def _total(html: str) -> int:
+    found = re.search(r'<strong class="total">([\d.]+)</strong>', html)
+    assert found, html
+    return int(found.group(1).replace(".", ""))
+
+
+def _links(html: str, css_class: str) -> dict[str, str]:
+    """Facet links of one facet section: the value shown → its href (unescaped)."""
+    import html as html_module
+
+    section = html.split(f'aria-labelledby="facet-{css_class}"', 1)[1].split("</section>", 1)[0]
+    return {
+        html_module.unescape(value): html_module.unescape(href)
+        for href, value in re.findall(r'<a href="([^"]*)"[^>]*><span class="value">([^<]*)</span>', section)
+    }
+
+
+def test_search_page_facets_narrow_and_come_off(client):
+    page = client.get("/", params={"q": BUILD}).text
+    assert _total(page) == 13
+    categories = _links(page, "category")
+    assert set(categories) == {"Giao thông", "Kinh tế"}
+    assert re.search(r"Giao thông</span><span class=\"count\">12<", page)
+    narrowed = client.get(categories["Kinh tế"]).text
+    assert _total(narrowed) == 1 and "Cảng Hải Phòng mở rộng bến container" in narrowed
+    # the filter in force is shown with a link that takes it off
+    chip = re.search(r'<li>Chuyên mục: Kinh tế <a href="([^"]*)"', narrowed)
+    assert chip
+    assert _total(client.get(chip.group(1).replace("&amp;", "&")).text) == 13
+    authors = _links(page, "author")
+    assert _total(client.get(authors["Võ Thị Hoa"]).text) == 12
+    months = _links(page, "month")
+    assert list(months) == ["05/2023", "02/2023"]  # newest first
+    assert "since=2023-05-01&until=2023-05-31" in months["05/2023"]
+    in_may = client.get(months["05/2023"]).text
+    assert _total(in_may) == 12 and "Tháng 05/2023" in in_may
+
+
+def test_search_page_timeline_bars_link_to_months(client):
+    page = client.get("/", params={"q": BUILD, "sort": "date"}).text
+    svg = page.split('<figure class="timeline">', 1)[1].split("</figure>", 1)[0]
+    bars = dict(
+        (label, href.replace("&amp;", "&"))
+        for href, label in re.findall(r'<a href="([^"]*)" aria-label="([^"]*)"', svg)
+    )
+    # every month, empty ones too (the axis is time), over a year at least: 10/2022–09/2023
+    months = [f"{m:02d}/2022" for m in (10, 11, 12)] + [f"{m:02d}/2023" for m in range(1, 10)]
+    assert [label.split(":")[0] for label in bars] == months
+    assert {label for label in bars if not label.endswith(": 0 kết quả")} == {
+        "02/2023: 1 kết quả",
+        "05/2023: 12 kết quả",
+    }
+    may = bars["05/2023: 12 kết quả"]
+    assert "since=2023-05-01" in may and "until=2023-05-31" in may and "sort=date" in may
+    in_may = client.get(may).text
+    assert _total(in_may) == 12
+    # narrowed to May, the timeline still shows every month of the query, May chosen
+    svg = in_may.split('<figure class="timeline">', 1)[1].split("</figure>", 1)[0]
+    assert 'aria-label="02/2023: 1 kết quả"' in svg and "mọi ngày" in in_may
+    assert re.findall(r'aria-label="([^"]*)" class="chosen"', svg) == ["05/2023: 12 kết quả"]
+
+
+def test_timeline_counts_years_over_a_long_span():
+    from searchkit.server.pages import SearchState, timeline
+
+    drawn = timeline({"2001-01": 2, "2001-07": 1, "2015-03": 4}, SearchState(q="x"))
+    assert drawn is not None and drawn["yearly"]
+    assert [b["label"] for b in drawn["bars"]] == [str(y) for y in range(2001, 2016)]
+    assert drawn["bars"][0]["count"] == 3 and "since=2001-01-01&until=2001-12-31" in drawn["bars"][0]["url"]
+    one = timeline({"2023-01": 5}, SearchState(q="x"))
+    assert one is not None and [b["label"] for b in one["bars"]][::11] == ["08/2022", "07/2023"]
+    assert timeline({}, SearchState(q="x")) is None
+
+
+def test_search_page_numbers_and_dates_as_vietnamese_write_them(client):
+    from searchkit.server.pages import _display_date, _number
+
+    assert _number(133877) == "133.877" and _number(7) == "7" and _number(1234567) == "1.234.567"
+    assert _display_date("2023-03-09T08:21:54+07:00") == "09/03/2023"
+    assert _display_date("2023-03-09T08:21:54+07:00", with_time=True) == "09/03/2023 08:21"
+    page = client.get("/", params={"q": "nông thôn"}).text
+    assert '<time datetime="2023-03-09T08:21:54+07:00">09/03/2023</time>' in page
+
+
+def test_search_page_date_range_and_sort_are_in_the_url(client):
+    page = client.get("/", params={"q": BUILD, "since": "2023-05-03", "until": "2023-05-04"}).text
+    assert _total(page) == 2
+    assert 'name="since" value="2023-05-03"' in page and 'name="until" value="2023-05-04"' in page
+    assert "Từ 03/05/2023" in page and "Đến 04/05/2023" in page
+    assert 'href="/?q=kh%E1%BB%9Fi+c%C3%B4ng&amp;sort=date&amp;since=2023-05-03&amp;until=2023-05-04"' in page
+
+
+def test_search_page_export_link_has_the_same_matches(client):
+    page = client.get("/", params={"q": BUILD, "category": "Giao thông", "sort": "date"}).text
+    link = re.search(r'<a href="(/export[^"]*format=csv[^"]*)" download>', page)
+    assert link
+    export = client.get(link.group(1).replace("&amp;", "&"))
+    assert export.status_code == 200
+    import csv
+    import io
+
+    rows = list(csv.reader(io.StringIO(export.content.decode("utf-8-sig"), newline="")))
+    assert rows[0][:3] == ["id", "title", "date"] and len(rows) == 1 + 12
+    assert [row[0] for row in rows[1:3]] == ["duong-sat-11", "duong-sat-10"]  # newest first, as the page
+
+
+def test_article_page_marks_the_query_and_links_back(client):
+    r = client.get("/view/hp-cang", params={"q": BUILD, "category": "Kinh tế", "offset": "0"})
+    assert r.status_code == 200
+    html = r.text
+    body = html.split('<div class="body">', 1)[1].split("</div>", 1)[0]
+    assert "<p>Cảng Hải Phòng <mark>khởi</mark> <mark>công</mark> mở rộng bến." in body
+    passage = html.split('<aside class="passage"', 1)[1].split("</aside>", 1)[0]
+    assert "<mark>khởi</mark>" in passage and "Đoạn khớp với “khởi công”" in passage
+    assert 'href="/?q=kh%E1%BB%9Fi+c%C3%B4ng&amp;category=Kinh+t%E1%BA%BF"' in html  # back to the results
+    assert "Tóm tắt" in html and "Trần Thị Bình" in html and "20/02/2023 09:30" in html
+    # accent-free queries mark every accented form; titles are marked too
+    html = client.get("/view/hp-cang", params={"q": "cang hai phong"}).text
+    assert "<h1><mark>Cảng</mark> <mark>Hải</mark> <mark>Phòng</mark> mở rộng bến container</h1>" in html
+    # without a query, or with one that has no word, the article as it is
+    for params in ({}, {"q": "( -- )"}):
+        plain = client.get("/view/hp-cang", params=params)
+        assert plain.status_code == 200 and "<mark>" not in plain.text
+
+
+def test_article_page_marks_nfd_text_on_its_own_characters(tmp_path):
+    """Offsets are on the stored text: NFD bodies are marked on the right characters."""
+    import unicodedata
+
+    from fastapi.testclient import TestClient
+
+    from searchkit import index_paths
+    from searchkit.server import create_app
+
+    body = unicodedata.normalize("NFD", "Xây dựng nông thôn mới ở Thái Bình.\nNông dân phấn khởi.")
+    write_records(tmp_path / "nfd.jsonl", [{"id": "nfd", "title": "Bài NFD", "body": body}])
+    index_paths([tmp_path / "nfd.jsonl"], tmp_path / "index", jobs=1)
+    with TestClient(create_app(tmp_path / "index")) as local_client:
+        html = local_client.get("/view/nfd", params={"q": "nông"}).text
+    marks = re.findall(r"<mark>(.*?)</mark>", html.split('<div class="body">', 1)[1])
+    assert [unicodedata.normalize("NFC", m) for m in marks] == ["nông", "Nông"]

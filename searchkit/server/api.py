@@ -1,14 +1,17 @@
-"""The JSON API: ``/search``, ``/documents/{id}``, ``/documents/{id}/summary``,
+"""The JSON API: ``/search``, ``/export``, ``/documents/{id}``, ``/documents/{id}/summary``,
 ``/summarize`` and ``/health``. Handlers only read parameters and call the library; errors
 are raised as they come and rendered by the one handler (errors.py)."""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from typing import Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
+from fastapi.responses import StreamingResponse
 
+from ..export import MEDIA_TYPES, export_text
 from ..query import MAX_QUERY_LENGTH
 from ..search import Index
 from ..summary import SUMMARY_SENTENCES, summarize, summarize_article
@@ -64,7 +67,7 @@ def search(
     author: str | None = Query(None, max_length=200, description="Only articles by this author."),
     category: str | None = Query(None, max_length=200, description="Only articles in this category."),
     sort: Literal["relevance", "date"] = Query("relevance", description="relevance, or date (newest first)."),
-    facets: bool = Query(False, description="Add counts per publication month and per category."),
+    facets: bool = Query(False, description="Add counts per publication month, category and author."),
     strict: bool = Query(
         False, description="Answer a malformed query with 400 instead of reading it leniently."
     ),
@@ -84,6 +87,62 @@ def search(
         strict=strict,
     )
     return result.to_dict()
+
+
+@router.get(
+    "/export",
+    response_class=StreamingResponse,
+    responses={
+        200: {
+            "description": "Every match: JSON Lines, or CSV (UTF-8 with a byte-order mark).",
+            "content": {media: {} for media in MEDIA_TYPES.values()},
+        },
+        **_error(400, "Malformed query, or no word to search for"),
+        **_BAD_PARAMETER,
+    },
+    tags=["search"],
+)
+def export(
+    q: str = Query(..., max_length=MAX_QUERY_LENGTH, description="The query (searchkit's query syntax)."),
+    format: Literal["jsonl", "csv"] = Query("jsonl", description="jsonl (JSON Lines) or csv."),
+    since: str | None = Query(None, max_length=40, description="Published on or after (YYYY-MM-DD)."),
+    until: str | None = Query(None, max_length=40, description="Published on or before (YYYY-MM-DD)."),
+    author: str | None = Query(None, max_length=200, description="Only articles by this author."),
+    category: str | None = Query(None, max_length=200, description="Only articles in this category."),
+    sort: Literal["relevance", "date"] = Query("relevance", description="relevance, or date (newest first)."),
+    strict: bool = Query(
+        False, description="Answer a malformed query with 400 instead of reading it leniently."
+    ),
+    index: Index = Depends(current_index),
+) -> StreamingResponse:
+    """Every match of a search, streamed: a row per hit with its id, title, date, author,
+    url, score, passage and summary. The same matches, in the same order, as paging
+    through `/search` with the same parameters."""
+    matches = index.search_all(
+        q,
+        since=since,
+        until=until,
+        author=author or None,
+        category=category or None,
+        sort=sort,
+        strict=strict,
+    )
+
+    def pieces() -> Iterator[bytes]:
+        try:
+            for piece in export_text(matches, format):
+                yield piece.encode("utf-8")
+        finally:
+            matches.close()
+
+    return StreamingResponse(
+        pieces(),
+        media_type=MEDIA_TYPES[format],
+        headers={
+            "Content-Disposition": f'attachment; filename="searchkit-export.{format}"',
+            "X-Total-Count": str(matches.total),
+        },
+    )
 
 
 # The summary route first: {doc_id:path} would otherwise swallow "…/summary".

@@ -56,7 +56,7 @@ SearchResultModel = create_model(
     **_result_fields,
     facets=(
         dict[str, dict[str, int]] | None,
-        Field(None, description="With facets=true: matching documents per month and per category."),
+        Field(None, description="With facets=true: matching documents per month, category and author."),
     ),
 )
 
