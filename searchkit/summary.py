@@ -54,11 +54,10 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, cached_property, lru_cache
-from itertools import accumulate, combinations, filterfalse
-from operator import mul
+from itertools import accumulate, chain, combinations, count, filterfalse
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -115,6 +114,8 @@ _STIGMA_WORDS = frozenset(
     "ảnh minh_họa nguồn video clip tổng_hợp tuy_nhiên ngoài_ra bên_cạnh_đó trong_khi_đó "
     "đồng_thời vì_vậy do_đó thế_nhưng nhưng còn".split()
 )
+# Verbs that report speech: a sentence quoting someone is rarely the news itself.
+_REPORTING = frozenset("cho_biết cho_rằng khẳng_định nhấn_mạnh chia_sẻ thông_tin nói".split())
 _TERMINATORS = frozenset(".!?…\"'”’»)")
 _NUMBER = re.compile(r"\d[\d.,/]*")  # 8,26 or 4/4/2023 or 1.500 counts once
 _QUOTE = re.compile('["“”]')
@@ -400,140 +401,140 @@ def _features(doc: Prepared) -> tuple[np.ndarray, np.ndarray]:
     """:func:`sentence_features` and the containment matrix of the sentences' content words
     (``[i, j]``: the share of sentence i's content words that sentence j has).
 
-    Written with C-level ``map``/``Counter`` loops and numpy rather than per-word Python
-    code: this runs on every indexed article.
+    The indexer runs this on every article: the words of the whole text are looked up
+    once (C-level ``map``) and every per-sentence sum is a ``bincount`` over them, so the
+    cost is a fixed few dozen numpy calls rather than Python work per word or sentence.
     """
-    stops = stop_words()
-    content = [_content(ws, stops) for ws in doc.words]
-    doc_tf: Counter[str] = Counter()
-    for ws in content:
-        doc_tf.update(ws)
-    doc_counts = list(doc_tf.values())
-    doc_norm2 = sum(map(mul, doc_counts, doc_counts))
-    log_tf = {w: math.log(c) for w, c in doc_tf.items()}
-    title = set(_content(doc.title_words, stops))
     n = len(doc.spans)
-    rows: list[list[float]] = []
-    for i, ((start, end), words, cws, capitals) in enumerate(
-        zip(doc.spans, doc.words, content, doc.capitalised)
-    ):
-        sentence = doc.text[start:end]
-        syllables = "_".join(words).count("_") + 1 if words else 0
-        log_length = math.log1p(syllables)
-        unique = set(cws)
-        if len(unique) == len(cws):  # the usual case: no repeated word, every count is 1
-            own2 = len(cws)
-        else:
-            counts = list(Counter(cws).values())
-            own2 = sum(map(mul, counts, counts))
-        # Cosine between the sentence and the rest of the document (itself excluded).
-        dot = sum(map(doc_tf.__getitem__, cws))
-        rest2 = doc_norm2 - 2 * dot + own2
-        centrality = (dot - own2) / math.sqrt(own2 * rest2) if own2 and rest2 > 0 else 0.0
-        title_hits = len(unique & title)
-        title_recall = title_hits / len(title) if title else 0.0
-        n_words = len(words) or 1
-        rows.append(
-            [
-                *_ONE_HOT[min(i, _POSITIONS)],
-                i / n,
-                log_length,
-                log_length * log_length,
-                1.0 if syllables < 8 else 0.0,
-                title_recall,
-                title_hits / len(unique) if unique else 0.0,
-                centrality,
-                sum(map(log_tf.__getitem__, cws)) / len(cws) if cws else 0.0,
-                len(_NUMBER.findall(sentence)) / n_words,
-                capitals / n_words,
-                1.0 if _QUOTE.search(sentence) else 0.0,
-                0.0 if sentence[-1] in _TERMINATORS else 1.0,
-                1.0 if words and words[0] in _STIGMA_WORDS else 0.0,
-                0.0 if _STIGMA_WORDS.isdisjoint(words) else 1.0,
-                centrality if i == 0 else 0.0,
-                title_recall if i == 0 else 0.0,
-            ]
-        )
-    graph, containment = _graph_features(doc, content, title)
-    return np.hstack([np.array(rows, dtype=float).reshape(n, -1), graph]), containment
+    flat = list(chain.from_iterable(doc.words))
+    counts = np.fromiter(map(len, doc.words), np.intp, n)
+    has_words = counts > 0
+    # Every word of the text is hashed twice (numbered, then looked up); what is known
+    # of a word (stop word, cue word) is asked once per distinct word or once per cue.
+    ids_of = dict(zip(dict.fromkeys(flat), count()))
+    vocabulary = max(1, len(ids_of))
+    ids = np.array(list(map(ids_of.__getitem__, flat)), dtype=np.intp)
+    # Word counts per sentence, (sentences, distinct words): every per-sentence sum is a
+    # product with this matrix, a fixed few numpy calls whatever the length.
+    tf = np.bincount(np.repeat(np.arange(n) * vocabulary, counts) + ids, minlength=n * vocabulary)
+    tf = tf.reshape(n, vocabulary).astype(float)
 
+    def known(words: Iterable[str]) -> np.ndarray:
+        """Whether each distinct word of the text is one of ``words``."""
+        found = np.zeros(vocabulary)
+        found[[ids_of[w] for w in words if w in ids_of]] = 1.0
+        return found
 
-_REPORTING = frozenset("cho_biết cho_rằng khẳng_định nhấn_mạnh chia_sẻ thông_tin nói".split())
+    stops = stop_words()
+    is_content = 1.0 - known(stops.intersection(ids_of))
+    content_tf = tf * is_content
+    present = (content_tf > 0).astype(float)
+    doc_tf = content_tf.sum(axis=0)
+    own2 = (content_tf * content_tf).sum(axis=1)
+    sizes = present.sum(axis=1)  # distinct content words
+    content_counts = content_tf.sum(axis=1)
+    # Cosine between the sentence and the rest of the document (itself excluded).
+    dot = content_tf @ doc_tf
+    rest2 = float(doc_tf @ doc_tf) - 2 * dot + own2
+    defined = (own2 > 0) & (rest2 > 0)
+    centrality = np.zeros(n)
+    centrality[defined] = (dot - own2)[defined] / np.sqrt(own2[defined] * rest2[defined])
+    log_tf = np.log(np.maximum(doc_tf, 1.0))  # stop words count 0: their log is never used
+    mean_log_frequency = np.divide(
+        content_tf @ log_tf, content_counts, out=np.zeros(n), where=content_counts > 0
+    )
+    title = set(_content(doc.title_words, stops))
+    title_hits = present @ known(title)
+    title_recall = title_hits / len(title) if title else np.zeros(n)
+    title_precision = np.divide(title_hits, sizes, out=np.zeros(n), where=sizes > 0)
+    # Syllables: a word of k syllables has k - 1 "_".
+    lengths = np.array(["_".join(ws).count("_") for ws in doc.words], dtype=float) + has_words
+    log_length = np.log1p(lengths)
+    n_words = np.maximum(counts, 1)
+    stigma = known(_STIGMA_WORDS)
+    stigma_word = tf @ stigma > 0
+    stigma_start = np.zeros(n, bool)
+    stigma_start[has_words] = stigma[ids[(np.cumsum(counts) - counts)[has_words]]] > 0
+    reporting = tf @ known(_REPORTING) > 0
+    # Numbers and quotes found in the whole text at once, then given to their sentences
+    # (the text between sentences is whitespace: no match starts there).
+    text = doc.text
+    span_ends = np.array([end for _, end in doc.spans])
 
+    def per_sentence(pattern: re.Pattern[str]) -> np.ndarray:
+        starts = [match.start() for match in pattern.finditer(text, doc.spans[0][0], doc.spans[-1][1])]
+        return np.bincount(np.searchsorted(span_ends, starts, side="right"), minlength=n)[:n]
 
-def _graph_features(
-    doc: Prepared, content: list[list[str]], title: set[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """The features that compare sentences with each other (columns after the first 22),
-    and the containment matrix (see :func:`_features`).
+    last = [text[end - 1] for end in span_ends.tolist()]
+    unterminated = [ch not in _TERMINATORS for ch in last]
+    colons = [ch == ":" for ch in last]
+    positions = np.arange(n)
+    one_hot = np.zeros((n, _POSITIONS))
+    one_hot[positions[:_POSITIONS], positions[:_POSITIONS]] = 1.0
+    at_first = positions == 0
 
-    Similarities are cosines of the sentences' sets of content words. PacSum's
-    observation (Zheng & Lapata 2019) is that in news a sentence is central when the
-    sentences *after* it echo it: forward and backward centrality are kept apart, and
-    the learner weighs them.
-    """
-    n = len(content)
-    sets = [set(words) for words in content]
-    sizes = np.array([len(words) for words in sets], dtype=float)
-    # Only words in two sentences or more make two sentences similar: the matrix gets
-    # those columns alone (a long article has thousands of words, most of them once).
-    frequency: Counter[str] = Counter()
-    for words in sets:
-        frequency.update(words)
-    vocabulary = {w: k for k, w in enumerate(w for w, c in frequency.items() if c > 1)}
-    rows, cols = [], []
-    for i, words in enumerate(sets):
-        for w in words:
-            k = vocabulary.get(w)
-            if k is not None:
-                rows.append(i)
-                cols.append(k)
-    m = np.zeros((n, max(1, len(vocabulary))), dtype=np.float32)  # counts below 2**24 stay exact
-    m[rows, cols] = 1.0
-    shared = (m @ m.T).astype(float)  # [i, j]: how many content words i and j share
+    # Sentence pairs. Similarities are cosines of the sentences' sets of content words.
+    # PacSum's observation (Zheng & Lapata 2019) is that in news a sentence is central
+    # when the sentences *after* it echo it: forward and backward centrality are kept
+    # apart, and the learner weighs them. Only words in two sentences or more make two
+    # sentences similar: the matrix gets those columns alone (a long article has
+    # thousands of words, most of them once).
+    spread = present[:, present.sum(axis=0) > 1].astype(np.float32)  # counts below 2**24 stay exact
+    shared = (spread @ spread.T).astype(float)  # [i, j]: how many content words i and j share
     np.fill_diagonal(shared, sizes)
     norms = np.sqrt(sizes)
     norms[norms == 0] = 1.0
     similarity = shared / np.outer(norms, norms)
     np.fill_diagonal(similarity, 0.0)
+    # Row sums before and after the diagonal (which is 0): a running sum, read at it.
+    running = similarity.cumsum(axis=1)
+    before = running[positions, positions]
+    after = running[:, -1] - before
     others = max(1, n - 1)
-    upper = np.triu(similarity, 1).sum(axis=1)
-    lower = np.tril(similarity, -1).sum(axis=1)
-    if title:
-        title_hits = np.array([len(words & title) for words in sets], dtype=float)
-        title_cosine = title_hits / (norms * math.sqrt(len(title)))
-    else:
-        title_cosine = np.zeros(n)
-    lengths = np.array([("_".join(ws).count("_") + 1) if ws else 0 for ws in doc.words], dtype=float)
+    title_cosine = title_hits / (norms * math.sqrt(len(title))) if title else np.zeros(n)
     mean_length = lengths.mean() if n else 1.0
-    order = np.argsort(-lengths, kind="stable")
     rank = np.empty(n)
-    rank[order] = np.arange(n)
-    first = similarity[:, 0].copy()
-    paragraph_start = np.array([1.0] + [float(a != b) for a, b in zip(doc.paragraphs[1:], doc.paragraphs)])
-    colon = np.array([doc.text[end - 1] == ":" for _, end in doc.spans], dtype=float)
-    reporting = np.array([not _REPORTING.isdisjoint(ws) for ws in doc.words], dtype=float)
-    share = np.array([len(c) / len(ws) if ws else 0.0 for c, ws in zip(content, doc.words)])
+    rank[np.argsort(-lengths, kind="stable")] = positions
+    paragraphs = np.array(doc.paragraphs)
+    paragraph_start = np.ones(n)
+    paragraph_start[1:] = paragraphs[1:] != paragraphs[:-1]
     own = sizes.copy()
     own[own == 0] = 1.0
     containment = shared / own[:, None]
     features = np.column_stack(
         [
+            one_hot,
+            positions / n,
+            log_length,
+            log_length * log_length,
+            lengths < 8,
+            title_recall,
+            title_precision,
+            centrality,
+            mean_log_frequency,
+            per_sentence(_NUMBER) / n_words,
+            np.array(doc.capitalised) / n_words,
+            per_sentence(_QUOTE) > 0,
+            unterminated,
+            stigma_start,
+            stigma_word,
+            np.where(at_first, centrality, 0.0),
+            np.where(at_first, title_recall, 0.0),
             np.full(n, math.log(n)),
             lengths / (mean_length or 1.0),
             rank / n,
-            upper / others,
-            lower / others,
+            after / others,
+            before / others,
             (similarity > 0.1).sum(axis=1) / others,
-            first,
+            similarity[:, 0],
             similarity.max(axis=1) if n > 1 else np.zeros(n),
             title_cosine,
-            paragraph_start[:n],
-            colon,
+            paragraph_start,
+            colons,
             reporting,
-            share,
+            np.divide(content_counts, counts, out=np.zeros(n), where=has_words),
         ]
-    )
+    ).astype(float)
     return features, containment
 
 
