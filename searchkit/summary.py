@@ -58,6 +58,7 @@ from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, cached_property, lru_cache
 from itertools import accumulate, chain, combinations, count, filterfalse
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -204,6 +205,9 @@ class Selection:
     reference_length: float  # syllables of the summary the ranker aims at (F1's other half)
     max_overlap: float  # a pair of chosen sentences shares at most this much of its words
     candidates: int
+    # How much of the words two chosen sentences share is taken off their expected
+    # overlap: the sapo has a word once, and ROUGE's clipped counts credit it once.
+    redundancy: float = 0.0
 
 
 @dataclass
@@ -320,7 +324,7 @@ def prepare(
     spans = split_sentences(text)
     if forms is None:
         forms = _word_forms(text, words)
-    starts = [start for start, _ in words]
+    starts = list(map(itemgetter(0), words))
     # Words starting with a capital, counted once for the text: a sentence's count is
     # the difference of two running totals.
     capitals = list(accumulate(map(str.isupper, map(text.__getitem__, starts)), initial=0))
@@ -348,6 +352,7 @@ def prepare(
 
 # --------------------------------------------------------------------------- the ranker
 
+_KEYWORDS = 8  # the most frequent content words of a text, its keywords
 _POSITIONS = 6  # one-hot features for the first sentences; later ones share a weight
 _ONE_HOT = tuple(tuple(1.0 if i == p else 0.0 for p in range(_POSITIONS)) for i in range(_POSITIONS + 1))
 FEATURES: tuple[str, ...] = (
@@ -381,6 +386,12 @@ FEATURES: tuple[str, ...] = (
     "colon_end",
     "reported_speech",
     "content_share",
+    "keyword_recall",
+    "keyword_first",
+    "centrality_rank",
+    "forward_rank",
+    "first_log_length",
+    "first_forward_centrality",
 )
 
 
@@ -398,8 +409,8 @@ def sentence_features(doc: Prepared) -> np.ndarray:
 
 
 def _features(doc: Prepared) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`sentence_features` and the containment matrix of the sentences' content words
-    (``[i, j]``: the share of sentence i's content words that sentence j has).
+    """:func:`sentence_features` and how many content words each pair of sentences shares
+    (``[i, j]``; on the diagonal, each sentence's count of distinct content words).
 
     The indexer runs this on every article: the words of the whole text are looked up
     once (C-level ``map``) and every per-sentence sum is a ``bincount`` over them, so the
@@ -456,6 +467,14 @@ def _features(doc: Prepared) -> tuple[np.ndarray, np.ndarray]:
     stigma_start = np.zeros(n, bool)
     stigma_start[has_words] = stigma[ids[(np.cumsum(counts) - counts)[has_words]]] > 0
     reporting = tf @ known(_REPORTING) > 0
+    # The text's keywords, its most frequent content words (first seen first among
+    # equals): without a title, what a title would have named.
+    keywords = np.argsort(-doc_tf, kind="stable")[:_KEYWORDS]
+    keywords = keywords[doc_tf[keywords] > 0]
+    keyword_count = max(1, len(keywords))
+    keyword_recall = present[:, keywords].sum(axis=1) / keyword_count
+    # Where each keyword first appears: the sentence that introduces what the text is about.
+    keyword_first = np.bincount(present[:, keywords].argmax(axis=0), minlength=n)[:n] / keyword_count
     # Numbers and quotes found in the whole text at once, then given to their sentences
     # (the text between sentences is whitespace: no match starts there).
     text = doc.text
@@ -491,6 +510,13 @@ def _features(doc: Prepared) -> tuple[np.ndarray, np.ndarray]:
     before = running[positions, positions]
     after = running[:, -1] - before
     others = max(1, n - 1)
+
+    def rank_of(values: np.ndarray) -> np.ndarray:
+        """Each value's rank, the largest first, over the text's sentence count."""
+        ranks = np.empty(n)
+        ranks[np.argsort(-values, kind="stable")] = positions / n
+        return ranks
+
     title_cosine = title_hits / (norms * math.sqrt(len(title))) if title else np.zeros(n)
     mean_length = lengths.mean() if n else 1.0
     rank = np.empty(n)
@@ -498,9 +524,6 @@ def _features(doc: Prepared) -> tuple[np.ndarray, np.ndarray]:
     paragraphs = np.array(doc.paragraphs)
     paragraph_start = np.ones(n)
     paragraph_start[1:] = paragraphs[1:] != paragraphs[:-1]
-    own = sizes.copy()
-    own[own == 0] = 1.0
-    containment = shared / own[:, None]
     features = np.column_stack(
         [
             one_hot,
@@ -533,9 +556,15 @@ def _features(doc: Prepared) -> tuple[np.ndarray, np.ndarray]:
             colons,
             reporting,
             np.divide(content_counts, counts, out=np.zeros(n), where=has_words),
+            keyword_recall,
+            keyword_first,
+            rank_of(centrality),
+            rank_of(after),
+            np.full(n, log_length[0]),
+            np.full(n, after[0] / others),
         ]
     ).astype(float)
-    return features, containment
+    return features, shared
 
 
 # Sentences the ranker looks at, from the start. News articles have a few dozen; a text of
@@ -577,7 +606,7 @@ def _learned(doc: Prepared, count: int) -> list[int]:
             capitalised=doc.capitalised[:_MAX_RANKED],
             paragraphs=doc.paragraphs[:_MAX_RANKED],
         )
-    x, containment = _features(doc)
+    x, shared = _features(doc)
     ranker = _model()[bool(doc.title_words)]
     selection = ranker.selection[min(count, max(ranker.selection))]
     unigrams, bigrams = ranker.predict(x)
@@ -599,11 +628,22 @@ def _learned(doc: Prepared, count: int) -> list[int]:
         [i for i in dict.fromkeys([*by_density.tolist(), *by_overlap.tolist()]) if with_words[i]],
         dtype=np.intp,
     )
+    own = np.diag(shared).copy()
+    own[own == 0] = 1.0
+    containment = shared / own[:, None]  # [i, j]: the share of i's content words that j has
     repeat = (containment > selection.max_overlap) | (containment.T > selection.max_overlap)
+    density1 = np.where(with_words, unigrams, 0.0)
 
     def f1(sets: np.ndarray) -> np.ndarray:
         length = syllables[sets].sum(axis=1)
-        return expected1[sets].sum(axis=1) / (length + reference) + expected2[sets].sum(axis=1) / (
+        overlap1 = expected1[sets].sum(axis=1)
+        if selection.redundancy and sets.shape[1] > 1:
+            pairs = _combinations(sets.shape[1], 2)[0]
+            a, b = sets[:, pairs[:, 0]], sets[:, pairs[:, 1]]
+            twice = shared[a, b] * (density1[a] + density1[b]) / 2
+            overlap1 = overlap1 - selection.redundancy * twice.sum(axis=1)
+        overlap2 = expected2[sets].sum(axis=1)
+        return overlap1 / (length + reference) + overlap2 / (
             np.maximum(length - sets.shape[1], 0) + reference
         )
 
