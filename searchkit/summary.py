@@ -13,11 +13,13 @@ articles (``bench/summaries.py --train``) against the editors' sapos:
   assumed), its length, its overlap with the title, its centrality (cosine with the
   rest of the text; PacSum's forward and backward centrality apart, since in news what
   later sentences echo is what matters), its similarity to the first sentence, the
-  frequency of its words, and surface cues of sentences that are never summaries (photo
+  text's keywords it holds (its most frequent content words: what a missing title would
+  have named), the frequency of its words, and surface cues of sentences that are never summaries (photo
   captions without final punctuation, a connective such as ``Tuy nhiên`` at the start);
 * the summary is the set of N sentences with the best *expected* ROUGE F1 under those
   predictions (:func:`_learned`), which weighs each sentence's content against its
-  length instead of ranking sentences one by one;
+  length instead of ranking sentences one by one, and counts once the words two chosen
+  sentences share;
 * a text without a title gets forests trained without titles, rather than the titled
   ones with the title features missing.
 
@@ -591,10 +593,13 @@ def _learned(doc: Prepared, count: int) -> list[int]:
     its syllable pairs (bigrams) that the editor's sapo would contain. A set's expected
     overlap is then the sum over its sentences of share × length, and its expected F1
     the overlap over (set length + reference length): long sentences must earn their
-    length, which is what keeps three sentences ahead of the lead. Up to three sentences
-    every set of that size among the best candidates is scored; beyond, sentences are
-    added greedily. Pairs sharing more than ``max_overlap`` of their content words are
-    not chosen together (repeats add length, not content).
+    length, which is what keeps three sentences ahead of the lead. The content words a
+    pair of chosen sentences shares are taken off the unigram overlap (``redundancy`` ×
+    their count × the pair's mean share): the sapo says a thing once, so two sentences
+    saying different things are worth more than two saying the same. Up to three
+    sentences every set of that size among the best candidates is scored; beyond,
+    sentences are added greedily. Pairs sharing more than ``max_overlap`` of their
+    content words are not chosen together (repeats add length, not content).
     """
     if count <= 0:
         return []
