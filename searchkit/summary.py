@@ -309,6 +309,7 @@ def prepare(
     forms: list[str] | None = None,
     title_syllables: Sequence[str] | None = None,
     source: str | None = None,
+    sentence_spans: list[tuple[int, int]] | None = None,
 ) -> Prepared:
     """Split ``text`` into sentences and give each the word forms of ``words`` inside it.
 
@@ -317,13 +318,14 @@ def prepare(
     "_"-joined (``nông_thôn``); ``title_syllables`` are the title's normalised lower-case
     syllables (:func:`searchkit.text.syllables`). Either is computed here when not given.
     ``source`` is the NFC text as given that ``text`` normalises (:func:`nfc`); sentences
-    are quoted from it. It defaults to ``text``.
+    are quoted from it. It defaults to ``text``. ``sentence_spans`` are
+    ``split_sentences(text)`` when the caller has split it already.
     """
     if source is None:
         source = text
     elif len(source) != len(text):
         raise ValueError("source and text differ in length: text must be normalize(source), source NFC")
-    spans = split_sentences(text)
+    spans = split_sentences(text) if sentence_spans is None else sentence_spans
     if forms is None:
         forms = _word_forms(text, words)
     starts = list(map(itemgetter(0), words))
@@ -818,19 +820,28 @@ def summarize_segmented(
     forms: list[str] | None = None,
     title_syllables: Sequence[str] | None = None,
     source: str | None = None,
+    sentence_spans: list[tuple[int, int]] | None = None,
 ) -> list[str]:
     """The ``sentences`` best sentences of ``text``, in document order (the indexer's entry).
 
     ``text`` is already normalised (:func:`searchkit.text.normalize`) and ``words`` are the
     ``(start, end)`` spans of its pyvi words, in order, as the indexer computed them; pyvi
-    is not run again. ``forms`` and ``title_syllables``, when the caller has them, spare
-    computing them again (see :func:`prepare`). ``source`` is the text as given, in NFC
-    (:func:`nfc`), that ``text`` normalises: each returned string is ``source[start:end]``
-    of one sentence (``text[start:end]`` without it). Raises :class:`InvalidParameterError`
-    for an unknown ``method``.
+    is not run again. ``forms``, ``title_syllables`` and ``sentence_spans``, when the
+    caller has them, spare computing them again (see :func:`prepare`). ``source`` is the
+    text as given, in NFC (:func:`nfc`), that ``text`` normalises: each returned string is
+    ``source[start:end]`` of one sentence (``text[start:end]`` without it). Raises
+    :class:`InvalidParameterError` for an unknown ``method``.
     """
     _method(method)  # validate before doing any work
-    doc = prepare(text, words, title, forms=forms, title_syllables=title_syllables, source=source)
+    doc = prepare(
+        text,
+        words,
+        title,
+        forms=forms,
+        title_syllables=title_syllables,
+        source=source,
+        sentence_spans=sentence_spans,
+    )
     return summarize_prepared(doc, sentences, method)
 
 
@@ -912,10 +923,12 @@ def summarize_indexed(
     *,
     forms: list[str] | None = None,
     title_syllables: Sequence[str] | None = None,
+    sentence_spans: list[tuple[int, int]] | None = None,
 ) -> list[str]:
     """:func:`summarize_article` of ``article`` at :data:`SUMMARY_SENTENCES`, from the
     indexer's segmentation: ``body`` is ``normalize(article.body)``, ``words`` its pyvi
-    word spans and ``forms`` their forms; ``title_syllables`` those of the title. The same
+    word spans and ``forms`` their forms; ``title_syllables`` those of the title;
+    ``sentence_spans`` ``split_sentences(body)``, when the indexer has split it. The same
     sentences, without running pyvi on the body again."""
     text, title = _article_parts(article)
     if text is not article.body:  # no body: the title is the text, and it is short
@@ -928,6 +941,7 @@ def summarize_indexed(
         forms=forms,
         title_syllables=title_syllables if title else None,
         source=nfc(article.body),
+        sentence_spans=sentence_spans,
     )
 
 
