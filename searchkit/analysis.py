@@ -15,6 +15,7 @@ The text fields, their zones and their terms are one table, :data:`searchkit.fie
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from itertools import compress
@@ -27,7 +28,7 @@ from . import postings, segment, text
 from .articles import Article
 from .fields import TEXT_FIELDS, ZONES
 from .postings import BatchPostings
-from .sentences import encode_sentence_ends
+from .sentences import encode_sentence_ends, split_sentences
 from .summary import summarize_indexed
 
 __all__ = [
@@ -142,6 +143,22 @@ def _segmented(article: Article) -> tuple[_Segmented, _Segmented | None, _Segmen
     )
 
 
+def _sentence_ends(article: Article, normalised_body: str, body_sentences: list[tuple[int, int]]) -> bytes:
+    """``encode_sentence_ends`` of the article's indexed text (sapo, then body, stripped),
+    reusing the body's split: every newline ends a sentence and lines are split on their
+    own, so the text's sentences are the sapo's, then the body's moved past the sapo and
+    its newline. The body's split is that of its normal form, which only stands for the
+    body as given when normalising changed nothing; otherwise the text is split again."""
+    indexed = text.indexed_text(article.sapo, article.body)
+    if normalised_body != article.body:
+        return encode_sentence_ends(indexed.strip())
+    ends = [end for _, end in split_sentences(article.sapo)] if article.sapo else []
+    offset = len(indexed) - len(article.body)
+    stripped = len(indexed) - len(indexed.lstrip())  # spans never start in that whitespace
+    ends += [offset + end for _, end in body_sentences]
+    return array("I", [end - stripped for end in ends]).tobytes()
+
+
 def analyze_batch(articles: Sequence[Article]) -> AnalyzedBatch:
     """Analyse ``articles`` (the costly step: runs pyvi) and count their text fields.
 
@@ -156,10 +173,17 @@ def analyze_batch(articles: Sequence[Article]) -> AnalyzedBatch:
         # The summary reuses the body's segmentation: pyvi is the costly step, run it
         # once. summarize_indexed applies the one document-summary rule (body helped by
         # the title, sapo left out), the rule every other surface applies too.
+        # The body is split into sentences once, for its summary and for its stored ends.
+        body_sentences = split_sentences(body.text)
         summary = summarize_indexed(
-            article, body.text, body.word_spans, forms=body.forms, title_syllables=title.syllables
+            article,
+            body.text,
+            body.word_spans,
+            forms=body.forms,
+            title_syllables=title.syllables,
+            sentence_spans=body_sentences,
         )
-        ends = encode_sentence_ends(text.indexed_text(article.sapo, article.body).strip())
+        ends = _sentence_ends(article, body.text, body_sentences)
         analysed.append(AnalyzedArticle(article, summary, ends))
         zones = {
             "title": _Zone(title.syllables, title.words),

@@ -13,11 +13,13 @@ articles (``bench/summaries.py --train``) against the editors' sapos:
   assumed), its length, its overlap with the title, its centrality (cosine with the
   rest of the text; PacSum's forward and backward centrality apart, since in news what
   later sentences echo is what matters), its similarity to the first sentence, the
-  frequency of its words, and surface cues of sentences that are never summaries (photo
+  text's keywords it holds (its most frequent content words: what a missing title would
+  have named), the frequency of its words, and surface cues of sentences that are never summaries (photo
   captions without final punctuation, a connective such as ``Tuy nhiên`` at the start);
 * the summary is the set of N sentences with the best *expected* ROUGE F1 under those
   predictions (:func:`_learned`), which weighs each sentence's content against its
-  length instead of ranking sentences one by one;
+  length instead of ranking sentences one by one, and counts once the words two chosen
+  sentences share;
 * a text without a title gets forests trained without titles, rather than the titled
   ones with the title features missing.
 
@@ -54,11 +56,11 @@ import re
 import unicodedata
 from bisect import bisect_left
 from collections import Counter
-from collections.abc import Callable, Container, Mapping, Sequence
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, cached_property, lru_cache
-from itertools import accumulate, combinations, filterfalse
-from operator import mul
+from itertools import accumulate, chain, combinations, count, filterfalse
+from operator import itemgetter
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -115,6 +117,8 @@ _STIGMA_WORDS = frozenset(
     "ảnh minh_họa nguồn video clip tổng_hợp tuy_nhiên ngoài_ra bên_cạnh_đó trong_khi_đó "
     "đồng_thời vì_vậy do_đó thế_nhưng nhưng còn".split()
 )
+# Verbs that report speech: a sentence quoting someone is rarely the news itself.
+_REPORTING = frozenset("cho_biết cho_rằng khẳng_định nhấn_mạnh chia_sẻ thông_tin nói".split())
 _TERMINATORS = frozenset(".!?…\"'”’»)")
 _NUMBER = re.compile(r"\d[\d.,/]*")  # 8,26 or 4/4/2023 or 1.500 counts once
 _QUOTE = re.compile('["“”]')
@@ -203,6 +207,9 @@ class Selection:
     reference_length: float  # syllables of the summary the ranker aims at (F1's other half)
     max_overlap: float  # a pair of chosen sentences shares at most this much of its words
     candidates: int
+    # How much of the words two chosen sentences share is taken off their expected
+    # overlap: the sapo has a word once, and ROUGE's clipped counts credit it once.
+    redundancy: float = 0.0
 
 
 @dataclass
@@ -302,6 +309,7 @@ def prepare(
     forms: list[str] | None = None,
     title_syllables: Sequence[str] | None = None,
     source: str | None = None,
+    sentence_spans: list[tuple[int, int]] | None = None,
 ) -> Prepared:
     """Split ``text`` into sentences and give each the word forms of ``words`` inside it.
 
@@ -310,16 +318,17 @@ def prepare(
     "_"-joined (``nông_thôn``); ``title_syllables`` are the title's normalised lower-case
     syllables (:func:`searchkit.text.syllables`). Either is computed here when not given.
     ``source`` is the NFC text as given that ``text`` normalises (:func:`nfc`); sentences
-    are quoted from it. It defaults to ``text``.
+    are quoted from it. It defaults to ``text``. ``sentence_spans`` are
+    ``split_sentences(text)`` when the caller has split it already.
     """
     if source is None:
         source = text
     elif len(source) != len(text):
         raise ValueError("source and text differ in length: text must be normalize(source), source NFC")
-    spans = split_sentences(text)
+    spans = split_sentences(text) if sentence_spans is None else sentence_spans
     if forms is None:
         forms = _word_forms(text, words)
-    starts = [start for start, _ in words]
+    starts = list(map(itemgetter(0), words))
     # Words starting with a capital, counted once for the text: a sentence's count is
     # the difference of two running totals.
     capitals = list(accumulate(map(str.isupper, map(text.__getitem__, starts)), initial=0))
@@ -347,6 +356,7 @@ def prepare(
 
 # --------------------------------------------------------------------------- the ranker
 
+_KEYWORDS = 8  # the most frequent content words of a text, its keywords
 _POSITIONS = 6  # one-hot features for the first sentences; later ones share a weight
 _ONE_HOT = tuple(tuple(1.0 if i == p else 0.0 for p in range(_POSITIONS)) for i in range(_POSITIONS + 1))
 FEATURES: tuple[str, ...] = (
@@ -380,6 +390,12 @@ FEATURES: tuple[str, ...] = (
     "colon_end",
     "reported_speech",
     "content_share",
+    "keyword_recall",
+    "keyword_first",
+    "centrality_rank",
+    "forward_rank",
+    "first_log_length",
+    "first_forward_centrality",
 )
 
 
@@ -397,144 +413,162 @@ def sentence_features(doc: Prepared) -> np.ndarray:
 
 
 def _features(doc: Prepared) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`sentence_features` and the containment matrix of the sentences' content words
-    (``[i, j]``: the share of sentence i's content words that sentence j has).
+    """:func:`sentence_features` and how many content words each pair of sentences shares
+    (``[i, j]``; on the diagonal, each sentence's count of distinct content words).
 
-    Written with C-level ``map``/``Counter`` loops and numpy rather than per-word Python
-    code: this runs on every indexed article.
+    The indexer runs this on every article: the words of the whole text are looked up
+    once (C-level ``map``) and every per-sentence sum is a ``bincount`` over them, so the
+    cost is a fixed few dozen numpy calls rather than Python work per word or sentence.
     """
-    stops = stop_words()
-    content = [_content(ws, stops) for ws in doc.words]
-    doc_tf: Counter[str] = Counter()
-    for ws in content:
-        doc_tf.update(ws)
-    doc_counts = list(doc_tf.values())
-    doc_norm2 = sum(map(mul, doc_counts, doc_counts))
-    log_tf = {w: math.log(c) for w, c in doc_tf.items()}
-    title = set(_content(doc.title_words, stops))
     n = len(doc.spans)
-    rows: list[list[float]] = []
-    for i, ((start, end), words, cws, capitals) in enumerate(
-        zip(doc.spans, doc.words, content, doc.capitalised)
-    ):
-        sentence = doc.text[start:end]
-        syllables = "_".join(words).count("_") + 1 if words else 0
-        log_length = math.log1p(syllables)
-        unique = set(cws)
-        if len(unique) == len(cws):  # the usual case: no repeated word, every count is 1
-            own2 = len(cws)
-        else:
-            counts = list(Counter(cws).values())
-            own2 = sum(map(mul, counts, counts))
-        # Cosine between the sentence and the rest of the document (itself excluded).
-        dot = sum(map(doc_tf.__getitem__, cws))
-        rest2 = doc_norm2 - 2 * dot + own2
-        centrality = (dot - own2) / math.sqrt(own2 * rest2) if own2 and rest2 > 0 else 0.0
-        title_hits = len(unique & title)
-        title_recall = title_hits / len(title) if title else 0.0
-        n_words = len(words) or 1
-        rows.append(
-            [
-                *_ONE_HOT[min(i, _POSITIONS)],
-                i / n,
-                log_length,
-                log_length * log_length,
-                1.0 if syllables < 8 else 0.0,
-                title_recall,
-                title_hits / len(unique) if unique else 0.0,
-                centrality,
-                sum(map(log_tf.__getitem__, cws)) / len(cws) if cws else 0.0,
-                len(_NUMBER.findall(sentence)) / n_words,
-                capitals / n_words,
-                1.0 if _QUOTE.search(sentence) else 0.0,
-                0.0 if sentence[-1] in _TERMINATORS else 1.0,
-                1.0 if words and words[0] in _STIGMA_WORDS else 0.0,
-                0.0 if _STIGMA_WORDS.isdisjoint(words) else 1.0,
-                centrality if i == 0 else 0.0,
-                title_recall if i == 0 else 0.0,
-            ]
-        )
-    graph, containment = _graph_features(doc, content, title)
-    return np.hstack([np.array(rows, dtype=float).reshape(n, -1), graph]), containment
+    flat = list(chain.from_iterable(doc.words))
+    counts = np.fromiter(map(len, doc.words), np.intp, n)
+    has_words = counts > 0
+    # Every word of the text is hashed twice (numbered, then looked up); what is known
+    # of a word (stop word, cue word) is asked once per distinct word or once per cue.
+    ids_of = dict(zip(dict.fromkeys(flat), count()))
+    vocabulary = max(1, len(ids_of))
+    ids = np.array(list(map(ids_of.__getitem__, flat)), dtype=np.intp)
+    # Word counts per sentence, (sentences, distinct words): every per-sentence sum is a
+    # product with this matrix, a fixed few numpy calls whatever the length.
+    tf = np.bincount(np.repeat(np.arange(n) * vocabulary, counts) + ids, minlength=n * vocabulary)
+    tf = tf.reshape(n, vocabulary).astype(float)
 
+    def known(words: Iterable[str]) -> np.ndarray:
+        """Whether each distinct word of the text is one of ``words``."""
+        found = np.zeros(vocabulary)
+        found[[ids_of[w] for w in words if w in ids_of]] = 1.0
+        return found
 
-_REPORTING = frozenset("cho_biết cho_rằng khẳng_định nhấn_mạnh chia_sẻ thông_tin nói".split())
+    stops = stop_words()
+    is_content = 1.0 - known(stops.intersection(ids_of))
+    content_tf = tf * is_content
+    present = (content_tf > 0).astype(float)
+    doc_tf = content_tf.sum(axis=0)
+    own2 = (content_tf * content_tf).sum(axis=1)
+    sizes = present.sum(axis=1)  # distinct content words
+    content_counts = content_tf.sum(axis=1)
+    # Cosine between the sentence and the rest of the document (itself excluded).
+    dot = content_tf @ doc_tf
+    rest2 = float(doc_tf @ doc_tf) - 2 * dot + own2
+    defined = (own2 > 0) & (rest2 > 0)
+    centrality = np.zeros(n)
+    centrality[defined] = (dot - own2)[defined] / np.sqrt(own2[defined] * rest2[defined])
+    log_tf = np.log(np.maximum(doc_tf, 1.0))  # stop words count 0: their log is never used
+    mean_log_frequency = np.divide(
+        content_tf @ log_tf, content_counts, out=np.zeros(n), where=content_counts > 0
+    )
+    title = set(_content(doc.title_words, stops))
+    title_hits = present @ known(title)
+    title_recall = title_hits / len(title) if title else np.zeros(n)
+    title_precision = np.divide(title_hits, sizes, out=np.zeros(n), where=sizes > 0)
+    # Syllables: a word of k syllables has k - 1 "_".
+    lengths = np.array(["_".join(ws).count("_") for ws in doc.words], dtype=float) + has_words
+    log_length = np.log1p(lengths)
+    n_words = np.maximum(counts, 1)
+    stigma = known(_STIGMA_WORDS)
+    stigma_word = tf @ stigma > 0
+    stigma_start = np.zeros(n, bool)
+    stigma_start[has_words] = stigma[ids[(np.cumsum(counts) - counts)[has_words]]] > 0
+    reporting = tf @ known(_REPORTING) > 0
+    # The text's keywords, its most frequent content words (first seen first among
+    # equals): without a title, what a title would have named.
+    keywords = np.argsort(-doc_tf, kind="stable")[:_KEYWORDS]
+    keywords = keywords[doc_tf[keywords] > 0]
+    keyword_count = max(1, len(keywords))
+    keyword_recall = present[:, keywords].sum(axis=1) / keyword_count
+    # Where each keyword first appears: the sentence that introduces what the text is about.
+    keyword_first = np.bincount(present[:, keywords].argmax(axis=0), minlength=n)[:n] / keyword_count
+    # Numbers and quotes found in the whole text at once, then given to their sentences
+    # (the text between sentences is whitespace: no match starts there).
+    text = doc.text
+    span_ends = np.array([end for _, end in doc.spans])
 
+    def per_sentence(pattern: re.Pattern[str]) -> np.ndarray:
+        starts = [match.start() for match in pattern.finditer(text, doc.spans[0][0], doc.spans[-1][1])]
+        return np.bincount(np.searchsorted(span_ends, starts, side="right"), minlength=n)[:n]
 
-def _graph_features(
-    doc: Prepared, content: list[list[str]], title: set[str]
-) -> tuple[np.ndarray, np.ndarray]:
-    """The features that compare sentences with each other (columns after the first 22),
-    and the containment matrix (see :func:`_features`).
+    last = [text[end - 1] for end in span_ends.tolist()]
+    unterminated = [ch not in _TERMINATORS for ch in last]
+    colons = [ch == ":" for ch in last]
+    positions = np.arange(n)
+    one_hot = np.zeros((n, _POSITIONS))
+    one_hot[positions[:_POSITIONS], positions[:_POSITIONS]] = 1.0
+    at_first = positions == 0
 
-    Similarities are cosines of the sentences' sets of content words. PacSum's
-    observation (Zheng & Lapata 2019) is that in news a sentence is central when the
-    sentences *after* it echo it: forward and backward centrality are kept apart, and
-    the learner weighs them.
-    """
-    n = len(content)
-    sets = [set(words) for words in content]
-    sizes = np.array([len(words) for words in sets], dtype=float)
-    # Only words in two sentences or more make two sentences similar: the matrix gets
-    # those columns alone (a long article has thousands of words, most of them once).
-    frequency: Counter[str] = Counter()
-    for words in sets:
-        frequency.update(words)
-    vocabulary = {w: k for k, w in enumerate(w for w, c in frequency.items() if c > 1)}
-    rows, cols = [], []
-    for i, words in enumerate(sets):
-        for w in words:
-            k = vocabulary.get(w)
-            if k is not None:
-                rows.append(i)
-                cols.append(k)
-    m = np.zeros((n, max(1, len(vocabulary))), dtype=np.float32)  # counts below 2**24 stay exact
-    m[rows, cols] = 1.0
-    shared = (m @ m.T).astype(float)  # [i, j]: how many content words i and j share
+    # Sentence pairs. Similarities are cosines of the sentences' sets of content words.
+    # PacSum's observation (Zheng & Lapata 2019) is that in news a sentence is central
+    # when the sentences *after* it echo it: forward and backward centrality are kept
+    # apart, and the learner weighs them. Only words in two sentences or more make two
+    # sentences similar: the matrix gets those columns alone (a long article has
+    # thousands of words, most of them once).
+    spread = present[:, present.sum(axis=0) > 1].astype(np.float32)  # counts below 2**24 stay exact
+    shared = (spread @ spread.T).astype(float)  # [i, j]: how many content words i and j share
     np.fill_diagonal(shared, sizes)
     norms = np.sqrt(sizes)
     norms[norms == 0] = 1.0
     similarity = shared / np.outer(norms, norms)
     np.fill_diagonal(similarity, 0.0)
+    # Row sums before and after the diagonal (which is 0): a running sum, read at it.
+    running = similarity.cumsum(axis=1)
+    before = running[positions, positions]
+    after = running[:, -1] - before
     others = max(1, n - 1)
-    upper = np.triu(similarity, 1).sum(axis=1)
-    lower = np.tril(similarity, -1).sum(axis=1)
-    if title:
-        title_hits = np.array([len(words & title) for words in sets], dtype=float)
-        title_cosine = title_hits / (norms * math.sqrt(len(title)))
-    else:
-        title_cosine = np.zeros(n)
-    lengths = np.array([("_".join(ws).count("_") + 1) if ws else 0 for ws in doc.words], dtype=float)
+
+    def rank_of(values: np.ndarray) -> np.ndarray:
+        """Each value's rank, the largest first, over the text's sentence count."""
+        ranks = np.empty(n)
+        ranks[np.argsort(-values, kind="stable")] = positions / n
+        return ranks
+
+    title_cosine = title_hits / (norms * math.sqrt(len(title))) if title else np.zeros(n)
     mean_length = lengths.mean() if n else 1.0
-    order = np.argsort(-lengths, kind="stable")
     rank = np.empty(n)
-    rank[order] = np.arange(n)
-    first = similarity[:, 0].copy()
-    paragraph_start = np.array([1.0] + [float(a != b) for a, b in zip(doc.paragraphs[1:], doc.paragraphs)])
-    colon = np.array([doc.text[end - 1] == ":" for _, end in doc.spans], dtype=float)
-    reporting = np.array([not _REPORTING.isdisjoint(ws) for ws in doc.words], dtype=float)
-    share = np.array([len(c) / len(ws) if ws else 0.0 for c, ws in zip(content, doc.words)])
-    own = sizes.copy()
-    own[own == 0] = 1.0
-    containment = shared / own[:, None]
+    rank[np.argsort(-lengths, kind="stable")] = positions
+    paragraphs = np.array(doc.paragraphs)
+    paragraph_start = np.ones(n)
+    paragraph_start[1:] = paragraphs[1:] != paragraphs[:-1]
     features = np.column_stack(
         [
+            one_hot,
+            positions / n,
+            log_length,
+            log_length * log_length,
+            lengths < 8,
+            title_recall,
+            title_precision,
+            centrality,
+            mean_log_frequency,
+            per_sentence(_NUMBER) / n_words,
+            np.array(doc.capitalised) / n_words,
+            per_sentence(_QUOTE) > 0,
+            unterminated,
+            stigma_start,
+            stigma_word,
+            np.where(at_first, centrality, 0.0),
+            np.where(at_first, title_recall, 0.0),
             np.full(n, math.log(n)),
             lengths / (mean_length or 1.0),
             rank / n,
-            upper / others,
-            lower / others,
+            after / others,
+            before / others,
             (similarity > 0.1).sum(axis=1) / others,
-            first,
+            similarity[:, 0],
             similarity.max(axis=1) if n > 1 else np.zeros(n),
             title_cosine,
-            paragraph_start[:n],
-            colon,
+            paragraph_start,
+            colons,
             reporting,
-            share,
+            np.divide(content_counts, counts, out=np.zeros(n), where=has_words),
+            keyword_recall,
+            keyword_first,
+            rank_of(centrality),
+            rank_of(after),
+            np.full(n, log_length[0]),
+            np.full(n, after[0] / others),
         ]
-    )
-    return features, containment
+    ).astype(float)
+    return features, shared
 
 
 # Sentences the ranker looks at, from the start. News articles have a few dozen; a text of
@@ -561,10 +595,13 @@ def _learned(doc: Prepared, count: int) -> list[int]:
     its syllable pairs (bigrams) that the editor's sapo would contain. A set's expected
     overlap is then the sum over its sentences of share × length, and its expected F1
     the overlap over (set length + reference length): long sentences must earn their
-    length, which is what keeps three sentences ahead of the lead. Up to three sentences
-    every set of that size among the best candidates is scored; beyond, sentences are
-    added greedily. Pairs sharing more than ``max_overlap`` of their content words are
-    not chosen together (repeats add length, not content).
+    length, which is what keeps three sentences ahead of the lead. The content words a
+    pair of chosen sentences shares are taken off the unigram overlap (``redundancy`` ×
+    their count × the pair's mean share): the sapo says a thing once, so two sentences
+    saying different things are worth more than two saying the same. Up to three
+    sentences every set of that size among the best candidates is scored; beyond,
+    sentences are added greedily. Pairs sharing more than ``max_overlap`` of their
+    content words are not chosen together (repeats add length, not content).
     """
     if count <= 0:
         return []
@@ -576,7 +613,7 @@ def _learned(doc: Prepared, count: int) -> list[int]:
             capitalised=doc.capitalised[:_MAX_RANKED],
             paragraphs=doc.paragraphs[:_MAX_RANKED],
         )
-    x, containment = _features(doc)
+    x, shared = _features(doc)
     ranker = _model()[bool(doc.title_words)]
     selection = ranker.selection[min(count, max(ranker.selection))]
     unigrams, bigrams = ranker.predict(x)
@@ -598,11 +635,22 @@ def _learned(doc: Prepared, count: int) -> list[int]:
         [i for i in dict.fromkeys([*by_density.tolist(), *by_overlap.tolist()]) if with_words[i]],
         dtype=np.intp,
     )
+    own = np.diag(shared).copy()
+    own[own == 0] = 1.0
+    containment = shared / own[:, None]  # [i, j]: the share of i's content words that j has
     repeat = (containment > selection.max_overlap) | (containment.T > selection.max_overlap)
+    density1 = np.where(with_words, unigrams, 0.0)
 
     def f1(sets: np.ndarray) -> np.ndarray:
         length = syllables[sets].sum(axis=1)
-        return expected1[sets].sum(axis=1) / (length + reference) + expected2[sets].sum(axis=1) / (
+        overlap1 = expected1[sets].sum(axis=1)
+        if selection.redundancy and sets.shape[1] > 1:
+            pairs = _combinations(sets.shape[1], 2)[0]
+            a, b = sets[:, pairs[:, 0]], sets[:, pairs[:, 1]]
+            twice = shared[a, b] * (density1[a] + density1[b]) / 2
+            overlap1 = overlap1 - selection.redundancy * twice.sum(axis=1)
+        overlap2 = expected2[sets].sum(axis=1)
+        return overlap1 / (length + reference) + overlap2 / (
             np.maximum(length - sets.shape[1], 0) + reference
         )
 
@@ -772,19 +820,28 @@ def summarize_segmented(
     forms: list[str] | None = None,
     title_syllables: Sequence[str] | None = None,
     source: str | None = None,
+    sentence_spans: list[tuple[int, int]] | None = None,
 ) -> list[str]:
     """The ``sentences`` best sentences of ``text``, in document order (the indexer's entry).
 
     ``text`` is already normalised (:func:`searchkit.text.normalize`) and ``words`` are the
     ``(start, end)`` spans of its pyvi words, in order, as the indexer computed them; pyvi
-    is not run again. ``forms`` and ``title_syllables``, when the caller has them, spare
-    computing them again (see :func:`prepare`). ``source`` is the text as given, in NFC
-    (:func:`nfc`), that ``text`` normalises: each returned string is ``source[start:end]``
-    of one sentence (``text[start:end]`` without it). Raises :class:`InvalidParameterError`
-    for an unknown ``method``.
+    is not run again. ``forms``, ``title_syllables`` and ``sentence_spans``, when the
+    caller has them, spare computing them again (see :func:`prepare`). ``source`` is the
+    text as given, in NFC (:func:`nfc`), that ``text`` normalises: each returned string is
+    ``source[start:end]`` of one sentence (``text[start:end]`` without it). Raises
+    :class:`InvalidParameterError` for an unknown ``method``.
     """
     _method(method)  # validate before doing any work
-    doc = prepare(text, words, title, forms=forms, title_syllables=title_syllables, source=source)
+    doc = prepare(
+        text,
+        words,
+        title,
+        forms=forms,
+        title_syllables=title_syllables,
+        source=source,
+        sentence_spans=sentence_spans,
+    )
     return summarize_prepared(doc, sentences, method)
 
 
@@ -866,10 +923,12 @@ def summarize_indexed(
     *,
     forms: list[str] | None = None,
     title_syllables: Sequence[str] | None = None,
+    sentence_spans: list[tuple[int, int]] | None = None,
 ) -> list[str]:
     """:func:`summarize_article` of ``article`` at :data:`SUMMARY_SENTENCES`, from the
     indexer's segmentation: ``body`` is ``normalize(article.body)``, ``words`` its pyvi
-    word spans and ``forms`` their forms; ``title_syllables`` those of the title. The same
+    word spans and ``forms`` their forms; ``title_syllables`` those of the title;
+    ``sentence_spans`` ``split_sentences(body)``, when the indexer has split it. The same
     sentences, without running pyvi on the body again."""
     text, title = _article_parts(article)
     if text is not article.body:  # no body: the title is the text, and it is short
@@ -882,6 +941,7 @@ def summarize_indexed(
         forms=forms,
         title_syllables=title_syllables if title else None,
         source=nfc(article.body),
+        sentence_spans=sentence_spans,
     )
 
 

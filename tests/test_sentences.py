@@ -165,3 +165,22 @@ def test_stored_sentence_ends_that_do_not_fit_the_text_are_not_used():
 
     stale = encode_sentence_ends("Một câu rất dài ở đây. Câu hai cũng dài.")
     assert stored_sentence_ends("Ngắn. Hai.", stale) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(st.sampled_from([*'ab cĐ.!?\n“”"…', "TP. ", "8,26", " Câu", "hoà", "Ð"]), max_size=30),
+    st.lists(st.sampled_from([*'ab cĐ.!?\n“”"…', "TP. ", " Câu", " "]), max_size=12),
+)
+def test_the_indexer_stores_the_ends_of_the_indexed_text(body_pieces, sapo_pieces):
+    """The indexer splits a body once, for its summary and its stored ends; what it stores
+    is still where the sentences of the indexed text (sapo, newline, body, stripped) end."""
+    from searchkit.analysis import _segment, _sentence_ends
+    from searchkit.articles import Article
+    from searchkit.sentences import encode_sentence_ends
+    from searchkit.text import indexed_text
+
+    article = Article(id="a", title="T", body="".join(body_pieces), sapo="".join(sapo_pieces))
+    body = _segment(article.body, spans=True)
+    stored = _sentence_ends(article, body.text, split_sentences(body.text))
+    assert stored == encode_sentence_ends(indexed_text(article.sapo, article.body).strip())

@@ -227,3 +227,74 @@ def test_a_very_long_text_is_ranked_on_its_start() -> None:
     result = summary.summarize(" ".join(start + rest), 3, title="Giá lúa gạo tăng mạnh trong năm")
     assert len(result) == 3
     assert set(result) <= set(start)
+
+
+@pytest.mark.parametrize("title", [TITLE, None])
+def test_features_are_what_each_sentence_reads(title: str | None) -> None:
+    """The ranker computes its features for the whole text at once; read one sentence at a
+    time, the cosines, centralities, keywords and counts are the same."""
+    import math
+    import re
+    from collections import Counter
+
+    text = normalize(ARTICLE)
+    doc = summary.prepare(text, _word_spans(text), title)
+    x = summary.sentence_features(doc)
+    column = {name: x[:, k] for k, name in enumerate(summary.FEATURES)}
+    stops = summary.stop_words()
+    content = [[w for w in words if w not in stops] for words in doc.words]
+    sets = [set(words) for words in content]
+    n = len(sets)
+
+    def cosine(a: set[str], b: set[str]) -> float:
+        return len(a & b) / math.sqrt(len(a) * len(b)) if a and b else 0.0
+
+    doc_tf = Counter(w for words in content for w in words)
+    keywords = {w for w, _ in sorted(doc_tf.items(), key=lambda item: -item[1])[:8]}
+    for i, (start, end) in enumerate(doc.spans):
+        own = Counter(content[i])
+        dot = sum(c * (doc_tf[w] - c) for w, c in own.items())
+        own2 = sum(c * c for c in own.values())
+        rest2 = sum((doc_tf[w] - own[w]) ** 2 for w in doc_tf)
+        assert column["centrality"][i] == pytest.approx(dot / math.sqrt(own2 * rest2))
+        later = sum(cosine(sets[i], sets[j]) for j in range(i + 1, n))
+        earlier = sum(cosine(sets[i], sets[j]) for j in range(i))
+        assert column["forward_centrality"][i] == pytest.approx(later / (n - 1))
+        assert column["backward_centrality"][i] == pytest.approx(earlier / (n - 1))
+        assert column["similarity_to_first"][i] == pytest.approx(cosine(sets[i], sets[0]) if i else 0.0)
+        assert column["keyword_recall"][i] == pytest.approx(len(sets[i] & keywords) / len(keywords))
+        numbers = re.findall(r"\d[\d.,/]*", text[start:end])
+        assert column["digit_share"][i] == pytest.approx(len(numbers) / len(doc.words[i]))
+        syllables = sum(w.count("_") + 1 for w in doc.words[i])
+        assert column["log_length"][i] == pytest.approx(math.log1p(syllables))
+    assert column["keyword_first"].sum() == pytest.approx(1.0)
+    assert (column["title_recall"] > 0).any() == bool(title)
+
+
+def test_the_redundancy_discount_prefers_sentences_that_say_different_things(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every sentence predicted alike and as long: without the discount the first pair
+    wins the tie; with it, two sentences sharing their words are not chosen together."""
+    import numpy as np
+
+    def constant(value: float) -> summary.Forest:
+        zero = np.zeros((1, 1), dtype=np.intp)
+        return summary.Forest(zero, np.zeros((1, 1)), zero, zero, np.full((1, 1), value), depth=0)
+
+    text = normalize(
+        "Giá xăng dầu tăng mạnh trong tháng này. Giá xăng dầu tăng cao khiến dân lo. "
+        "Nông dân miền Tây thu hoạch lúa sớm. Học sinh Hà Nội nghỉ học vì rét."
+    )
+    doc = summary.prepare(text, _word_spans(text))
+    lengths = summary.sentence_features(doc)[:, summary.FEATURES.index("log_length")]
+    assert len(set(lengths.tolist())) == 1
+
+    def chosen(redundancy: float) -> list[int]:
+        selection = summary.Selection(20.0, 1.0, 8, redundancy=redundancy)
+        ranker = summary.Ranker(constant(0.5), constant(0.3), {2: selection})
+        monkeypatch.setattr(summary, "_model", lambda: {True: ranker, False: ranker})
+        return sorted(summary._learned(doc, 2))
+
+    assert chosen(0.0) == [0, 1]
+    assert chosen(1.0) != [0, 1]
