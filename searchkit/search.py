@@ -59,8 +59,13 @@ def _ranked(matched: np.ndarray, scores: np.ndarray, dates: np.ndarray | None, w
     return top[np.lexsort((top, -scores[top]))].tolist()
 
 
-def _match_notes(match: Match) -> list[str]:
-    """A line saying that the bare-word rule was relaxed, if it was."""
+def _notes(parsed: ParsedQuery, match: Match) -> list[str]:
+    """What the query parser read differently, then a line saying that the bare-word rule
+    was relaxed, if it was."""
+    return list(parsed.notes) + _relaxed_note(match)
+
+
+def _relaxed_note(match: Match) -> list[str]:
     if not match.relaxed:
         return []
     if match.other_diacritics:
@@ -218,10 +223,8 @@ class Index:
         filters = Filters(since, until, author, category)
         with self._lock:
             reader = self._current()
-            match = evaluate(parsed, reader, self.params, filters.mask(reader))
-            matched = np.flatnonzero(match.mask)
-            wanted = min(offset + limit, len(matched))
-            page = _ranked(matched, match.scores, reader.dates() if sort == "date" else None, wanted)[offset:]
+            match, matched, order = self._ordered(parsed, reader, filters, sort, offset + limit)
+            page = order[offset:]
             syllables = parsed.syllables()
             hits = [self._hit(self._stored(d), float(match.scores[d]), syllables) for d in page]
             counts = facet_counts(reader, matched) if facets else None
@@ -234,7 +237,7 @@ class Index:
             facets=counts,
             suggestion=suggestion,
             took_ms=(time.perf_counter() - started) * 1000,
-            notes=list(parsed.notes) + _match_notes(match),
+            notes=_notes(parsed, match),
             relaxed=match.relaxed,
         )
 
@@ -269,12 +272,8 @@ class Index:
             # a map would stay resident, growing with the number of hits.
             searcher, reader = self._open(open_whoosh_index(self.path, memory_map=False))
         try:
-            match = evaluate(parsed, reader, self.params, filters.mask(reader))
-            matched = np.flatnonzero(match.mask)
-            order = np.asarray(
-                _ranked(matched, match.scores, reader.dates() if sort == "date" else None, len(matched)),
-                dtype=np.int64,
-            )
+            match, _, ranked = self._ordered(parsed, reader, filters, sort, None)
+            order = np.asarray(ranked, dtype=np.int64)
             scores = match.scores[order]
         except BaseException:
             searcher.close()
@@ -282,11 +281,22 @@ class Index:
         return AllMatches(
             query=query,
             total=len(order),
-            notes=list(parsed.notes) + _match_notes(match),
+            notes=_notes(parsed, match),
             relaxed=match.relaxed,
             hits=self._stream(searcher, reader, order, scores, parsed.syllables()),
             close=searcher.close,
         )
+
+    def _ordered(
+        self, parsed: ParsedQuery, reader: IndexReader, filters: Filters, sort: Sort, wanted: int | None
+    ) -> tuple[Match, np.ndarray, list[int]]:
+        """The query's match, its matching documents, and the first ``wanted`` of them
+        (all when None) in the order ``sort`` asks for."""
+        match = evaluate(parsed, reader, self.params, filters.mask(reader))
+        matched = np.flatnonzero(match.mask)
+        count = len(matched) if wanted is None else min(wanted, len(matched))
+        dates = reader.dates() if sort == "date" else None
+        return match, matched, _ranked(matched, match.scores, dates, count)
 
     def _stream(
         self, searcher: Any, reader: IndexReader, order: np.ndarray, scores: np.ndarray, syllables: list[str]

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -65,6 +68,17 @@ def open_records_index(tmp_path_factory, name: str, records):
     write_records(root / "news.jsonl", records)
     index_paths([root / "news.jsonl"], root / "index", jobs=1)
     return open_index(root / "index")
+
+
+@contextmanager
+def ranking_params(ix, **changes) -> Iterator[None]:
+    """``ix`` ranking with ``changes`` to its parameters, restored afterwards."""
+    params = ix.params
+    ix.params = dataclasses.replace(params, **changes)
+    try:
+        yield
+    finally:
+        ix.params = params
 
 
 @pytest.fixture

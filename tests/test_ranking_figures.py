@@ -4,10 +4,8 @@ whole figure above one with its pieces elsewhere (``RankingParams.number_weight`
 
 from __future__ import annotations
 
-import dataclasses
-
 import pytest
-from conftest import open_records_index
+from conftest import open_records_index, ranking_params
 
 from searchkit.ranking import _figures
 
@@ -44,12 +42,8 @@ def test_the_whole_figure_ranks_first(figures_index, query):
 
 
 def test_without_the_figure_weight_the_pieces_rank_first(figures_index):
-    params = figures_index.params
-    figures_index.params = dataclasses.replace(params, number_weight=0.0)
-    try:
+    with ranking_params(figures_index, number_weight=0.0):
         assert ids(figures_index.search("bão 20/5/2017")) == ["pieces", "figure"]
-    finally:
-        figures_index.params = params
 
 
 def test_figures_are_number_runs_and_numbers_of_two_digits():

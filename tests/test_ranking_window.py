@@ -4,11 +4,9 @@ in one passage ranks above one that scatters the same words over its body
 
 from __future__ import annotations
 
-import dataclasses
-
 import numpy as np
 import pytest
-from conftest import open_records_index
+from conftest import open_records_index, ranking_params
 
 from searchkit.ranking import _densest_passages
 
@@ -66,12 +64,8 @@ def test_the_words_together_rank_above_the_same_words_scattered(window_index, qu
 
 def test_without_the_proximity_weight_the_shorter_body_ranks_first(window_index):
     # The same query and documents: what puts "together" first is the densest passage.
-    params = window_index.params
-    window_index.params = dataclasses.replace(params, window_weight=0.0)
-    try:
+    with ranking_params(window_index, window_weight=0.0):
         assert ids(window_index.search("hươu khoai rừng")) == ["scattered", "together"]
-    finally:
-        window_index.params = params
 
 
 class _Positions:

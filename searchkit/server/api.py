@@ -41,6 +41,30 @@ def current_index(request: Request) -> Index:
     return index
 
 
+def search_parameters(
+    q: str = Query(..., max_length=MAX_QUERY_LENGTH, description="The query (searchkit's query syntax)."),
+    since: str | None = Query(None, max_length=40, description="Published on or after (YYYY-MM-DD)."),
+    until: str | None = Query(None, max_length=40, description="Published on or before (YYYY-MM-DD)."),
+    author: str | None = Query(None, max_length=200, description="Only articles by this author."),
+    category: str | None = Query(None, max_length=200, description="Only articles in this category."),
+    sort: Literal["relevance", "date"] = Query("relevance", description="relevance, or date (newest first)."),
+    strict: bool = Query(
+        False, description="Answer a malformed query with 400 instead of reading it leniently."
+    ),
+) -> dict[str, Any]:
+    """The query, filters and order shared by `/search` and `/export`, as the keyword
+    arguments of `Index.search` and `Index.search_all` (so both read them alike)."""
+    return {
+        "query": q,
+        "since": since,
+        "until": until,
+        "author": author or None,
+        "category": category or None,
+        "sort": sort,
+        "strict": strict,
+    }
+
+
 def _error(status: int, description: str) -> dict[int | str, dict[str, Any]]:
     return {status: {"model": ErrorMessage, "description": description}}
 
@@ -59,33 +83,14 @@ router = APIRouter(responses=_BAD_PARAMETER)  # every route's 422 is {"error": â
     tags=["search"],
 )
 def search(
-    q: str = Query(..., max_length=MAX_QUERY_LENGTH, description="The query (searchkit's query syntax)."),
     limit: int = Query(10, ge=1, le=MAX_LIMIT, description="Hits to return."),
     offset: int = Query(0, ge=0, le=MAX_OFFSET, description="Hits to skip (paging)."),
-    since: str | None = Query(None, max_length=40, description="Published on or after (YYYY-MM-DD)."),
-    until: str | None = Query(None, max_length=40, description="Published on or before (YYYY-MM-DD)."),
-    author: str | None = Query(None, max_length=200, description="Only articles by this author."),
-    category: str | None = Query(None, max_length=200, description="Only articles in this category."),
-    sort: Literal["relevance", "date"] = Query("relevance", description="relevance, or date (newest first)."),
     facets: bool = Query(False, description="Add counts per publication month, category and author."),
-    strict: bool = Query(
-        False, description="Answer a malformed query with 400 instead of reading it leniently."
-    ),
+    search: dict[str, Any] = Depends(search_parameters),
     index: Index = Depends(current_index),
 ) -> dict[str, Any]:
     """Search: the same result as `searchkit query --json`, with `took_ms`."""
-    result = index.search(
-        q,
-        limit=limit,
-        offset=offset,
-        since=since,
-        until=until,
-        author=author or None,
-        category=category or None,
-        sort=sort,
-        facets=facets,
-        strict=strict,
-    )
+    result = index.search(**search, limit=limit, offset=offset, facets=facets)
     return result.to_dict()
 
 
@@ -103,30 +108,14 @@ def search(
     tags=["search"],
 )
 def export(
-    q: str = Query(..., max_length=MAX_QUERY_LENGTH, description="The query (searchkit's query syntax)."),
     format: Literal["jsonl", "csv"] = Query("jsonl", description="jsonl (JSON Lines) or csv."),
-    since: str | None = Query(None, max_length=40, description="Published on or after (YYYY-MM-DD)."),
-    until: str | None = Query(None, max_length=40, description="Published on or before (YYYY-MM-DD)."),
-    author: str | None = Query(None, max_length=200, description="Only articles by this author."),
-    category: str | None = Query(None, max_length=200, description="Only articles in this category."),
-    sort: Literal["relevance", "date"] = Query("relevance", description="relevance, or date (newest first)."),
-    strict: bool = Query(
-        False, description="Answer a malformed query with 400 instead of reading it leniently."
-    ),
+    search: dict[str, Any] = Depends(search_parameters),
     index: Index = Depends(current_index),
 ) -> StreamingResponse:
     """Every match of a search, streamed: a row per hit with its id, title, date, author,
     url, score, passage and summary. The same matches, in the same order, as paging
     through `/search` with the same parameters."""
-    matches = index.search_all(
-        q,
-        since=since,
-        until=until,
-        author=author or None,
-        category=category or None,
-        sort=sort,
-        strict=strict,
-    )
+    matches = index.search_all(**search)
 
     def pieces() -> Iterator[bytes]:
         try:

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from urllib.parse import quote, urlencode
 
 import jinja2
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from .. import __version__, text
@@ -191,6 +191,11 @@ class SearchState:
         defaults = {"sort": "relevance", "offset": 0}
         return {k: v for k, v in values.items() if v not in (None, "", False) and defaults.get(k) != v}
 
+    def search_options(self) -> dict[str, Any]:
+        """The ``Index.search`` arguments of this state other than the query, the page,
+        the order and the dates (which the timeline leaves out)."""
+        return {"author": self.author or None, "category": self.category or None, "strict": self.strict}
+
     def url(self, path: str = "/", /, **changes: Any) -> str:
         return path + "?" + urlencode(self.params(**changes))
 
@@ -202,6 +207,11 @@ class SearchState:
             if _period_dates(period) == (self.since, self.until):
                 return period
         return None
+
+
+def page_state(request: Request) -> SearchState:
+    """The search state in a page's URL: one reading for every page that carries it."""
+    return SearchState.read(dict(request.query_params))
 
 
 FILTERS = ("since", "until", "author", "category")
@@ -354,28 +364,9 @@ def _chosen_filters(state: SearchState) -> list[dict[str, str]]:
 @router.get("/", response_class=HTMLResponse)
 @page_route
 def search_page(
-    q: str | None = None,
-    offset: str | None = None,
-    sort: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    author: str | None = None,
-    category: str | None = None,
-    strict: str | None = None,
+    state: SearchState = Depends(page_state),
     index: Index = Depends(current_index),
 ) -> HTMLResponse:
-    state = SearchState.read(
-        {
-            "q": q,
-            "offset": offset,
-            "sort": sort,
-            "since": since,
-            "until": until,
-            "author": author,
-            "category": category,
-            "strict": strict,
-        }
-    )
     context: dict[str, Any] = {
         "q": state.q,
         "state": state,
@@ -394,11 +385,9 @@ def search_page(
             offset=state.offset,
             since=state.since or None,
             until=state.until or None,
-            author=state.author or None,
-            category=state.category or None,
             sort=state.sort,  # type: ignore[arg-type]
             facets=True,
-            strict=state.strict,
+            **state.search_options(),
         )
     except QuerySyntaxError as exc:  # shown in the page, with the form to correct it
         context["error"] = str(exc)
@@ -409,14 +398,7 @@ def search_page(
     if state.since or state.until:
         # The timeline shows the matches without the date filter, the chosen dates among
         # them: narrowed to its own dates it would be one bar, and no way to another month.
-        undated = index.search(
-            state.q,
-            limit=0,
-            author=state.author or None,
-            category=state.category or None,
-            facets=True,
-            strict=state.strict,
-        )
+        undated = index.search(state.q, limit=0, facets=True, **state.search_options())
         months = (undated.facets or {}).get("month", {})
     context["took_ms"] = (time.perf_counter() - started) * 1000
     start = state.offset
@@ -457,31 +439,12 @@ def search_page(
 @page_route
 def article_page(
     doc_id: str,
-    q: str | None = None,
-    offset: str | None = None,
-    sort: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-    author: str | None = None,
-    category: str | None = None,
-    strict: str | None = None,
+    state: SearchState = Depends(page_state),
     index: Index = Depends(current_index),
 ) -> HTMLResponse:
     """The article; reached from the results, the query's passage and its words marked
     in the whole text, with a link back to those results (the search's state rides along
     in the URL)."""
-    state = SearchState.read(
-        {
-            "q": q,
-            "offset": offset,
-            "sort": sort,
-            "since": since,
-            "until": until,
-            "author": author,
-            "category": category,
-            "strict": strict,
-        }
-    )
     matched = None
     if state.q:
         try:
