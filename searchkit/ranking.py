@@ -502,7 +502,9 @@ def evaluate(
         # Known-item evidence: the query's words in the article's lead (sapo, first
         # sentences), where news restates its headline.
         lead = np.zeros(ev.n, dtype=np.float32)
-        for syllable in {text.fold_diacritics(s) for run in parsed.runs for s in run}:
+        # Sorted: float32 sums depend on their order, and a set's order changes with the
+        # process's hash seed; the same query must score the same in every process.
+        for syllable in sorted({text.fold_diacritics(s) for run in parsed.runs for s in run}):
             docs = source.lead_docs("body_fold", syllable, params.lead_syllables)
             df = _live_df(source, "body_fold", syllable)  # live documents, as BM25's idf
             if docs is not None and len(docs) and df:
