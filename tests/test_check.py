@@ -14,7 +14,7 @@ import sys
 import time
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 import pytest
 from conftest import RECORDS, SAMPLE_CORPUS, SAMPLE_IDS, write_records
 

@@ -337,7 +337,7 @@ def test_two_index_runs_at_once_second_waits_then_completes(tmp_path):
 
 
 def test_server_answers_during_reindex_and_sees_the_result(tmp_path):
-    import httpx
+    import httpx2 as httpx
     from test_server import Server
 
     corpus = _bulk_corpus(tmp_path)
