@@ -501,17 +501,24 @@ def train(path: Path, limit: int | None) -> None:
     }
     arrays: dict[str, np.ndarray] = {}
     rankers: dict[bool, summary.Ranker] = {}
-    original, features = summary._model, summary._features
+    original, features = summary._model, summary._features_batch
     summary._model = lambda: rankers  # type: ignore[assignment]
-    # Tuning summarises the same documents again and again: their features once.
-    memo: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    # Tuning summarises the same documents again and again: their features once (each
+    # document's are its own whatever batch it is in). The documents are kept with them,
+    # so that no id is reused by another.
+    memo: dict[int, tuple[summary.Prepared, np.ndarray, np.ndarray]] = {}
 
-    def remembered(doc: summary.Prepared) -> tuple[np.ndarray, np.ndarray]:
-        if id(doc) not in memo:
-            memo[id(doc)] = features(doc)
-        return memo[id(doc)]
+    def remembered(docs: list[summary.Prepared]) -> tuple[np.ndarray, list[np.ndarray]]:
+        missing = [doc for doc in docs if id(doc) not in memo]
+        if missing:
+            x, shared = features(missing)
+            bounds = np.cumsum([0] + [len(doc.spans) for doc in missing]).tolist()
+            for doc, a, b, block in zip(missing, bounds, bounds[1:], shared):
+                memo[id(doc)] = (doc, x[a:b], block)
+        known = [memo[id(doc)] for doc in docs]
+        return np.concatenate([x for _, x, _ in known]), [block for _, _, block in known]
 
-    summary._features = remembered  # type: ignore[assignment]
+    summary._features_batch = remembered  # type: ignore[assignment]
     try:
         for setting, titled in (("titled", True), ("untitled", False)):
             x, y1, y2 = _design(fit, titled)
@@ -523,7 +530,7 @@ def train(path: Path, limit: int | None) -> None:
             rankers[titled] = _ranker(forests, chosen)
             spec[setting] = {"selection": {str(k): vars(v) for k, v in chosen.items()}}
     finally:
-        summary._model, summary._features = original, features  # type: ignore[assignment]
+        summary._model, summary._features_batch = original, features  # type: ignore[assignment]
     np.savez_compressed(TREES_OUT, **arrays)
     MODEL_OUT.write_text(json.dumps(spec, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     summary._model.cache_clear()

@@ -29,7 +29,7 @@ from .articles import Article
 from .fields import TEXT_FIELDS, ZONES
 from .postings import BatchPostings
 from .sentences import encode_sentence_ends, split_sentences
-from .summary import summarize_indexed
+from .summary import IndexedText, summarize_indexed_batch
 
 __all__ = [
     "SyllableTokenizer",
@@ -168,22 +168,23 @@ def analyze_batch(articles: Sequence[Article]) -> AnalyzedBatch:
     rather than per article: per-call overhead, not arithmetic, is what small arrays cost.
     """
     segmented = [_segmented(a) for a in articles]
+    # The body is split into sentences once, for its summary and for its stored ends.
+    body_sentences = [split_sentences(body.text) for _, _, body in segmented]
+    # The summaries reuse the body's segmentation: pyvi is the costly step, run it once.
+    # summarize_indexed_batch applies the one document-summary rule (body helped by the
+    # title, sapo left out), the rule every other surface applies too, to the whole batch
+    # at once: each article gets the summary it would get alone.
+    summaries = summarize_indexed_batch(
+        [
+            IndexedText(article, body.text, body.word_spans, body.forms, title.syllables, sentences)
+            for article, (title, _, body), sentences in zip(articles, segmented, body_sentences)
+        ]
+    )
     analysed, texts = [], []
-    for article, (title, sapo, body) in zip(articles, segmented):
-        # The summary reuses the body's segmentation: pyvi is the costly step, run it
-        # once. summarize_indexed applies the one document-summary rule (body helped by
-        # the title, sapo left out), the rule every other surface applies too.
-        # The body is split into sentences once, for its summary and for its stored ends.
-        body_sentences = split_sentences(body.text)
-        summary = summarize_indexed(
-            article,
-            body.text,
-            body.word_spans,
-            forms=body.forms,
-            title_syllables=title.syllables,
-            sentence_spans=body_sentences,
-        )
-        ends = _sentence_ends(article, body.text, body_sentences)
+    for article, (title, sapo, body), sentences, summary in zip(
+        articles, segmented, body_sentences, summaries
+    ):
+        ends = _sentence_ends(article, body.text, sentences)
         analysed.append(AnalyzedArticle(article, summary, ends))
         zones = {
             "title": _Zone(title.syllables, title.words),

@@ -14,15 +14,18 @@ pyvi's features are rebuilt here (:func:`crf_attributes`), not taken from its
 every syllable five times, and crfsuite then converts each dict back into attribute
 strings, which together cost more than the CRF itself. We build each syllable's
 attributes once per distinct syllable, in pyvi's order, and hand crfsuite the attribute
-names directly. The tagger sees exactly what pyvi's features give it, so the labels are
-the same (checked in tests/test_segment.py against pyvi's own functions); on news text
-this segments about twice as fast as ``ViTokenizer.tokenize`` (bench/perf.py).
+names directly, less those its model has no name for (which crfsuite would skip). The
+tagger sees exactly what pyvi's features give it, so the labels are the same (checked in
+tests/test_segment.py against pyvi's own functions); on news text this segments about
+twice as fast as ``ViTokenizer.tokenize`` (bench/perf.py).
 """
 
 from __future__ import annotations
 
+import struct
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain, compress
 from typing import Any
@@ -94,7 +97,23 @@ _BIGRAM_BEFORE, _BIGRAM_AFTER = ("-1:word.bi_gram()",), ("+1:word.bi_gram()",)
 _TRIGRAM_BEFORE, _TRIGRAM_AFTER = ("-2:word.tri_gram()",), ("+2:word.tri_gram()",)
 
 
-def _syllable_attributes(word: str) -> tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+@dataclass(frozen=True)
+class _Attributes:
+    """Which attribute names :func:`_attributes` gives, and its cache of each syllable's."""
+
+    known: frozenset[str] | None  # only these names; None: every one pyvi's features have
+    syllables: dict[str, tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]]
+
+    def kept(self, names: tuple[str, ...]) -> tuple[str, ...]:
+        return names if self.known is None else tuple(filter(self.known.__contains__, names))
+
+
+_PYVI = _Attributes(None, _SYLLABLE_ATTRIBUTES)
+
+
+def _syllable_attributes(
+    word: str, table: _Attributes = _PYVI
+) -> tuple[str, tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """``(lower case, own attributes, attributes as the previous syllable, as the next)``.
 
     pyvi's boolean features are attributes with value 1.0 when true and 0.0 when false;
@@ -106,9 +125,9 @@ def _syllable_attributes(word: str) -> tuple[str, tuple[str, ...], tuple[str, ..
     own += ("word.isupper()",) * upper + ("word.istitle()",) * title + ("word.isdigit()",) * word.isdigit()
     before = ("-1:word.lower():" + lower,) + ("-1:word.istitle()",) * title + ("-1:word.isupper()",) * upper
     after = ("+1:word.lower():" + lower,) + ("+1:word.istitle()",) * title + ("+1:word.isupper()",) * upper
-    if len(_SYLLABLE_ATTRIBUTES) >= _SYLLABLE_CACHE_SIZE:
-        _SYLLABLE_ATTRIBUTES.clear()
-    entry = _SYLLABLE_ATTRIBUTES[word] = (lower, own, before, after)
+    if len(table.syllables) >= _SYLLABLE_CACHE_SIZE:
+        table.syllables.clear()
+    entry = table.syllables[word] = (lower, table.kept(own), table.kept(before), table.kept(after))
     return entry
 
 
@@ -120,20 +139,63 @@ def crf_attributes(words: Sequence[str]) -> list[tuple[str, ...]]:
     the same string, since the one context-dependent lower-casing rule (final sigma)
     does not look across a space.
     """
+    return _attributes(words, _PYVI)
+
+
+def _model_attribute_names(model: bytes) -> frozenset[str] | None:
+    """The attribute names of a crfsuite model file (its attribute dictionary, a CQDB
+    chunk), or None when ``model`` is not a model this reads."""
+    try:
+        magic, _, kind, _, _, _, _, _, _, attributes = struct.unpack_from("<4sI4sIIIIIII", model, 0)
+        if magic != b"lCRF" or kind != b"FOMC":
+            return None
+        chunk, _, _, _, size, offset = struct.unpack_from("<4sIIIII", model, attributes)
+        if chunk != b"CQDB":
+            return None
+        names = set()
+        # The backward array: for each id, where its record (id, key size, key) is.
+        for record in struct.unpack_from(f"<{size}I", model, attributes + offset):
+            if record:
+                _, length = struct.unpack_from("<II", model, attributes + record)
+                start = attributes + record + 8
+                names.add(model[start : start + length].rstrip(b"\0").decode("utf-8"))
+        return frozenset(names)
+    except (struct.error, UnicodeDecodeError):
+        return None
+
+
+@lru_cache(maxsize=1)
+def _tagger_attributes() -> _Attributes:
+    """The attributes to hand the tagger: pyvi's, less those its model has no name for.
+
+    crfsuite's tagger looks every attribute name up in the model's dictionary and skips
+    the names it lacks (a syllable never seen in training, say: a tenth of them in news
+    text), so leaving them out changes no score and no label, and spares the tagger
+    converting and looking them up. When the model's names cannot be read, every
+    attribute is given."""
+    _vi_tokenizer()
+    known = _model_attribute_names(_MODEL_BYTES[-1]) if _MODEL_BYTES else None
+    return _PYVI if known is None else _Attributes(known, {})
+
+
+def _attributes(words: Sequence[str], table: _Attributes) -> list[tuple[str, ...]]:
+    """:func:`crf_attributes` of ``words``, those ``table`` keeps."""
     n = len(words)
     if not n:
         return []
     vi = _vi_tokenizer()
-    get = _SYLLABLE_ATTRIBUTES.get
-    lower, own, before, after = zip(*[get(w) or _syllable_attributes(w) for w in words])
+    get = table.syllables.get
+    lower, own, before, after = zip(*[get(w) or _syllable_attributes(w, table) for w in words])
+    bigram_before_, bigram_after_ = table.kept(_BIGRAM_BEFORE), table.kept(_BIGRAM_AFTER)
+    trigram_before_, trigram_after_ = table.kept(_TRIGRAM_BEFORE), table.kept(_TRIGRAM_AFTER)
     pairs = [a + " " + b for a, b in zip(lower, lower[1:])]
     bigrams = list(map(vi.bi_grams.__contains__, pairs))  # pair (j, j+1)
     trigrams = list(map(vi.tri_grams.__contains__, [p + " " + c for p, c in zip(pairs, lower[2:])]))
     # (Tuples indexed by a bool: the attribute when the n-gram is a word, else nothing.)
-    bigram_before = list(map(((), _BIGRAM_BEFORE).__getitem__, bigrams))  # seen from j+1
-    bigram_after = list(map(((), _BIGRAM_AFTER).__getitem__, bigrams))  # seen from j
-    trigram_before = list(map(((), _TRIGRAM_BEFORE).__getitem__, trigrams))  # (j, j+1, j+2) seen from j+2
-    trigram_after = list(map(((), _TRIGRAM_AFTER).__getitem__, trigrams))  # seen from j
+    bigram_before = list(map(((), bigram_before_).__getitem__, bigrams))  # seen from j+1
+    bigram_after = list(map(((), bigram_after_).__getitem__, bigrams))  # seen from j
+    trigram_before = list(map(((), trigram_before_).__getitem__, trigrams))  # (j, j+1, j+2) seen from j+2
+    trigram_after = list(map(((), trigram_after_).__getitem__, trigrams))  # seen from j
 
     def at(i: int) -> tuple[str, ...]:
         attributes = own[i]
@@ -200,7 +262,11 @@ _TAGGER_LOCK = threading.Lock()
 def _labels(words: Sequence[str]) -> list[str]:
     """pyvi's label (``B_W`` begins a word, ``I_W`` continues one) for each of ``words``."""
     vi = _vi_tokenizer()
-    attributes = crf_attributes(words) if _attributes_are_pyvis() else vi.sent2features(list(words), False)
+    attributes = (
+        _attributes(words, _tagger_attributes())
+        if _attributes_are_pyvis()
+        else vi.sent2features(list(words), False)
+    )
     tagger = vi.model.tagger_
     with _TAGGER_LOCK:
         tagger.set(attributes)

@@ -59,10 +59,10 @@ from collections import Counter
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from functools import cache, cached_property, lru_cache
-from itertools import accumulate, chain, combinations, count, filterfalse
+from itertools import accumulate, chain, combinations, count, filterfalse, repeat
 from operator import itemgetter
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 import numpy as np
 
@@ -82,11 +82,14 @@ __all__ = [
     "summarize_article",
     "focused_summary",
     "summarize_indexed",
+    "summarize_indexed_batch",
+    "IndexedText",
     "nfc",
     "SUMMARY_SENTENCES",
     "Prepared",
     "prepare",
     "summarize_prepared",
+    "summarize_prepared_batch",
     "sentence_features",
     "FEATURES",
 ]
@@ -414,120 +417,232 @@ def sentence_features(doc: Prepared) -> np.ndarray:
 
 def _features(doc: Prepared) -> tuple[np.ndarray, np.ndarray]:
     """:func:`sentence_features` and how many content words each pair of sentences shares
-    (``[i, j]``; on the diagonal, each sentence's count of distinct content words).
+    (``[i, j]``; on the diagonal, each sentence's count of distinct content words)."""
+    x, shared = _features_batch([doc])
+    return x, shared[0]
 
-    The indexer runs this on every article: the words of the whole text are looked up
-    once (C-level ``map``) and every per-sentence sum is a ``bincount`` over them, so the
-    cost is a fixed few dozen numpy calls rather than Python work per word or sentence.
+
+# Sentence-pair cells (documents x sentences x sentences, padded to the longest) that one
+# call of _features_batch works on at most: bounds its memory on long articles.
+_MAX_PAIR_CELLS = 1 << 20
+
+
+def _pair_chunks(sizes: Sequence[int]) -> list[list[int]]:
+    """Indexes of documents of ``sizes`` sentences, shortest first, cut into runs whose
+    padded sentence-pair matrices hold at most :data:`_MAX_PAIR_CELLS` cells (a longer
+    document is a run of its own)."""
+    chunks: list[list[int]] = []
+    widest = 0
+    for i in sorted(range(len(sizes)), key=sizes.__getitem__):
+        widest_with = max(widest, sizes[i])
+        if chunks and (len(chunks[-1]) + 1) * widest_with * widest_with <= _MAX_PAIR_CELLS:
+            chunks[-1].append(i)
+        else:
+            chunks.append([i])
+        widest = widest_with if len(chunks[-1]) > 1 else sizes[i]
+    return chunks
+
+
+def _features_batch(docs: Sequence[Prepared]) -> tuple[np.ndarray, list[np.ndarray]]:
+    """:func:`_features` of each of ``docs`` (each with one sentence or more): their rows
+    stacked in order, and each one's shared-word matrix.
+
+    The indexer runs this on every article, a batch at a time: the words of all the texts
+    are looked up once (C-level ``map``), every per-sentence sum is a ``bincount`` over
+    the batch's (sentence, word) counts and the sentence pairs are one padded stack of
+    matrices, so the cost is a fixed few dozen numpy calls per batch rather than per
+    article. Every value of a document depends on that document alone: integer counts
+    are exact whatever the order of their sums, and the float sums run in the
+    document's own order (``bincount`` adds in array order; ``cumsum`` along a row
+    reaches the row's padding after its last sentence), so a batch gives each document
+    the features it gets alone.
     """
-    n = len(doc.spans)
-    flat = list(chain.from_iterable(doc.words))
-    counts = np.fromiter(map(len, doc.words), np.intp, n)
+    rows: list[np.ndarray] = [np.empty((0, len(FEATURES)))] * len(docs)
+    shared: list[np.ndarray] = [np.empty((0, 0))] * len(docs)
+    for chunk in _pair_chunks([len(doc.spans) for doc in docs]):
+        x, blocks = _features_chunk([docs[i] for i in chunk])
+        for i, rows_i, block in zip(chunk, x, blocks):
+            rows[i], shared[i] = rows_i, block
+    return np.concatenate(rows) if rows else np.empty((0, len(FEATURES))), shared
+
+
+def _features_chunk(docs: Sequence[Prepared]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+    """:func:`_features_batch` of a run of documents whose sentence pairs fit in memory:
+    each one's feature rows and shared-word matrix."""
+    b = len(docs)
+    ns = np.array([len(doc.spans) for doc in docs], dtype=np.intp)
+    s = int(ns.sum())
+    doc_start = np.zeros(b, dtype=np.intp)
+    np.cumsum(ns[:-1], out=doc_start[1:])
+    doc_of = np.repeat(np.arange(b), ns)  # each sentence's document
+    positions = np.arange(s) - doc_start[doc_of]  # each sentence's number in its document
+    sentence_words = list(chain.from_iterable(doc.words for doc in docs))
+    flat = list(chain.from_iterable(sentence_words))
+    counts = np.fromiter(map(len, sentence_words), np.intp, s)
     has_words = counts > 0
-    # Every word of the text is hashed twice (numbered, then looked up); what is known
-    # of a word (stop word, cue word) is asked once per distinct word or once per cue.
+    # Every word of the batch is hashed twice (numbered, then looked up); what is known of
+    # a word (stop word, cue word) is asked once per distinct word or once per cue.
     ids_of = dict(zip(dict.fromkeys(flat), count()))
     vocabulary = max(1, len(ids_of))
-    ids = np.array(list(map(ids_of.__getitem__, flat)), dtype=np.intp)
-    # Word counts per sentence, (sentences, distinct words): every per-sentence sum is a
-    # product with this matrix, a fixed few numpy calls whatever the length.
-    tf = np.bincount(np.repeat(np.arange(n) * vocabulary, counts) + ids, minlength=n * vocabulary)
-    tf = tf.reshape(n, vocabulary).astype(float)
+    ids = np.fromiter(map(ids_of.__getitem__, flat), np.intp, len(flat))
+    sentence_of = np.repeat(np.arange(s), counts)  # each word's sentence
 
     def known(words: Iterable[str]) -> np.ndarray:
-        """Whether each distinct word of the text is one of ``words``."""
-        found = np.zeros(vocabulary)
-        found[[ids_of[w] for w in words if w in ids_of]] = 1.0
+        """Whether each distinct word of the batch is one of ``words``."""
+        found = np.zeros(vocabulary, dtype=bool)
+        found[[ids_of[w] for w in words if w in ids_of]] = True
         return found
 
+    # A document's words: (document, word) pairs, numbered in the order they first occur
+    # (by document, then as its text has them: a document's sums run in its own order).
+    pair_keys, pair_of = _unique_first(doc_of[sentence_of] * vocabulary + ids)
+    pair_doc, pair_word = pair_keys // vocabulary, pair_keys % vocabulary
+    npairs = len(pair_keys)
+    # Word counts per sentence as (sentence, word pair) cells, sentence by sentence.
+    cell_keys, cell_counts = np.unique(sentence_of * npairs + pair_of, return_counts=True)
+    cell_sentence, cell_pair = cell_keys // npairs, cell_keys % npairs
     stops = stop_words()
-    is_content = 1.0 - known(stops.intersection(ids_of))
-    content_tf = tf * is_content
-    present = (content_tf > 0).astype(float)
-    doc_tf = content_tf.sum(axis=0)
-    own2 = (content_tf * content_tf).sum(axis=1)
-    sizes = present.sum(axis=1)  # distinct content words
-    content_counts = content_tf.sum(axis=1)
+    content = ~known(stops.intersection(ids_of))[pair_word[cell_pair]]
+    content_tf = np.where(content, cell_counts, 0).astype(float)
+    present = content.astype(float)
+
+    def per_sentence(weights: np.ndarray, at: np.ndarray = cell_sentence) -> np.ndarray:
+        return np.bincount(at, weights=weights, minlength=s)
+
+    doc_tf = np.bincount(cell_pair, weights=content_tf, minlength=npairs)
+    own2 = per_sentence(content_tf * content_tf)
+    sizes = per_sentence(present)  # distinct content words
+    content_counts = per_sentence(content_tf)
     # Cosine between the sentence and the rest of the document (itself excluded).
-    dot = content_tf @ doc_tf
-    rest2 = float(doc_tf @ doc_tf) - 2 * dot + own2
+    dot = per_sentence(content_tf * doc_tf[cell_pair])
+    rest2 = np.bincount(pair_doc, weights=doc_tf * doc_tf, minlength=b)[doc_of] - 2 * dot + own2
     defined = (own2 > 0) & (rest2 > 0)
-    centrality = np.zeros(n)
+    centrality = np.zeros(s)
     centrality[defined] = (dot - own2)[defined] / np.sqrt(own2[defined] * rest2[defined])
     log_tf = np.log(np.maximum(doc_tf, 1.0))  # stop words count 0: their log is never used
     mean_log_frequency = np.divide(
-        content_tf @ log_tf, content_counts, out=np.zeros(n), where=content_counts > 0
+        per_sentence(content_tf * log_tf[cell_pair]),
+        content_counts,
+        out=np.zeros(s),
+        where=content_counts > 0,
     )
-    title = set(_content(doc.title_words, stops))
-    title_hits = present @ known(title)
-    title_recall = title_hits / len(title) if title else np.zeros(n)
-    title_precision = np.divide(title_hits, sizes, out=np.zeros(n), where=sizes > 0)
+    titles = [set(_content(doc.title_words, stops)) for doc in docs]
+    title_keys = [d * vocabulary + ids_of[w] for d, title in enumerate(titles) for w in title if w in ids_of]
+    in_title = np.isin(pair_keys, title_keys)
+    title_hits = per_sentence(present * in_title[cell_pair])
+    title_sizes = np.array([len(title) for title in titles], dtype=float)[doc_of]
+    title_recall = np.divide(title_hits, title_sizes, out=np.zeros(s), where=title_sizes > 0)
+    title_precision = np.divide(title_hits, sizes, out=np.zeros(s), where=sizes > 0)
     # Syllables: a word of k syllables has k - 1 "_".
-    lengths = np.array(["_".join(ws).count("_") for ws in doc.words], dtype=float) + has_words
+    underscores = np.fromiter(map(str.count, flat, repeat("_")), np.intp, len(flat))
+    lengths = per_sentence(underscores + 1.0, sentence_of)
     log_length = np.log1p(lengths)
     n_words = np.maximum(counts, 1)
     stigma = known(_STIGMA_WORDS)
-    stigma_word = tf @ stigma > 0
-    stigma_start = np.zeros(n, bool)
-    stigma_start[has_words] = stigma[ids[(np.cumsum(counts) - counts)[has_words]]] > 0
-    reporting = tf @ known(_REPORTING) > 0
-    # The text's keywords, its most frequent content words (first seen first among
+    stigma_word = per_sentence(stigma[ids].astype(float), sentence_of) > 0
+    stigma_start = np.zeros(s, bool)
+    stigma_start[has_words] = stigma[ids[(np.cumsum(counts) - counts)[has_words]]]
+    reporting = per_sentence(known(_REPORTING)[ids].astype(float), sentence_of) > 0
+    # Each text's keywords, its most frequent content words (first seen first among
     # equals): without a title, what a title would have named.
-    keywords = np.argsort(-doc_tf, kind="stable")[:_KEYWORDS]
-    keywords = keywords[doc_tf[keywords] > 0]
-    keyword_count = max(1, len(keywords))
-    keyword_recall = present[:, keywords].sum(axis=1) / keyword_count
+    by_frequency = np.lexsort((-doc_tf, pair_doc))  # (stable: first seen first)
+    pair_start = np.searchsorted(pair_doc, np.arange(b))
+    rank = np.empty(npairs, dtype=np.intp)
+    rank[by_frequency] = np.arange(npairs) - pair_start[pair_doc[by_frequency]]
+    keyword = (rank < _KEYWORDS) & (doc_tf > 0)
+    keyword_count = np.maximum(np.bincount(pair_doc[keyword], minlength=b), 1)[doc_of]
+    keyword_recall = per_sentence(present * keyword[cell_pair]) / keyword_count
     # Where each keyword first appears: the sentence that introduces what the text is about.
-    keyword_first = np.bincount(present[:, keywords].argmax(axis=0), minlength=n)[:n] / keyword_count
-    # Numbers and quotes found in the whole text at once, then given to their sentences
+    keyword_cells = keyword[cell_pair] & content
+    first_cell = np.unique(cell_pair[keyword_cells], return_index=True)[1]
+    keyword_first = np.bincount(cell_sentence[keyword_cells][first_cell], minlength=s) / keyword_count
+    # Numbers and quotes found in each whole text at once, then given to their sentences
     # (the text between sentences is whitespace: no match starts there).
-    text = doc.text
-    span_ends = np.array([end for _, end in doc.spans])
+    text_start = np.cumsum([0] + [len(doc.text) for doc in docs[:-1]])
+    span_ends = np.fromiter(
+        (base + end for doc, base in zip(docs, text_start.tolist()) for _, end in doc.spans), np.intp, s
+    )
 
-    def per_sentence(pattern: re.Pattern[str]) -> np.ndarray:
-        starts = [match.start() for match in pattern.finditer(text, doc.spans[0][0], doc.spans[-1][1])]
-        return np.bincount(np.searchsorted(span_ends, starts, side="right"), minlength=n)[:n]
+    def matches(pattern: re.Pattern[str]) -> np.ndarray:
+        starts = [
+            base + match.start()
+            for doc, base in zip(docs, text_start.tolist())
+            for match in pattern.finditer(doc.text, doc.spans[0][0], doc.spans[-1][1])
+        ]
+        return np.bincount(np.searchsorted(span_ends, starts, side="right"), minlength=s)[:s]
 
-    last = [text[end - 1] for end in span_ends.tolist()]
+    last = [doc.text[end - 1] for doc in docs for _, end in doc.spans]
     unterminated = [ch not in _TERMINATORS for ch in last]
     colons = [ch == ":" for ch in last]
-    positions = np.arange(n)
-    one_hot = np.zeros((n, _POSITIONS))
-    one_hot[positions[:_POSITIONS], positions[:_POSITIONS]] = 1.0
+    one_hot = np.zeros((s, _POSITIONS))
+    early = positions < _POSITIONS
+    one_hot[early, positions[early]] = 1.0
     at_first = positions == 0
+    n = ns[doc_of]
 
     # Sentence pairs. Similarities are cosines of the sentences' sets of content words.
     # PacSum's observation (Zheng & Lapata 2019) is that in news a sentence is central
     # when the sentences *after* it echo it: forward and backward centrality are kept
     # apart, and the learner weighs them. Only words in two sentences or more make two
-    # sentences similar: the matrix gets those columns alone (a long article has
-    # thousands of words, most of them once).
-    spread = present[:, present.sum(axis=0) > 1].astype(np.float32)  # counts below 2**24 stay exact
-    shared = (spread @ spread.T).astype(float)  # [i, j]: how many content words i and j share
-    np.fill_diagonal(shared, sizes)
+    # sentences similar: the matrices get those columns alone (a long article has
+    # thousands of words, most of them once). One matrix per document, padded to the
+    # longest; padding is zero and comes after every real row and column.
+    spread = np.bincount(cell_pair[content], minlength=npairs) > 1
+    # Each such word adds one to every pair of sentences that has it: its cells (one per
+    # sentence) grouped by word, each cell paired with every cell of its group. Counts
+    # are integers, exact in any order.
+    cells = np.nonzero(spread[cell_pair] & content)[0]
+    cells = cells[np.argsort(cell_pair[cells], kind="stable")]
+    words_of = cell_pair[cells]
+    group = np.bincount(words_of, minlength=npairs)[words_of]  # how many cells its word has
+    group_start = np.maximum.accumulate(np.where(_first_of_run(words_of), np.arange(len(cells)), 0))
+    left = np.repeat(cells, group)
+    within = np.arange(len(left)) - np.repeat(np.cumsum(group) - group, group)
+    right = cells[np.repeat(group_start, group) + within]
+    width = int(ns.max())
+    left_sentence, right_sentence = cell_sentence[left], cell_sentence[right]
+    shared3 = (
+        np.bincount(
+            (doc_of[left_sentence] * width + positions[left_sentence]) * width + positions[right_sentence],
+            minlength=b * width * width,
+        )
+        .reshape(b, width, width)
+        .astype(float)
+    )
+    diagonal = np.arange(width)
+    shared3[doc_of, positions, positions] = sizes
     norms = np.sqrt(sizes)
     norms[norms == 0] = 1.0
-    similarity = shared / np.outer(norms, norms)
-    np.fill_diagonal(similarity, 0.0)
+    norms3 = np.ones((b, width))
+    norms3[doc_of, positions] = norms
+    similarity = shared3 / (norms3[:, :, None] * norms3[:, None, :])
+    similarity[:, diagonal, diagonal] = 0.0
     # Row sums before and after the diagonal (which is 0): a running sum, read at it.
-    running = similarity.cumsum(axis=1)
-    before = running[positions, positions]
-    after = running[:, -1] - before
-    others = max(1, n - 1)
+    running = similarity.cumsum(axis=2)
+    before = running[doc_of, positions, positions]
+    after = running[doc_of, positions, -1] - before
+    others = np.maximum(1, n - 1)
+    degree = (similarity > 0.1).sum(axis=2)[doc_of, positions]
+    max_similarity = np.where(n > 1, similarity.max(axis=2)[doc_of, positions], 0.0)
 
     def rank_of(values: np.ndarray) -> np.ndarray:
-        """Each value's rank, the largest first, over the text's sentence count."""
-        ranks = np.empty(n)
-        ranks[np.argsort(-values, kind="stable")] = positions / n
+        """Each value's rank in its text, the largest first, over the text's sentence count."""
+        ranks = np.empty(s)
+        order = np.lexsort((-values, doc_of))
+        ranks[order] = positions / n
         return ranks
 
-    title_cosine = title_hits / (norms * math.sqrt(len(title))) if title else np.zeros(n)
-    mean_length = lengths.mean() if n else 1.0
-    rank = np.empty(n)
-    rank[np.argsort(-lengths, kind="stable")] = positions
-    paragraphs = np.array(doc.paragraphs)
-    paragraph_start = np.ones(n)
+    title_roots = np.sqrt(title_sizes)  # (math.sqrt and np.sqrt are both correctly rounded)
+    title_cosine = np.divide(title_hits, norms * title_roots, out=np.zeros(s), where=title_sizes > 0)
+    mean_length = np.bincount(doc_of, weights=lengths, minlength=b) / ns
+    mean_length[mean_length == 0] = 1.0
+    length_rank = np.empty(s)
+    length_rank[np.lexsort((-lengths, doc_of))] = positions
+    paragraphs = np.fromiter(chain.from_iterable(doc.paragraphs for doc in docs), np.intp, s)
+    paragraph_start = np.ones(s)
     paragraph_start[1:] = paragraphs[1:] != paragraphs[:-1]
+    paragraph_start[doc_start] = 1.0
+    forward = after / others
     features = np.column_stack(
         [
             one_hot,
@@ -539,36 +654,62 @@ def _features(doc: Prepared) -> tuple[np.ndarray, np.ndarray]:
             title_precision,
             centrality,
             mean_log_frequency,
-            per_sentence(_NUMBER) / n_words,
-            np.array(doc.capitalised) / n_words,
-            per_sentence(_QUOTE) > 0,
+            matches(_NUMBER) / n_words,
+            np.fromiter(chain.from_iterable(doc.capitalised for doc in docs), np.intp, s) / n_words,
+            matches(_QUOTE) > 0,
             unterminated,
             stigma_start,
             stigma_word,
             np.where(at_first, centrality, 0.0),
             np.where(at_first, title_recall, 0.0),
-            np.full(n, math.log(n)),
-            lengths / (mean_length or 1.0),
-            rank / n,
-            after / others,
+            np.array([math.log(size) for size in ns.tolist()])[doc_of],
+            lengths / mean_length[doc_of],
+            length_rank / n,
+            forward,
             before / others,
-            (similarity > 0.1).sum(axis=1) / others,
-            similarity[:, 0],
-            similarity.max(axis=1) if n > 1 else np.zeros(n),
+            degree / others,
+            similarity[doc_of, positions, 0],
+            max_similarity,
             title_cosine,
             paragraph_start,
             colons,
             reporting,
-            np.divide(content_counts, counts, out=np.zeros(n), where=has_words),
+            np.divide(content_counts, counts, out=np.zeros(s), where=has_words),
             keyword_recall,
             keyword_first,
             rank_of(centrality),
             rank_of(after),
-            np.full(n, log_length[0]),
-            np.full(n, after[0] / others),
+            log_length[doc_start][doc_of],
+            forward[doc_start][doc_of],
         ]
     ).astype(float)
-    return features, shared
+    bounds = np.append(doc_start, s).tolist()
+    return (
+        [features[a:z] for a, z in zip(bounds, bounds[1:])],
+        [shared3[d, :size, :size] for d, size in enumerate(ns.tolist())],
+    )
+
+
+def _first_of_run(values: np.ndarray) -> np.ndarray:
+    """Whether each of ``values`` differs from the one before it (the first always does)."""
+    first = np.ones(len(values), dtype=bool)
+    first[1:] = values[1:] != values[:-1]
+    return first
+
+
+def _unique_first(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct ``keys`` in the order they first occur, and the number of each key."""
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    new = np.ones(len(keys), dtype=bool)
+    new[1:] = ordered[1:] != ordered[:-1]
+    first = order[new]  # in key order
+    by_first = np.argsort(first)
+    number = np.empty(len(first), dtype=np.intp)
+    number[by_first] = np.arange(len(first))
+    of = np.empty(len(keys), dtype=np.intp)
+    of[order] = number[np.cumsum(new) - 1]
+    return ordered[new][by_first], of
 
 
 # Sentences the ranker looks at, from the start. News articles have a few dozen; a text of
@@ -589,6 +730,24 @@ def _combinations(candidates: int, size: int) -> tuple[np.ndarray, np.ndarray, n
 
 
 def _learned(doc: Prepared, count: int) -> list[int]:
+    """:func:`_learned_batch` of one document."""
+    return _learned_batch([doc], count)[0]
+
+
+def _ranked(doc: Prepared) -> Prepared:
+    """``doc`` cut to the sentences the ranker looks at (:data:`_MAX_RANKED`)."""
+    if len(doc.spans) <= _MAX_RANKED:
+        return doc
+    return replace(
+        doc,
+        spans=doc.spans[:_MAX_RANKED],
+        words=doc.words[:_MAX_RANKED],
+        capitalised=doc.capitalised[:_MAX_RANKED],
+        paragraphs=doc.paragraphs[:_MAX_RANKED],
+    )
+
+
+def _learned_batch(docs: Sequence[Prepared], count: int) -> list[list[int]]:
     """The ranker: the set of ``count`` sentences with the best expected ROUGE F1.
 
     Two forests predict, for each sentence, the share of its syllables (unigrams) and of
@@ -602,21 +761,52 @@ def _learned(doc: Prepared, count: int) -> list[int]:
     sentences every set of that size among the best candidates is scored; beyond,
     sentences are added greedily. Pairs sharing more than ``max_overlap`` of their
     content words are not chosen together (repeats add length, not content).
+
+    Each document of ``docs`` gets the sentences it would get alone: their features are
+    computed together (:func:`_features_batch`) and each forest walks all their sentences
+    at once; the choice is each document's own.
     """
-    if count <= 0:
-        return []
-    if len(doc.spans) > _MAX_RANKED:
-        doc = replace(
-            doc,
-            spans=doc.spans[:_MAX_RANKED],
-            words=doc.words[:_MAX_RANKED],
-            capitalised=doc.capitalised[:_MAX_RANKED],
-            paragraphs=doc.paragraphs[:_MAX_RANKED],
+    chosen: list[list[int]] = [[] for _ in docs]
+    todo = [i for i, doc in enumerate(docs) if doc.spans] if count > 0 else []
+    if not todo:
+        return chosen
+    ranked = [_ranked(docs[i]) for i in todo]
+    x, shared = _features_batch(ranked)
+    bounds = np.cumsum([0] + [len(doc.spans) for doc in ranked]).tolist()
+    models = _model()
+    rankers: dict[bool, Ranker] = {}
+    predicted: dict[bool, tuple[np.ndarray, np.ndarray]] = {}
+    for titled in (False, True):
+        # The rows of the documents of this setting, in order; each document's rows follow.
+        which = [k for k, doc in enumerate(ranked) if bool(doc.title_words) == titled]
+        if which:
+            rankers[titled] = models[titled]
+            rows = np.concatenate([np.arange(bounds[k], bounds[k + 1]) for k in which])
+            predicted[titled] = rankers[titled].predict(x[rows])
+    at = {True: 0, False: 0}
+    for k, (i, doc) in enumerate(zip(todo, ranked)):
+        titled = bool(doc.title_words)
+        n = len(doc.spans)
+        unigrams, bigrams = (p[at[titled] : at[titled] + n] for p in predicted[titled])
+        at[titled] += n
+        chosen[i] = _select(
+            doc, rankers[titled], x[bounds[k] : bounds[k + 1]], shared[k], unigrams, bigrams, count
         )
-    x, shared = _features(doc)
-    ranker = _model()[bool(doc.title_words)]
+    return chosen
+
+
+def _select(
+    doc: Prepared,
+    ranker: Ranker,
+    x: np.ndarray,
+    shared: np.ndarray,
+    unigrams: np.ndarray,
+    bigrams: np.ndarray,
+    count: int,
+) -> list[int]:
+    """The sentences :func:`_learned_batch` chooses in ``doc`` from its features ``x``, its
+    shared-word matrix and ``ranker``'s predicted shares."""
     selection = ranker.selection[min(count, max(ranker.selection))]
-    unigrams, bigrams = ranker.predict(x)
     lengths = x[:, FEATURES.index("log_length")]
     syllables = np.rint(np.expm1(lengths))
     with_words = np.array([bool(ws) for ws in doc.words])
@@ -794,11 +984,25 @@ def _method(method: str | None) -> Callable[[Prepared, int], list[int]]:
 
 def summarize_prepared(doc: Prepared, sentences: int = 3, method: str | None = None) -> list[str]:
     """Summarise a :func:`prepare`-d document (lets benchmarks split and segment once)."""
+    return summarize_prepared_batch([doc], sentences, method)[0]
+
+
+def summarize_prepared_batch(
+    docs: Sequence[Prepared], sentences: int = 3, method: str | None = None
+) -> list[list[str]]:
+    """:func:`summarize_prepared` of each of ``docs``, the learned ranker's work done for
+    all of them together (:func:`_learned_batch`): each gets the summary it gets alone."""
     run = _method(method)
-    if sentences <= 0 or not doc.spans:
-        return []
-    chosen = sorted(set(run(doc, sentences)))[:sentences]
-    return [doc.source[doc.spans[i][0] : doc.spans[i][1]] for i in chosen]
+    if sentences <= 0:
+        return [[] for _ in docs]
+    if run is _learned:
+        picks = _learned_batch(docs, sentences)
+    else:
+        picks = [run(doc, sentences) if doc.spans else [] for doc in docs]
+    return [
+        [doc.source[doc.spans[i][0] : doc.spans[i][1]] for i in sorted(set(chosen))[:sentences]]
+        for doc, chosen in zip(docs, picks)
+    ]
 
 
 def nfc(text: str) -> str:
@@ -869,14 +1073,20 @@ def summarize(
             )
         return focused_summary(text, sentences, query)
     _method(method)
+    doc = _prepare_text(text, title)
+    return [] if doc is None else summarize_prepared(doc, sentences, method)
+
+
+def _prepare_text(text: str, title: str | None) -> Prepared | None:
+    """:func:`prepare` of any text: normalised and segmented with pyvi here (None when it is blank)."""
     source = nfc(text)
     normalised = textmod.normalize(source)
     if not normalised.strip():
-        return []
+        return None
     from .segment import word_spans
 
     spans = word_spans(list(textmod.tokens(normalised)))
-    return summarize_segmented(normalised, spans, sentences, method, title, source=source)
+    return prepare(normalised, spans, title, source=source)
 
 
 class _HasText(Protocol):
@@ -916,6 +1126,20 @@ def summarize_article(
     return summarize(text, sentences, method, title, query=query)
 
 
+class IndexedText(NamedTuple):
+    """An article as the indexer has analysed it, what :func:`summarize_indexed_batch`
+    summarises: ``body`` is ``normalize(article.body)``, ``words`` its pyvi word spans and
+    ``forms`` their forms; ``title_syllables`` those of the title; ``sentence_spans``
+    ``split_sentences(body)`` (each of the last three None when the indexer lacks it)."""
+
+    article: _HasText
+    body: str
+    words: Sequence[tuple[int, int]]
+    forms: list[str] | None = None
+    title_syllables: Sequence[str] | None = None
+    sentence_spans: list[tuple[int, int]] | None = None
+
+
 def summarize_indexed(
     article: _HasText,
     body: str,
@@ -926,23 +1150,36 @@ def summarize_indexed(
     sentence_spans: list[tuple[int, int]] | None = None,
 ) -> list[str]:
     """:func:`summarize_article` of ``article`` at :data:`SUMMARY_SENTENCES`, from the
-    indexer's segmentation: ``body`` is ``normalize(article.body)``, ``words`` its pyvi
-    word spans and ``forms`` their forms; ``title_syllables`` those of the title;
-    ``sentence_spans`` ``split_sentences(body)``, when the indexer has split it. The same
-    sentences, without running pyvi on the body again."""
-    text, title = _article_parts(article)
-    if text is not article.body:  # no body: the title is the text, and it is short
-        return summarize(text, SUMMARY_SENTENCES, None, title)
-    return summarize_segmented(
-        body,
-        words,
-        SUMMARY_SENTENCES,
-        title=title,
-        forms=forms,
-        title_syllables=title_syllables if title else None,
-        source=nfc(article.body),
-        sentence_spans=sentence_spans,
-    )
+    indexer's segmentation (see :class:`IndexedText`): the same sentences, without
+    running pyvi on the body again. A batch of one of :func:`summarize_indexed_batch`."""
+    indexed = IndexedText(article, body, words, forms, title_syllables, sentence_spans)
+    return summarize_indexed_batch([indexed])[0]
+
+
+def summarize_indexed_batch(texts: Sequence[IndexedText]) -> list[list[str]]:
+    """:func:`summarize_indexed` of each of ``texts``, the learned ranker run over all of
+    them at once (the indexer's path: a few numpy calls per batch rather than per
+    article; each article gets the summary it gets alone)."""
+    docs = []
+    for indexed in texts:
+        article = indexed.article
+        text, title = _article_parts(article)
+        if text is not article.body:  # no body: the title is the text, and it is short
+            doc = _prepare_text(text, title)
+        else:
+            doc = prepare(
+                indexed.body,
+                indexed.words,
+                title,
+                forms=indexed.forms,
+                title_syllables=indexed.title_syllables if title else None,
+                source=nfc(article.body),
+                sentence_spans=indexed.sentence_spans,
+            )
+        docs.append(doc)
+    ready = [doc for doc in docs if doc is not None]
+    summaries = iter(summarize_prepared_batch(ready, SUMMARY_SENTENCES))
+    return [[] if doc is None else next(summaries) for doc in docs]
 
 
 def focused_summary(text: str, sentences: int, query: str) -> list[str]:

@@ -148,3 +148,21 @@ def test_other_pyvi_features_fall_back_to_pyvis_own_function(monkeypatch: pytest
         segment._attributes_are_pyvis.cache_clear()  # noqa: SLF001
     monkeypatch.undo()
     assert segment._labels(pieces) == expected  # noqa: SLF001
+
+
+def test_the_tagger_gets_pyvis_attributes_less_the_names_its_model_lacks() -> None:
+    """crfsuite skips an attribute its model has no name for: leaving those out (a rare
+    syllable's, here 'xyzzy') gives the tagger what it would use anyway."""
+    table = segment._tagger_attributes()  # noqa: SLF001
+    known = table.known
+    assert known is not None and "bias" in known and "word.lower():nông" in known
+    assert "word.lower():xyzzy" not in known
+    for sentence in SENTENCES:
+        pieces, _ = text.token_texts(text.normalize(sentence))
+        expected = [tuple(a for a in item if a in known) for item in segment.crf_attributes(pieces)]
+        assert segment._attributes(pieces, table) == expected  # noqa: SLF001
+
+
+def test_a_model_that_cannot_be_read_keeps_every_attribute() -> None:
+    assert segment._model_attribute_names(b"not a crfsuite model") is None  # noqa: SLF001
+    assert segment._model_attribute_names(b"lCRF") is None  # noqa: SLF001 - cut short
