@@ -2,7 +2,7 @@
 the same total, the same top-10 ids in the same order and the same scores within 1e-6.
 
     python bench/same_results.py --index DIR --code main=/tmp/main-src --code this=.
-                                 [--index2 DIR] [--keywords N]
+                                 [--index2 DIR] [--keywords N] [--keep-first FILE]
 
 Queries: every development question (vinewsqa-dev), as written and without diacritics,
 and ``--keywords`` keyword queries (2-4 consecutive title words of the shared data,
@@ -10,6 +10,8 @@ seed 1234, as bench/scale.py). Each checkout answers them in a subprocess that i
 it; the scores compared are the unrounded ones (a hit's ``score`` is rounded to 4
 places). ``--index2`` gives the second checkout its own index (the same articles
 indexed by it, for a change of the index format); by default both read ``--index``.
+``--keep-first FILE`` keeps the first checkout's answers in FILE and reuses them when it
+exists (the same queries: delete it when they change).
 Exits 1 if any query differs.
 """
 
@@ -46,9 +48,18 @@ for q in json.load(open({queries!r})):
 """
 
 
-def answers(root: Path, index: Path, queries_file: Path) -> list:
-    code = _CHILD.format(root=str(root), index=str(index), queries=str(queries_file))
-    out = subprocess.run([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, check=True).stdout
+def answers(root: Path, index: Path, queries_file: Path, keep: Path | None = None) -> list:
+    """The checkout's answers, read from ``keep`` when it exists, else computed (and
+    written there when given)."""
+    if keep is not None and keep.exists():
+        out = keep.read_text(encoding="utf-8")
+    else:
+        code = _CHILD.format(root=str(root), index=str(index), queries=str(queries_file))
+        out = subprocess.run(
+            [sys.executable, "-c", code], stdout=subprocess.PIPE, text=True, check=True
+        ).stdout
+        if keep is not None:
+            keep.write_text(out, encoding="utf-8")
     return [json.loads(line) for line in out.splitlines()]
 
 
@@ -58,6 +69,9 @@ def main() -> None:
     ap.add_argument("--index2", type=Path, default=None)
     ap.add_argument("--code", action="append", required=True, help="LABEL=CHECKOUT, twice")
     ap.add_argument("--keywords", type=int, default=1000)
+    ap.add_argument(
+        "--keep-first", type=Path, default=None, help="file keeping the first checkout's answers (reused)"
+    )
     args = ap.parse_args()
     (label_a, root_a), (label_b, root_b) = (c.split("=", 1) for c in args.code)
     sets = {
@@ -70,7 +84,7 @@ def main() -> None:
     queries = [q for qs in sets.values() for q in qs]
     queries_file = args.index.parent / "same-results-queries.json"
     queries_file.write_text(json.dumps(queries, ensure_ascii=False))
-    a = answers(Path(root_a).resolve(), args.index, queries_file)
+    a = answers(Path(root_a).resolve(), args.index, queries_file, args.keep_first)
     b = answers(Path(root_b).resolve(), args.index2 or args.index, queries_file)
     start, failed = 0, 0
     for name, qs in sets.items():

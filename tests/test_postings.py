@@ -45,6 +45,20 @@ def test_term_keys_are_stable_distinct_and_order_sensitive():
     assert postings.key_of("body", long) != postings.key_of("body", long + "x")
 
 
+def test_key_of_one_term_is_the_vectorised_key():
+    """key_of computes one key in Python integers: the same as term_keys and pair_keys."""
+    rng = random.Random(5)
+    letters = "aăâbdđeêioôơuưyàảãạằẳấẫèẽềểìịòõồổờợùụừữỳỹ0123456789xq"
+    terms = ["", "a", "x" * 1000] + [
+        "".join(rng.choice(letters) for _ in range(rng.randint(1, 30))) for _ in range(3000)
+    ]
+    assert [postings.key_of("body", t) for t in terms] == postings.term_keys(terms).tolist()
+    for a, b in zip(terms[3:], terms[4:]):
+        ka, kb = postings.term_keys([a, b])
+        expected = postings.pair_keys(np.array([ka]), np.array([kb]))[0]
+        assert postings.key_of("pairs", f"{a}_{b}") == int(expected)
+
+
 def test_count_field_and_pairs():
     batch = _batch([["a", "b", "a", "c"], ["b", "b"], []])
     body = batch.fields["body"]
