@@ -259,9 +259,10 @@ class MemorySampler:
         self._thread.join()
 
 
-def bench_index(corpus: Path, index_dir: Path, jobs: int, profile: bool) -> dict:
+def bench_index(corpus: Path, index_dir: Path, jobs: int, profile: bool, root: Path = ROOT) -> dict:
+    """Index ``corpus`` with the searchkit of checkout ``root`` in a subprocess."""
     code = _INDEX_CHILD.format(
-        root=str(ROOT), corpus=str(corpus), index=str(index_dir), jobs=jobs, profile=profile
+        root=str(root), corpus=str(corpus), index=str(index_dir), jobs=jobs, profile=profile
     )
     t0, cpu0 = time.perf_counter(), _cpu_seconds()
     proc = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True)

@@ -87,6 +87,10 @@ BATCH_ARTICLES = 64
 # Default bound on the writer's memory: postings collected for a part before it is
 # written out (the workers and the Whoosh writer's own pool come on top, ~150 MB).
 DEFAULT_MEMORY_MB = 512
+# Parts of a segment are merged at its commit into parts of up to this many bytes: few
+# parts for queries to look in, each small enough for a later merge of segments to
+# renumber (postings.remap_part holds a part's arrays in memory).
+MERGED_PART_BYTES = 1 << 30
 # Whoosh now pools only the small fields (ids, author, category, dates).
 WHOOSH_POOL_MB = 32
 
@@ -276,8 +280,30 @@ class _Writer:
         """A Whoosh merge policy (``mergetype``) whose merged segments bring their parts,
         and after which the parts that the new TOC will not name are deleted."""
         kept = whoosh_policy(_MergingWriter(self, writer), segments)
+        self._merge_parts()
         self._remove_unused_parts(kept)
         return kept
+
+    def _merge_parts(self) -> None:
+        """Merge the new segment's parts (written as memory allowed, and carried over
+        from merged segments) into as few as :data:`MERGED_PART_BYTES` allows: a query
+        looks a term up once per part, so a bulk load's dozens of parts cost every query
+        (bench/scale.py). Runs before the TOC names the segment: a crash meanwhile leaves
+        files that the next commit deletes."""
+        paths = segment_parts(self.folder, self.segment_id)
+        groups: list[list[Path]] = []
+        size = 0
+        for path in paths:
+            if not groups or size + path.stat().st_size > MERGED_PART_BYTES:
+                groups.append([])
+                size = 0
+            groups[-1].append(path)
+            size += path.stat().st_size
+        for group in groups:
+            if len(group) > 1:
+                postings.merge_parts([postings.PartReader(path) for path in group], group[0])
+                for path in group[1:]:
+                    path.unlink()
 
     def merge_segment(self, writer, reader) -> None:
         """Merge one segment into ``writer`` (Whoosh's ``add_reader``) with its parts."""

@@ -10,7 +10,9 @@ ids, filters, deletions, the commit protocol and the lock (index.py ties a part 
 Whoosh segment).
 
 A *part* holds the postings of a contiguous range of documents of one segment, in one
-file of numpy arrays behind a JSON header, read through mmap (nothing is decoded when
+file of numpy arrays behind a JSON header (the writer writes a part whenever its memory
+budget is full, and merges a segment's parts into fewer, larger ones at its commit:
+:func:`merge_parts`), read through mmap (nothing is decoded when
 an index is opened, so a query's cold start does not grow with the archive). Every part
 carries checksums: its header's, and one per :data:`BLOCK` bytes of its arrays, checked as
 the reader first reads them (:class:`PartReader`). Per field:
@@ -64,6 +66,7 @@ __all__ = [
     "PartWriter",
     "PartReader",
     "remap_part",
+    "merge_parts",
     "PART_SUFFIX",
 ]
 
@@ -80,6 +83,7 @@ _EMPTY_U64 = np.zeros(0, dtype=np.uint64)
 # -- term keys -------------------------------------------------------------------------
 
 _BASE = np.uint64(0x100000001B3)  # an odd multiplier for the polynomial over the bytes
+_PAIR_MULTIPLIER = 0x9E3779B97F4A7C15
 
 
 def _power_table(n: int) -> np.ndarray:
@@ -126,7 +130,29 @@ def term_keys(terms: Sequence[str]) -> np.ndarray:
 def pair_keys(first: np.ndarray, second: np.ndarray) -> np.ndarray:
     """Keys of the pairs ``a_b`` from the keys of ``a`` and ``b`` (order matters)."""
     with np.errstate(over="ignore"):
-        return _avalanche(first * np.uint64(0x9E3779B97F4A7C15) + second)
+        return _avalanche(first * np.uint64(_PAIR_MULTIPLIER) + second)
+
+
+_MASK = (1 << 64) - 1
+
+
+def _avalanche_int(h: int) -> int:
+    """:func:`_avalanche` of one key, in Python integers."""
+    h ^= h >> 30
+    h = h * 0xBF58476D1CE4E5B9 & _MASK
+    h ^= h >> 27
+    h = h * 0x94D049BB133111EB & _MASK
+    return h ^ (h >> 31)
+
+
+def _term_key(term: str) -> int:
+    """``term_keys([term])[0]`` in Python integers: for one term, several times faster
+    than numpy's fixed costs (a query looks up dozens of new terms)."""
+    data = term.encode("utf-8")
+    h = 0
+    for byte in data:  # Horner's rule for the sum of (byte + 1) * BASE**(bytes from the newline)
+        h = (h + byte + 1) * int(_BASE) & _MASK
+    return _avalanche_int(((h + 11) & _MASK) ^ len(data))  # 11: the newline's own term
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -134,9 +160,8 @@ def key_of(field: str, term: str) -> int:
     """The key under which ``term`` is stored in ``field`` (``a_b`` for pairs)."""
     if FIELD[field].terms == "pairs":  # pair keys combine their syllables' keys (pair_keys)
         a, _, b = term.partition("_")
-        ka, kb = term_keys([a, b])
-        return int(pair_keys(np.array([ka]), np.array([kb]))[0])
-    return int(term_keys([term])[0])
+        return _avalanche_int((_term_key(a) * _PAIR_MULTIPLIER + _term_key(b)) & _MASK)
+    return _term_key(term)
 
 
 # -- the fields of one document ----------------------------------------------------------
@@ -409,15 +434,23 @@ def _write_part(
     _write_arrays(path, {"base": base, "docs": ndocs}, arrays)
 
 
-def _write_arrays(path: Path, meta: dict, arrays: dict[str, np.ndarray]) -> None:
+class _Pieces(NamedTuple):
+    """An array written piece by piece (a merge's output, never whole in memory)."""
+
+    dtype: np.dtype
+    size: int
+    pieces: Callable[[], Iterator[np.ndarray]]  # its values in order, in arrays of ``dtype``
+
+
+def _write_arrays(path: Path, meta: dict, arrays: dict[str, np.ndarray | _Pieces]) -> None:
     """Write a part: the prefix (magic, header length, the header's CRC-32), the JSON
     header, the arrays (8-byte aligned), then the CRC-32 of every :data:`BLOCK` bytes of
     the arrays and the CRC-32 of that table."""
     layout = {}
     offset = 0
     for name, arr in arrays.items():
-        layout[name] = [offset, arr.dtype.str, int(arr.size)]
-        offset += (arr.nbytes + 7) // 8 * 8
+        layout[name] = [offset, np.dtype(arr.dtype).str, int(arr.size)]
+        offset += (int(arr.size) * np.dtype(arr.dtype).itemsize + 7) // 8 * 8
     header = json.dumps({**meta, "arrays": layout, "data": offset, "block": BLOCK}).encode("utf-8")
     header += b" " * (-(_PREFIX + len(header)) % 8)
     sums = _BlockSums()
@@ -427,12 +460,18 @@ def _write_arrays(path: Path, meta: dict, arrays: dict[str, np.ndarray]) -> None
             f.write(_MAGIC)
             f.write(len(header).to_bytes(4, "little") + zlib.crc32(header).to_bytes(4, "little"))
             f.write(header)
-            for arr in arrays.values():
-                data = np.ascontiguousarray(arr).view(np.uint8).data
-                padding = b"\0" * (-len(data) % 8)
-                for chunk in (data, padding):
-                    f.write(chunk)
-                    sums.add(chunk)
+            for name, arr in arrays.items():
+                written = 0
+                for piece in arr.pieces() if isinstance(arr, _Pieces) else [arr]:
+                    assert piece.dtype == arr.dtype, name
+                    data = np.ascontiguousarray(piece).view(np.uint8).data
+                    f.write(data)
+                    sums.add(data)
+                    written += len(data)
+                assert written == int(arr.size) * np.dtype(arr.dtype).itemsize, name
+                padding = b"\0" * (-written % 8)
+                f.write(padding)
+                sums.add(padding)
             table = sums.table()
             f.write(table)
             f.write(zlib.crc32(table).to_bytes(4, "little") + b"\0" * 4)
@@ -637,6 +676,20 @@ class PartReader:
         a, b = self._range(field, "xoff", i)
         return self._checked(field, "pos", a, b)
 
+    def array(self, field: str, name: str, start: int = 0, stop: int | None = None) -> np.ndarray | None:
+        """Elements ``[start, stop)`` of one array of a field, verified (None: the field
+        does not have it)."""
+        if start == 0 and stop is None:
+            return self._whole_array(field, name)
+        return self._checked(field, name, start, stop)
+
+    def release(self) -> None:
+        """Let the kernel drop the pages of the file this reader has touched from the
+        process (they are read again, from the page cache, when next used): a merge reads
+        whole parts once, and their pages would otherwise stay in its resident memory."""
+        if self._map is not None and hasattr(mmap, "MADV_DONTNEED"):
+            self._map.madvise(mmap.MADV_DONTNEED)
+
     def field_arrays(self, name: str) -> FieldArrays:
         """The arrays of field ``name`` as stored, not verified: for their sizes only."""
         return self._fields.get(name, self._none)
@@ -697,3 +750,134 @@ def remap_part(part: PartReader, mapping: np.ndarray, path: str | Path) -> bool:
         documents = [d for d, keep in zip(documents, live.tolist()) if keep]
     _write_part(Path(path), new_base, int(live.sum()), fields, documents)
     return True
+
+
+# Elements of one array a merge holds at a time (besides one term's postings when more).
+_MERGE_CHUNK = 1 << 22
+
+
+def merge_parts(parts: Sequence[PartReader], path: str | Path) -> None:
+    """Write the consecutive ``parts`` (of one segment, in order of their documents) as
+    one part holding the same postings: each term's postings are those of the parts one
+    after the other, as a reader concatenates them. The arrays are written in pieces of
+    about :data:`_MERGE_CHUNK` elements, so memory stays small whatever the parts' size."""
+    assert parts and all(b.base == a.base + a.ndocs for a, b in zip(parts, parts[1:])), "consecutive parts"
+    starts = [part.base - parts[0].base for part in parts]  # each part's first document in the merged one
+    arrays: dict[str, np.ndarray | _Pieces] = {}
+    for field in TEXT_FIELDS:
+        # The arrays as stored: the small ones are verified here, the postings and
+        # positions piece by piece as they are copied (_merged_values).
+        olds = [part.field_arrays(field.name) for part in parts]
+        for part in parts:
+            for name in ("keys", "poff", "len", "xoff", "toff", "tblob"):
+                part.array(field.name, name)
+        keys = np.unique(np.concatenate([old.keys for old in olds]))
+        rows = [np.searchsorted(keys, old.keys) for old in olds]  # each part's terms, as merged terms
+        poffs = [old.poff for old in olds]
+        poff = _merged_offsets(len(keys), rows, poffs)
+        merged: dict[str, np.ndarray | _Pieces] = {"keys": keys, "poff": poff}
+        merged["docs"] = _merged_values(parts, field.name, "docs", poff, rows, poffs, starts)
+        merged["tf"] = _merged_values(parts, field.name, "tf", poff, rows, poffs)
+        merged["len"] = np.concatenate([old.len for old in olds])
+        if field.positional:
+            xoffs = []
+            for old in olds:
+                assert old.xoff is not None, f"{field.name} is positional"
+                xoffs.append(old.xoff)
+            xoff = _merged_offsets(len(keys), rows, xoffs)
+            merged["pos"] = _merged_values(parts, field.name, "pos", xoff, rows, xoffs)
+            merged["xoff"] = xoff
+        if field.keep_texts:
+            merged.update(_merged_texts(len(keys), rows, olds))
+        arrays.update({f"{field.name}/{name}": values for name, values in merged.items()})
+    documents: list[list[str] | tuple[str, str]] = []
+    for part in parts:
+        listed = part.documents()
+        if listed is None:  # (kept in all the parts or in none)
+            break
+        documents += [list(d) for d in listed]
+    else:
+        encoded = json.dumps(documents, ensure_ascii=False).encode("utf-8")
+        arrays[_DOCUMENTS] = np.frombuffer(encoded, dtype=np.uint8)
+    meta = {"base": parts[0].base, "docs": sum(part.ndocs for part in parts)}
+    _write_arrays(Path(path), meta, arrays)
+
+
+def _merged_offsets(nterms: int, rows: list[np.ndarray], offsets: list[np.ndarray]) -> np.ndarray:
+    """Offsets of the merged terms' runs: each term's runs in every part, summed."""
+    sizes = np.zeros(nterms, dtype=np.int64)
+    for row, offset in zip(rows, offsets):
+        sizes[row] += np.diff(offset)  # a part's rows are distinct: no two adds to one term
+    merged = np.zeros(nterms + 1, dtype=np.int64)
+    np.cumsum(sizes, out=merged[1:])
+    return merged
+
+
+def _merged_values(
+    parts: Sequence[PartReader],
+    field: str,
+    array: str,
+    merged: np.ndarray,
+    rows: list[np.ndarray],
+    offsets: list[np.ndarray],
+    add: list[int] | None = None,
+) -> _Pieces:
+    """The merged array of per-term runs (``values[offsets[i]:offsets[i + 1]]`` of
+    ``array`` is term ``i``'s run in a part, ``add`` added to it), laid out by the merged
+    ``offsets``, in pieces of whole terms."""
+    dtype = np.dtype(parts[0].field_arrays(field)._asdict()[array].dtype)
+
+    def pieces() -> Iterator[np.ndarray]:
+        nterms = len(merged) - 1
+        t0 = 0
+        while t0 < nterms:
+            # whole terms, about _MERGE_CHUNK values (one term alone when it has more)
+            t1 = max(int(np.searchsorted(merged, merged[t0] + _MERGE_CHUNK, side="right")) - 1, t0 + 1)
+            out = np.empty(int(merged[t1] - merged[t0]), dtype=dtype)
+            filled = np.zeros(t1 - t0, dtype=np.int64)  # values of each term placed so far
+            for p, (part, row, offset) in enumerate(zip(parts, rows, offsets)):
+                lo, hi = np.searchsorted(row, [t0, t1])  # this part's terms in [t0, t1): consecutive
+                if lo == hi:
+                    continue
+                terms = row[lo:hi] - t0
+                first, last = int(offset[lo]), int(offset[hi])
+                sizes = np.diff(offset[lo : hi + 1])
+                at = merged[terms + t0] - merged[t0] + filled[terms]  # where each run goes
+                filled[terms] += sizes
+                where = np.repeat(at - (offset[lo:hi] - first), sizes) + np.arange(last - first)
+                value = part.array(field, array, first, last)  # verified as it is read
+                assert value is not None
+                out[where] = value + dtype.type(add[p]) if add else value
+            for part in parts:
+                part.release()
+            yield out
+            t0 = t1
+
+    return _Pieces(dtype, int(merged[-1]), pieces)
+
+
+def _merged_texts(nterms: int, rows: list[np.ndarray], olds: list[FieldArrays]) -> dict[str, np.ndarray]:
+    """The merged terms' texts (``toff``, ``tblob``): each from the first part that has it."""
+    owner = np.full(nterms, -1, dtype=np.int64)
+    local = np.zeros(nterms, dtype=np.int64)
+    for p in range(len(olds) - 1, -1, -1):
+        owner[rows[p]] = p
+        local[rows[p]] = np.arange(len(rows[p]))
+    sizes = np.zeros(nterms, dtype=np.int64)
+    for p, old in enumerate(olds):
+        if old.toff is not None:  # (a part without the field has no terms in it)
+            mine = owner == p
+            sizes[mine] = np.diff(old.toff)[local[mine]]
+    toff = np.zeros(nterms + 1, dtype=np.int64)
+    np.cumsum(sizes, out=toff[1:])
+    tblob = np.empty(int(toff[-1]), dtype=np.uint8)
+    for p, old in enumerate(olds):
+        terms = np.flatnonzero(owner == p)
+        n = sizes[terms]
+        if old.toff is None or old.tblob is None or not n.sum():
+            continue
+        before = np.cumsum(n) - n  # where each term's bytes start among this part's
+        span = np.arange(int(n.sum()))
+        source = np.repeat(old.toff[local[terms]] - before, n) + span
+        tblob[np.repeat(toff[terms] - before, n) + span] = old.tblob[source]
+    return {"toff": toff, "tblob": tblob}

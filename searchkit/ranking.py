@@ -112,6 +112,9 @@ def _plus(total: np.ndarray | None, scores: np.ndarray | None, weight: float) ->
 
 
 MAX_OR_WORD = 4  # syllables of the longest word an OR alternative grows to
+# BM25F sums a term's fields over its documents' ids rather than over every document when
+# it has fewer postings than 1/_SPARSE_BELOW of the documents.
+_SPARSE_BELOW = 16
 
 
 @dataclass
@@ -292,19 +295,29 @@ class _Evaluator:
             name, weight = fields[0]
             scores = self.bm25(name, term)
             return scores * weight if scores is not None and weight != 1 else scores
-        tf = np.zeros(self.n, dtype=np.float32)
-        found = False
-        for name, weight in fields:
-            postings = self.source.postings(name, term)
-            if postings is not None:
-                ids, freqs = postings
-                tf[ids] += weight * freqs
-                found = True
+        found = [
+            (postings, weight)
+            for name, weight in fields
+            if (postings := self.source.postings(name, term)) is not None
+        ]
         if not found:
             return None
-        ids = np.flatnonzero(tf)
+        # Each document's weighted frequencies summed in the fields' order (float32 sums
+        # depend on their order): over the documents with the term when few have it, over
+        # every document when many do (then a dense array is cheaper than sorting ids).
+        if sum(len(ids) for (ids, _), _ in found) * _SPARSE_BELOW < self.n:
+            ids = np.unique(np.concatenate([ids for (ids, _), _ in found]))
+            tf = np.zeros(len(ids), dtype=np.float32)
+            for (some, freqs), weight in found:
+                tf[np.searchsorted(ids, some)] += weight * freqs
+        else:
+            dense = np.zeros(self.n, dtype=np.float32)
+            for (some, freqs), weight in found:
+                dense[some] += weight * freqs
+            ids = np.flatnonzero(dense != 0)  # (flatnonzero(dense), several times faster)
+            tf = dense[ids]
         lengths, average = self._combined_lengths(tuple(fields))
-        return self._scores(ids, tf[ids], lengths[ids], average)
+        return self._scores(ids, tf, lengths[ids], average)
 
     def _scores(self, ids: np.ndarray, tf: np.ndarray, lengths: np.ndarray, average: float) -> np.ndarray:
         """BM25 for every document from one term's postings (``ids``, ``tf``) and the

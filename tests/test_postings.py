@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from conftest import RECORDS
 
-from searchkit import index_paths, open_index, postings
+from searchkit import index as index_module, index_paths, open_index, postings
 from searchkit.errors import IndexDamagedError, SearchkitError
 from searchkit.store import INDEX_NAME
 
@@ -43,6 +43,20 @@ def test_term_keys_are_stable_distinct_and_order_sensitive():
     # A long term (longer than the precomputed power table) works too.
     long = "x" * 1000
     assert postings.key_of("body", long) != postings.key_of("body", long + "x")
+
+
+def test_key_of_one_term_is_the_vectorised_key():
+    """key_of computes one key in Python integers: the same as term_keys and pair_keys."""
+    rng = random.Random(5)
+    letters = "aăâbdđeêioôơuưyàảãạằẳấẫèẽềểìịòõồổờợùụừữỳỹ0123456789xq"
+    terms = ["", "a", "x" * 1000] + [
+        "".join(rng.choice(letters) for _ in range(rng.randint(1, 30))) for _ in range(3000)
+    ]
+    assert [postings.key_of("body", t) for t in terms] == postings.term_keys(terms).tolist()
+    for a, b in zip(terms[3:], terms[4:]):
+        ka, kb = postings.term_keys([a, b])
+        expected = postings.pair_keys(np.array([ka]), np.array([kb]))[0]
+        assert postings.key_of("pairs", f"{a}_{b}") == int(expected)
 
 
 def test_count_field_and_pairs():
@@ -168,15 +182,66 @@ def _parts_match_segments(index_dir: Path) -> None:
         assert covered == count, segment_id
 
 
-def test_parts_split_by_memory_give_the_same_results(tmp_path):
+def test_parts_split_by_memory_give_the_same_results(tmp_path, monkeypatch):
     corpus = tmp_path / "c"
     corpus.mkdir()
     _write(corpus / "a.jsonl", RECORDS + _records(200, 1, "r"))
     index_paths([corpus], tmp_path / "one", jobs=1)
-    index_paths([corpus], tmp_path / "many", jobs=1, memory_mb=0)  # a part per batch
+    # A part per batch, merged into one at the commit (index.MERGED_PART_BYTES), or not.
+    index_paths([corpus], tmp_path / "merged", jobs=1, memory_mb=0)
+    monkeypatch.setattr(index_module, "MERGED_PART_BYTES", 0)
+    index_paths([corpus], tmp_path / "many", jobs=1, memory_mb=0)
     assert len(list((tmp_path / "many").glob("*.skp"))) > len(list((tmp_path / "one").glob("*.skp"))) == 1
-    _parts_match_segments(tmp_path / "many")
-    _assert_same(_results(tmp_path / "one"), _results(tmp_path / "many"))
+    assert len(list((tmp_path / "merged").glob("*.skp"))) == 1
+    for name in ("many", "merged"):
+        _parts_match_segments(tmp_path / name)
+    one = _results(tmp_path / "one")
+    _assert_same(one, _results(tmp_path / "many"))
+    _assert_same(one, _results(tmp_path / "merged"))
+
+
+def _arrays_equal(a: postings.PartReader, b: postings.PartReader) -> None:
+    assert (a.base, a.ndocs) == (b.base, b.ndocs)
+    for field in postings.TEXT_FIELDS:
+        fa, fb = a.field(field.name), b.field(field.name)
+        for name in fa._fields:
+            x, y = getattr(fa, name), getattr(fb, name)
+            assert (x is None) == (y is None), (field.name, name)
+            if x is not None:
+                assert x.dtype == y.dtype and np.array_equal(x, y), (field.name, name)
+    assert a.documents() == b.documents()
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 1 << 22])
+def test_merged_parts_are_the_part_of_all_their_documents(tmp_path, monkeypatch, chunk):
+    """Merging consecutive parts gives the arrays one part of all their documents has
+    (whatever the size of the pieces it is written in), so it reads the same."""
+    monkeypatch.setattr(postings, "_MERGE_CHUNK", chunk)
+    rng = random.Random(chunk)
+    vocabulary = [f"w{i}" for i in range(60)]
+    documents = [
+        [[rng.choice(vocabulary[: 10 + 15 * k]) for _ in range(rng.randint(0, 30))] for _ in range(n)]
+        for k, n in enumerate([5, 1, 12, 8])
+    ]
+    documents[1] = [[]]  # a part whose one document is empty
+    parts, base = [], 3
+    for k, docs in enumerate(documents):
+        writer = postings.PartWriter(base)
+        writer.add(_batch(docs), [(f"d{base + i}", "s") for i in range(len(docs))])
+        writer.write(tmp_path / f"p{k}.skp")
+        parts.append(postings.PartReader(tmp_path / f"p{k}.skp"))
+        base += len(docs)
+    postings.merge_parts(parts, tmp_path / "merged.skp")
+    merged = postings.PartReader(tmp_path / "merged.skp")
+    merged.verify()
+    everything = [d for docs in documents for d in docs]
+    writer = postings.PartWriter(3)
+    writer.add(_batch(everything), [(f"d{3 + i}", "s") for i in range(len(everything))])
+    writer.write(tmp_path / "one.skp")
+    _arrays_equal(merged, postings.PartReader(tmp_path / "one.skp"))
+    assert dict(merged.terms("body")) == {
+        t: sum(t in d for d in everything) for t in {t for d in everything for t in d}
+    }
 
 
 def test_merged_segments_keep_their_postings(tmp_path):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 
+import numpy as np
 import pytest
 from conftest import SAMPLE_IDS
 
@@ -14,7 +15,9 @@ from searchkit import (
     QuerySyntaxError,
     index_paths,
     open_index,
+    ranking,
 )
+from searchkit.query import parse_query
 from searchkit.text import fold_diacritics, normalize_term
 
 
@@ -242,3 +245,20 @@ def test_an_index_made_before_the_author_facet_still_reads_and_updates(tmp_path,
         assert result.total == 3 and result.facets is not None
         assert result.facets["author"] == {} and result.facets["category"] == {"Kinh tế": 2, "Xã hội": 1}
         assert old.search("mở rộng", author="Lê Văn Cường").total == 1  # the filter still works
+
+
+@pytest.mark.parametrize(
+    "query", ["nông thôn mới", "nong thon moi", "khoai sắn", "cảng hải phòng mở rộng", "title:cảng", "điện"]
+)
+def test_bm25f_over_the_documents_with_the_term_is_bm25f_over_all(ix, monkeypatch, query):
+    """BM25F sums a rare term's fields over its documents' ids and a common one's over a
+    dense array (ranking._SPARSE_BELOW): the scores are the same to the bit either way."""
+    reader = ix._current()
+    parsed = parse_query(query)
+    monkeypatch.setattr(ranking, "_SPARSE_BELOW", 10**9)  # always dense
+    dense = ranking.evaluate(parsed, reader, ix.params)
+    monkeypatch.setattr(ranking, "_SPARSE_BELOW", 0)  # always over the ids
+    sparse = ranking.evaluate(parsed, reader, ix.params)
+    assert np.array_equal(dense.mask, sparse.mask)
+    assert np.array_equal(dense.scores, sparse.scores)
+    assert dense.mask.any()
