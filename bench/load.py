@@ -5,7 +5,7 @@
 
 Everything runs on 127.0.0.1. Without ``--index`` it copies ``--corpus`` (default: the
 repository's ``corpus/``) to a temporary directory and indexes it there. It starts
-``searchkit serve`` on a free port, then runs ``--clients`` threads (one httpx client each)
+``searchkit serve`` on a free port, then runs ``--clients`` threads (one httpx2 client each)
 for ``--seconds`` seconds or ``--max-requests`` requests, whichever comes first, cycling
 through searches, document and summary lookups, /health and the HTML page. Meanwhile
 another process re-indexes over and over (an extra file of records is written, changed and
@@ -30,7 +30,7 @@ import threading
 import time
 from pathlib import Path
 
-import httpx
+import httpx2 as httpx
 
 REPO = Path(__file__).resolve().parent.parent
 SEARCHKIT = [sys.executable, "-m", "searchkit.cli"]

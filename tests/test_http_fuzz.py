@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import httpx
+import httpx2 as httpx
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 

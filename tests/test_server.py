@@ -1,4 +1,4 @@
-"""The HTTP server (`searchkit serve`), started for real in a subprocess and queried with httpx."""
+"""The HTTP server (`searchkit serve`), started for real in a subprocess and queried with httpx2."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 from urllib.parse import quote
 
-import httpx
+import httpx2 as httpx
 import pytest
 from conftest import RECORDS, SAMPLE_CORPUS, SAMPLE_IDS, write_records
 from hypothesis import HealthCheck, example, given, settings
