@@ -294,11 +294,12 @@ class _Writer:
         groups: list[list[Path]] = []
         size = 0
         for path in paths:
-            if not groups or size + path.stat().st_size > MERGED_PART_BYTES:
+            bytes_ = path.stat().st_size
+            if not groups or size + bytes_ > MERGED_PART_BYTES:
                 groups.append([])
                 size = 0
             groups[-1].append(path)
-            size += path.stat().st_size
+            size += bytes_
         for group in groups:
             if len(group) > 1:
                 postings.merge_parts([postings.PartReader(path) for path in group], group[0])

@@ -701,8 +701,7 @@ def _unique_first(keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The distinct ``keys`` in the order they first occur, and the number of each key."""
     order = np.argsort(keys, kind="stable")
     ordered = keys[order]
-    new = np.ones(len(keys), dtype=bool)
-    new[1:] = ordered[1:] != ordered[:-1]
+    new = _first_of_run(ordered)
     first = order[new]  # in key order
     by_first = np.argsort(first)
     number = np.empty(len(first), dtype=np.intp)
@@ -774,7 +773,7 @@ def _learned_batch(docs: Sequence[Prepared], count: int) -> list[list[int]]:
     x, shared = _features_batch(ranked)
     bounds = np.cumsum([0] + [len(doc.spans) for doc in ranked]).tolist()
     models = _model()
-    rankers: dict[bool, Ranker] = {}
+    rankers: dict[bool, Ranker] = {}  # the model's rankers of the settings in use, each looked up once
     predicted: dict[bool, tuple[np.ndarray, np.ndarray]] = {}
     for titled in (False, True):
         # The rows of the documents of this setting, in order; each document's rows follow.
@@ -1026,7 +1025,8 @@ def summarize_segmented(
     source: str | None = None,
     sentence_spans: list[tuple[int, int]] | None = None,
 ) -> list[str]:
-    """The ``sentences`` best sentences of ``text``, in document order (the indexer's entry).
+    """The ``sentences`` best sentences of ``text``, in document order, from a segmentation
+    the caller already has.
 
     ``text`` is already normalised (:func:`searchkit.text.normalize`) and ``words`` are the
     ``(start, end)`` spans of its pyvi words, in order, as the indexer computed them; pyvi
@@ -1057,7 +1057,7 @@ def summarize(
     *,
     query: str | None = None,
 ) -> list[str]:
-    """Summarise any text: normalise, segment with pyvi, then :func:`summarize_segmented`.
+    """Summarise any text: normalise, segment with pyvi, then :func:`summarize_prepared`.
 
     Returns up to ``sentences`` sentences in document order, each an exact substring of
     ``unicodedata.normalize("NFC", text)``: the analysis runs on the normal form
@@ -1156,27 +1156,29 @@ def summarize_indexed(
     return summarize_indexed_batch([indexed])[0]
 
 
+def _prepare_indexed(indexed: IndexedText) -> Prepared | None:
+    """:func:`prepare` of an article from the indexer's analysis (None when it is blank),
+    by the one document-summary rule: the body, helped by the title."""
+    article = indexed.article
+    text, title = _article_parts(article)
+    if text is not article.body:  # no body: the title is the text, and it is short
+        return _prepare_text(text, title)
+    return prepare(
+        indexed.body,
+        indexed.words,
+        title,
+        forms=indexed.forms,
+        title_syllables=indexed.title_syllables if title else None,
+        source=nfc(article.body),
+        sentence_spans=indexed.sentence_spans,
+    )
+
+
 def summarize_indexed_batch(texts: Sequence[IndexedText]) -> list[list[str]]:
     """:func:`summarize_indexed` of each of ``texts``, the learned ranker run over all of
     them at once (the indexer's path: a few numpy calls per batch rather than per
     article; each article gets the summary it gets alone)."""
-    docs = []
-    for indexed in texts:
-        article = indexed.article
-        text, title = _article_parts(article)
-        if text is not article.body:  # no body: the title is the text, and it is short
-            doc = _prepare_text(text, title)
-        else:
-            doc = prepare(
-                indexed.body,
-                indexed.words,
-                title,
-                forms=indexed.forms,
-                title_syllables=indexed.title_syllables if title else None,
-                source=nfc(article.body),
-                sentence_spans=indexed.sentence_spans,
-            )
-        docs.append(doc)
+    docs = [_prepare_indexed(indexed) for indexed in texts]
     ready = [doc for doc in docs if doc is not None]
     summaries = iter(summarize_prepared_batch(ready, SUMMARY_SENTENCES))
     return [[] if doc is None else next(summaries) for doc in docs]

@@ -92,16 +92,8 @@ def prepared() -> list[summary.Prepared]:
     docs = []
     for article in ARTICLES:
         if article.body.strip():
-            item = indexed(article)
-            doc = summary.prepare(
-                item.body,
-                item.words,
-                article.title or None,
-                forms=item.forms,
-                title_syllables=item.title_syllables if article.title else None,
-                sentence_spans=item.sentence_spans,
-            )
-            if doc.spans:
+            doc = summary._prepare_indexed(indexed(article))  # noqa: SLF001 - as the indexer prepares it
+            if doc is not None and doc.spans:
                 docs.append(summary._ranked(doc))  # noqa: SLF001
     return docs
 
