@@ -116,35 +116,40 @@ def _matches_in_nfc(
         return None
     if not exact and not folded:
         return []
-    # A syllable typed without diacritics is looked for in all its forms at once, so the
-    # text is never folded (folding a whole article costs more than the scan).
-    found = (
-        [
-            (*m.span(), text.fold_diacritics(m.group()))
-            for m in _alternatives(frozenset(folded), True).finditer(lowered)
-        ]
-        if folded
-        else []
-    )
-    if not exact:
-        return found
-    exact_found = [(*m.span(), m.group()) for m in _alternatives(frozenset(exact), False).finditer(lowered)]
-    if not folded:
-        return exact_found
-    # Keyed by start: a syllable matching both ways is reported once, as the exact form.
-    merged = {m[0]: m for m in found}
-    merged.update((m[0], m) for m in exact_found)
-    return sorted(merged.values())
+    # One scan finds both kinds: a syllable typed without diacritics is looked for in all
+    # its forms at once, so the text is never folded (folding a whole article costs more
+    # than the scan); only the candidates the pattern finds are.
+    found = []
+    for m in _candidates(frozenset(exact), frozenset(folded)).finditer(lowered):
+        syllable = m.group()
+        if syllable in exact:
+            found.append((*m.span(), syllable))
+        elif folded:
+            key = text.fold_diacritics(syllable)
+            if key in folded and len(key) == len(syllable):
+                found.append((*m.span(), key))
+    return found
+
+
+# The letters Vietnamese writes with diacritics (vowels and đ). In the pattern of a syllable
+# typed without diacritics, each of them stands for any letter, and a candidate is kept
+# when it folds to the syllable. A class of every accented form of each letter would need
+# no check, but compiling one takes milliseconds for every new query, more than the check
+# costs; other letters (``ñ``, ``ç``: not Vietnamese) are matched as typed.
+_MARKED_LETTERS = frozenset("aeiouyd")
+_ANY_LETTER = r"[^\W\d_]"
 
 
 @functools.lru_cache(maxsize=128)
-def _alternatives(words: frozenset[str], any_accents: bool) -> re.Pattern[str]:
-    """Any of ``words`` as a whole syllable (not inside a longer run of letters/digits);
-    with ``any_accents``, in any of their accented forms too."""
-    spelled = (
-        text.accent_pattern(w) if any_accents else re.escape(w) for w in sorted(words, key=len, reverse=True)
-    )
-    return re.compile(rf"(?<![^\W_])(?:{'|'.join(spelled)})(?![^\W_\u0300-\u036f])")
+def _candidates(exact: frozenset[str], folded: frozenset[str]) -> re.Pattern[str]:
+    """Whole syllables that may be one of ``exact`` or fold to one of ``folded``.
+
+    A match is always a whole run of letters and digits (the lookarounds), so which
+    alternative matched does not matter: :func:`_matches_in_nfc` checks the syllable."""
+    spelled = {re.escape(w) for w in exact} | {
+        "".join(_ANY_LETTER if c in _MARKED_LETTERS else re.escape(c) for c in w) for w in folded
+    }
+    return re.compile(rf"(?<![^\W_])(?:{'|'.join(sorted(spelled))})(?![^\W_\u0300-\u036f])")
 
 
 def _matches_by_syllable(

@@ -22,7 +22,6 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
-from functools import lru_cache
 from itertools import accumulate
 from operator import itemgetter
 from typing import NamedTuple
@@ -39,7 +38,6 @@ __all__ = [
     "token_table",
     "indexed_text",
     "SYLLABLE_RE",
-    "accent_pattern",
 ]
 
 # The five tone marks as combining characters: grave, acute, tilde, hook above, dot below.
@@ -116,24 +114,6 @@ def fold_diacritics(text: str) -> str:
     Works on NFC and NFD input alike: ``fold_diacritics("Đường")`` is ``"Duong"``.
     """
     return text.translate(_FOLD_TABLE)
-
-
-@lru_cache(maxsize=1)
-def _lower_case_variants() -> dict[str, str]:
-    variants: dict[str, list[str]] = {}
-    for code, base in _FOLD_TABLE.items():
-        ch = chr(code)
-        if base and ch == ch.lower() and base.isalpha():
-            variants.setdefault(base.lower(), []).append(ch)
-    return {base: "[" + base + "".join(sorted(set(chars))) + "]" for base, chars in variants.items()}
-
-
-def accent_pattern(folded: str) -> str:
-    """A regular expression matching ``folded`` (lower case, without diacritics) and every
-    lower-case form of it with diacritics (``nong`` → ``n[oòó…ộ]ng``): what folding finds,
-    without folding the text it searches."""
-    classes = _lower_case_variants()
-    return "".join(classes.get(ch, re.escape(ch)) for ch in folded)
 
 
 def has_diacritics(text: str) -> bool:

@@ -127,6 +127,32 @@ def test_decomposed_text_matches_in_one_scan_as_syllable_by_syllable(pieces, dat
     assert fast == passages._matches_by_syllable(source, exact, folded)
 
 
+# Syllables sharing their consonants: the pattern of one typed without diacritics takes
+# any letter for a vowel or d, so these are the candidates it must then turn away.
+LOOK_ALIKES = "nông nóng nong nang năng nắng nung lá lo lê lũ đá da dè đi đổ do".split()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.sampled_from(LOOK_ALIKES + ["Nông", "NẮNG", ".", ", ", "_"]), min_size=1, max_size=30),
+    st.data(),
+)
+def test_one_scan_keeps_only_the_syllables_that_fold_to_the_query(pieces, data):
+    """The one-scan path for NFC text finds exactly what tokenising it syllable by
+    syllable finds, look-alike syllables of the same consonants turned away."""
+    from searchkit import passages
+
+    source = " ".join(pieces)
+    query = data.draw(
+        st.lists(st.sampled_from(LOOK_ALIKES + ["nong", "nang", "la", "lo", "da", "do", "di"]), max_size=5)
+    )
+    exact = {s for s in query if text.has_diacritics(s)}
+    folded = set(query) - exact
+    fast = passages._matches_in_nfc(source, exact, folded)
+    assert fast is not None
+    assert fast == passages._matches_by_syllable(source, exact, folded)
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.sampled_from(["a", "b", "c", None, None]), min_size=1, max_size=30), st.integers(1, 10))
 def test_the_sliding_window_finds_the_window_a_full_recount_finds(found, width):
