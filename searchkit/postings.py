@@ -10,26 +10,42 @@ ids, filters, deletions, the commit protocol and the lock (index.py ties a part 
 Whoosh segment).
 
 A *part* holds the postings of a contiguous range of documents of one segment, in one
-file of numpy arrays behind a JSON header (the writer writes a part whenever its memory
+file of numpy arrays and a JSON header (the writer writes a part whenever its memory
 budget is full, and merges a segment's parts into fewer, larger ones at its commit:
 :func:`merge_parts`), read through mmap (nothing is decoded when
 an index is opened, so a query's cold start does not grow with the archive). Every part
 carries checksums: its header's, and one per :data:`BLOCK` bytes of its arrays, checked as
-the reader first reads them (:class:`PartReader`). Per field:
+the reader first reads them (:class:`PartReader`). Per field (``uint*``: the narrowest
+of uint16, uint32 and uint64 that holds the array's values):
 
 ==============  ========  ============================================================
 array           dtype     meaning
 ==============  ========  ============================================================
 ``keys``        uint64    the terms' keys, ascending (the term dictionary)
-``poff``        int64     postings of term i are ``docs/tf[poff[i]:poff[i+1]]``
-``docs``        int32     part-local document numbers, ascending within a term
-``tf``          int32     occurrences of the term in that document
-``xoff/pos``    int64/i32 positions of term i's postings, ``pos[xoff[i]:xoff[i+1]]``,
-                          ``tf`` of them per posting (positional fields only)
-``len``         int32     tokens per document (BM25's field length)
-``toff/tblob``  int64/u8  each term's UTF-8 text in key order (``body`` only: the
+``poff``        uint*     postings of term i are postings ``poff[i]`` to ``poff[i+1]``,
+                          at least one (a term without postings is not kept)
+``fdoc``        uint*     part-local document number of each term's first posting
+``docs``        8 bits    for each later posting, its document minus the one before
+                          (term i's are ``docs[poff[i]-i:poff[i+1]-i-1]``)
+``tf``          4 bits    occurrences of the term in the posting's document, two a
+                          byte, the first in the low half
+``len``         uint*     tokens per document (BM25's field length)
+``xoff``        uint*     positions of term i are ``xoff[i]`` to ``xoff[i+1]``, ``tf``
+                          per posting (positional fields only, as the next two)
+``firsts``      16 bits   the first position of each posting
+``gaps``        8 bits    each later position minus the one before, in its posting
+                          (term i's are ``gaps[xoff[i]-poff[i]:xoff[i+1]-poff[i+1]]``)
+``<s>_xi/_xv``  uint*     the exceptions of packed stream ``<s>`` (the four above):
+                          a value from ``2**bits - 1`` up is stored as that escape,
+                          its index in the stream in ``_xi`` (ascending) and itself
+                          in ``_xv``
+``toff/tblob``  uint*/u8  each term's UTF-8 text in key order (``body`` only: the
                           vocabulary that "did you mean" and accent restoration read)
 ==============  ========  ============================================================
+
+A term's postings are slices of these arrays, decoded when read (a cast and a
+cumulative sum); the positions of a few postings are read by index, without
+decoding the rest of the term's (:meth:`PartReader.positions`).
 
 Terms are found by their key alone. Two different terms with one key would share
 postings; with 64-bit keys and a final avalanche step that is expected about once in
@@ -44,7 +60,7 @@ import json
 import mmap
 import os
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -71,9 +87,10 @@ __all__ = [
 ]
 
 PART_SUFFIX = ".skp"
-# Version 3 adds checksums (see _write_arrays). A part is BLOCK bytes per checksum: small
-# enough that verifying the blocks a query reads costs little next to reading them.
-_MAGIC = b"SKPOSTS3"
+# Version 3 added checksums (see _write_arrays); version 4 packs the postings (the table
+# above) and writes the header last. A part is BLOCK bytes per checksum: small enough
+# that verifying the blocks a query reads costs little next to reading them.
+_MAGIC = b"SKPOSTS4"
 _PREFIX = 16  # magic, header length (4 bytes), the header's CRC-32 (4 bytes)
 BLOCK = 16 * 1024
 _DOCUMENTS = "_documents/json"  # the array holding the part's documents' ids and sources
@@ -360,16 +377,17 @@ class PartWriter:
 
 
 class FieldArrays(NamedTuple):
-    """The arrays of one field in a part (the table at the top of this module); the
-    part file names them ``<field>/<array>``."""
+    """One field of a part decoded: whole document numbers, frequencies and positions
+    (what the writer lays out, a renumbering rewrites and :meth:`PartReader.field`
+    returns; :func:`_encode` turns it into the arrays of the table at the top)."""
 
-    keys: np.ndarray
-    poff: np.ndarray
-    docs: np.ndarray
-    tf: np.ndarray
-    len: np.ndarray
-    pos: np.ndarray | None = None  # with xoff: positional fields only
-    xoff: np.ndarray | None = None
+    keys: np.ndarray  # uint64 per term, ascending
+    poff: np.ndarray  # int64: postings of term i are [poff[i], poff[i + 1]), at least one
+    docs: np.ndarray  # int32 part-local document per posting, ascending within a term
+    tf: np.ndarray  # int32 occurrences per posting
+    len: np.ndarray  # int32 tokens per document
+    pos: np.ndarray | None = None  # int32, ``tf`` positions per posting, in posting order
+    xoff: np.ndarray | None = None  # int64: positions of term i are [xoff[i], xoff[i + 1])
     toff: np.ndarray | None = None  # with tblob: fields that keep their term texts
     tblob: np.ndarray | None = None
 
@@ -415,6 +433,129 @@ def _runs(values: np.ndarray, sizes: np.ndarray, order: np.ndarray) -> np.ndarra
     return values[index].astype(np.int32)
 
 
+# -- the encoding ------------------------------------------------------------------------
+#
+# Why these widths: most document gaps of a term are small (a common term is in most
+# documents), most frequencies are 1 or 2, positions within a posting are close, but a
+# posting's first position is anywhere in its document. Each packed stream stores every
+# value in a fixed width, so that a term's run is one slice of an array (a numpy view,
+# aligned), decoded with a cast, and the window and phrase steps read a few postings'
+# values by index; the rare value that does not fit is an exception.
+
+_BITS = {"docs": 8, "tf": 4, "firsts": 16, "gaps": 8}  # bits per value of each packed stream
+_EMPTY_U8 = np.zeros(0, dtype=np.uint8)
+# The two 4-bit values of each byte, the first in its low half: _NIBBLES[byte] is a pair.
+_NIBBLES = np.stack([np.arange(256) & 15, np.arange(256) >> 4], axis=1).astype(np.uint8)
+
+
+def _narrow(values: np.ndarray, bound: int | None = None) -> np.ndarray:
+    """Non-negative ``values`` in the narrowest of uint16, uint32 and uint64 that holds
+    ``bound`` (default: their largest)."""
+    if bound is None:
+        bound = int(values.max()) if len(values) else 0
+    for dtype in (np.uint16, np.uint32):
+        if bound <= np.iinfo(dtype).max:
+            return values.astype(dtype)
+    return values.astype(np.uint64)
+
+
+class _Packer:
+    """Writes a stream of non-negative integers at ``bits`` per value (4, 8 or 16), in as
+    many calls as wanted: a value from the escape ``2**bits - 1`` up is written as the
+    escape, and its index in the stream and its value are listed among the stream's
+    exceptions (``<stream>_xi``, ascending, and ``<stream>_xv``). 4-bit values go two
+    to a byte, the first in the low half."""
+
+    def __init__(self, bits: int, length: int):
+        self.bits = bits
+        self.escape = (1 << bits) - 1
+        self.count = 0
+        self._length = length  # of the whole stream: the exceptions' index type
+        self._at: list[np.ndarray] = []
+        self._values: list[np.ndarray] = []
+        self._odd = _EMPTY_U8  # 4 bits: a value waiting for the second half of its byte
+
+    def pack(self, values: np.ndarray) -> np.ndarray:
+        """The bytes of the next ``values`` (4 bits: all but an odd last one)."""
+        big = np.flatnonzero(values >= self.escape)
+        if len(big):
+            self._at.append(_narrow(big + self.count, self._length))
+            self._values.append(values[big].astype(np.uint32))  # (values below 2**31)
+        self.count += len(values)
+        low = np.minimum(values, self.escape).astype(np.uint16 if self.bits == 16 else np.uint8)
+        if self.bits != 4:
+            return low
+        if len(self._odd):
+            low = np.concatenate([self._odd, low])
+        even = len(low) - len(low) % 2
+        self._odd = low[even:]
+        return low[0:even:2] | (low[1:even:2] << 4)
+
+    def finish(self) -> np.ndarray:
+        """The last byte of a 4-bit stream of an odd number of values (else nothing)."""
+        odd, self._odd = self._odd, _EMPTY_U8
+        assert self.count == self._length, "the stream's length was announced"
+        return odd if self.bits != 16 else np.zeros(0, dtype=np.uint16)
+
+    def exceptions(self) -> tuple[np.ndarray, np.ndarray]:
+        at = np.concatenate(self._at) if self._at else _narrow(np.zeros(0, np.int64), self._length)
+        values = np.concatenate(self._values) if self._values else np.zeros(0, np.uint32)
+        return at, _narrow(values)
+
+
+def _packed(name: str, values: np.ndarray) -> dict[str, np.ndarray]:
+    """The arrays of the packed stream ``name`` holding ``values`` (see _Packer)."""
+    pieces = _packed_pieces(name, len(values), iter([(0, 0, values)]))
+    return {
+        array: p if isinstance(p, np.ndarray) else np.concatenate(list(p())) for array, p in pieces.items()
+    }
+
+
+def _gaps(values: np.ndarray, heads: np.ndarray) -> np.ndarray:
+    """The difference of each of ``values`` from the one before, except at ``heads``
+    (the starts of its runs, ascending, the first at 0), which are left out."""
+    inside = np.ones(len(values), dtype=bool)
+    inside[heads] = False
+    return np.diff(values.astype(np.int64))[inside[1:]]
+
+
+def _from_gaps(heads: np.ndarray, gaps: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Runs of ``counts`` values (each at least 1): each run's first value from ``heads``,
+    then its own ``counts - 1`` gaps one after the other (the inverse of _gaps), int64."""
+    out = np.empty(len(heads) + len(gaps), dtype=np.int64)
+    at = np.cumsum(counts, dtype=np.int64) - counts
+    head = np.zeros(len(out), dtype=bool)
+    head[at] = True
+    out[at] = heads
+    out[~head] = gaps
+    np.cumsum(out, out=out)
+    return out - np.repeat(out[at] - heads, counts)
+
+
+def _encode(arrays: FieldArrays) -> dict[str, np.ndarray]:
+    """The arrays a part stores for one field (the table at the top)."""
+    poff = arrays.poff.astype(np.int64)
+    heads = poff[:-1]
+    assert (np.diff(poff) > 0).all(), "every term has postings"
+    stored = {
+        "keys": arrays.keys,
+        "poff": _narrow(poff),
+        "fdoc": _narrow(arrays.docs[heads], int(arrays.len.size)),
+        "len": _narrow(arrays.len),
+    }
+    stored.update(_packed("docs", _gaps(arrays.docs, heads)))
+    stored.update(_packed("tf", arrays.tf))
+    if arrays.pos is not None:
+        assert arrays.xoff is not None, "positions come with their offsets"
+        firsts = np.cumsum(arrays.tf, dtype=np.int64) - arrays.tf  # each posting's first position
+        stored["xoff"] = _narrow(arrays.xoff)
+        stored.update(_packed("firsts", arrays.pos[firsts]))
+        stored.update(_packed("gaps", _gaps(arrays.pos, firsts)))
+    if arrays.toff is not None and arrays.tblob is not None:
+        stored.update(toff=_narrow(arrays.toff), tblob=arrays.tblob)
+    return stored
+
+
 def _write_part(
     path: Path,
     base: int,
@@ -422,11 +563,10 @@ def _write_part(
     fields: dict[str, FieldArrays],
     documents: Sequence[tuple[str, str]] | None,
 ) -> None:
-    arrays = {
+    arrays: dict[str, np.ndarray | _Pieces] = {
         f"{name}/{array}": values
         for name, field in fields.items()
-        for array, values in field._asdict().items()
-        if values is not None
+        for array, values in _encode(field).items()
     }
     if documents is not None:  # the documents' ids and sources, as JSON: read by repairs only
         encoded = json.dumps([list(d) for d in documents], ensure_ascii=False).encode("utf-8")
@@ -434,47 +574,46 @@ def _write_part(
     _write_arrays(path, {"base": base, "docs": ndocs}, arrays)
 
 
-class _Pieces(NamedTuple):
-    """An array written piece by piece (a merge's output, never whole in memory)."""
-
-    dtype: np.dtype
-    size: int
-    pieces: Callable[[], Iterator[np.ndarray]]  # its values in order, in arrays of ``dtype``
+# An array written piece by piece, as the callable yields them (a merge's output, never
+# whole in memory); called only when its turn comes, so it may use what the arrays
+# before it computed.
+_Pieces = Callable[[], Iterable[np.ndarray]]
 
 
 def _write_arrays(path: Path, meta: dict, arrays: dict[str, np.ndarray | _Pieces]) -> None:
-    """Write a part: the prefix (magic, header length, the header's CRC-32), the JSON
-    header, the arrays (8-byte aligned), then the CRC-32 of every :data:`BLOCK` bytes of
-    the arrays and the CRC-32 of that table."""
+    """Write a part: the prefix (magic, header length, the header's CRC-32), the arrays
+    (8-byte aligned), the CRC-32 of every :data:`BLOCK` bytes of the arrays and the CRC-32
+    of that table, then the JSON header (last: it lists the arrays' sizes, known once
+    they are written)."""
     layout = {}
     offset = 0
-    for name, arr in arrays.items():
-        layout[name] = [offset, np.dtype(arr.dtype).str, int(arr.size)]
-        offset += (int(arr.size) * np.dtype(arr.dtype).itemsize + 7) // 8 * 8
-    header = json.dumps({**meta, "arrays": layout, "data": offset, "block": BLOCK}).encode("utf-8")
-    header += b" " * (-(_PREFIX + len(header)) % 8)
     sums = _BlockSums()
     temporary = path.with_name(path.name + ".tmp")
     try:
         with open(temporary, "wb") as f:
-            f.write(_MAGIC)
-            f.write(len(header).to_bytes(4, "little") + zlib.crc32(header).to_bytes(4, "little"))
-            f.write(header)
+            f.write(_MAGIC + b"\0" * (_PREFIX - len(_MAGIC)))
             for name, arr in arrays.items():
-                written = 0
-                for piece in arr.pieces() if isinstance(arr, _Pieces) else [arr]:
-                    assert piece.dtype == arr.dtype, name
+                written, dtype = 0, None
+                for piece in arr() if callable(arr) else [arr]:
+                    assert dtype is None or piece.dtype == dtype, name
+                    dtype = piece.dtype
                     data = np.ascontiguousarray(piece).view(np.uint8).data
                     f.write(data)
                     sums.add(data)
                     written += len(data)
-                assert written == int(arr.size) * np.dtype(arr.dtype).itemsize, name
+                assert dtype is not None, f"{name}: no piece"
+                layout[name] = [offset, dtype.str, written // dtype.itemsize]
                 padding = b"\0" * (-written % 8)
                 f.write(padding)
                 sums.add(padding)
+                offset += written + len(padding)
             table = sums.table()
             f.write(table)
             f.write(zlib.crc32(table).to_bytes(4, "little") + b"\0" * 4)
+            header = json.dumps({**meta, "arrays": layout, "data": offset, "block": BLOCK}).encode("utf-8")
+            f.write(header)
+            f.seek(len(_MAGIC))
+            f.write(len(header).to_bytes(4, "little") + zlib.crc32(header).to_bytes(4, "little"))
             f.flush()
             os.fsync(f.fileno())
         os.replace(temporary, path)
@@ -507,8 +646,17 @@ class _BlockSums:
         return np.asarray(sums, dtype="<u4").tobytes()
 
 
+# -- reading -----------------------------------------------------------------------------
+
+# The arrays a field may have (the table at the top), each packed stream with its exceptions.
+_ARRAYS = frozenset(
+    ["keys", "poff", "fdoc", "len", "xoff", "toff", "tblob"]
+    + [f"{stream}{suffix}" for stream in _BITS for suffix in ("", "_xi", "_xv")]
+)
+
+
 class PartReader:
-    """A part file opened for reading (memory-mapped).
+    """A part file opened for reading (memory-mapped; nothing is decoded at open).
 
     Opening checks what costs nothing: the magic, the header's checksum, the file's size
     against the header, the block checksums' own checksum and that every array fits.
@@ -530,7 +678,7 @@ class PartReader:
             old = self._map is not None and self._map[: len(_MAGIC) - 1] == _MAGIC[:-1]
             raise self._damaged("was written by an older searchkit" if old else "is not a postings file")
         header_size = int.from_bytes(self._map[8:12], "little")
-        header = self._map[_PREFIX : _PREFIX + header_size]
+        header = self._map[max(size - header_size, _PREFIX) : size]
         if len(header) != header_size or zlib.crc32(header) != int.from_bytes(self._map[12:16], "little"):
             raise self._damaged("has a damaged header (checksum mismatch)")
         try:
@@ -544,19 +692,20 @@ class PartReader:
             listed = [(name, int(o), np.dtype(d), int(n)) for name, (o, d, n) in meta["arrays"].items()]
         except (ValueError, KeyError, TypeError) as exc:  # a header this searchkit did not write
             raise self._damaged(f"has an unreadable header ({exc})") from None
-        self._data = _PREFIX + header_size
+        self._data = _PREFIX
         nblocks = -(-self._data_bytes // self._block)
         table_at = self._data + self._data_bytes
-        expected = table_at + 4 * nblocks + 8
+        expected = table_at + 4 * nblocks + 8 + header_size
         if size != expected:
             raise self._damaged(f"is {size} bytes long, its header says {expected}: truncated or extended")
         table = self._map[table_at : table_at + 4 * nblocks]
-        if zlib.crc32(table) != int.from_bytes(self._map[expected - 8 : expected - 4], "little"):
+        table_sum = self._map[table_at + 4 * nblocks : table_at + 4 * nblocks + 4]
+        if zlib.crc32(table) != int.from_bytes(table_sum, "little"):
             raise self._damaged("has damaged block checksums")
         self._sums = np.frombuffer(table, dtype="<u4")
         self._verified = bytearray(nblocks)  # 1: the block was verified (bytes: C-fast find)
         self._view = memoryview(self._map)
-        grouped: dict[str, dict[str, np.ndarray]] = {}
+        self._fields: dict[str, dict[str, np.ndarray]] = {}
         self._extent: dict[tuple[str, str], tuple[int, int]] = {}  # (data offset, itemsize)
         for name, offset, kind, count in listed:
             field, _, array = name.partition("/")
@@ -565,28 +714,28 @@ class PartReader:
             if name == _DOCUMENTS:
                 self._extent[field, array] = (offset, count)
                 continue
-            grouped.setdefault(field, {})[array] = np.frombuffer(
+            if array not in _ARRAYS:
+                raise self._damaged("has a header naming unknown arrays")
+            self._fields.setdefault(field, {})[array] = np.frombuffer(
                 self._map, dtype=kind, count=count, offset=self._data + offset
             )
             self._extent[field, array] = (offset, kind.itemsize)
-        try:
-            self._fields = {name: FieldArrays(**arrays) for name, arrays in grouped.items()}
-        except TypeError:
-            raise self._damaged("has a header naming unknown arrays") from None
-        self._arrays = {  # (field, array) -> (values, data offset, itemsize): the read path's lookup
-            (name, array): (values, *self._extent[name, array])
-            for name, arrays in self._fields.items()
-            for array, values in arrays._asdict().items()
-            if values is not None
-        }
         for name, arrays in self._fields.items():
-            if len(arrays.poff) != len(arrays.keys) + 1 or len(arrays.len) != self.ndocs:
+            if not {"keys", "poff", "fdoc", "len"} <= arrays.keys() or not all(
+                s in arrays for s in ("docs", "tf")
+            ):
+                raise self._damaged(f"has no postings arrays in field {name}")
+            if len(arrays["poff"]) != len(arrays["keys"]) + 1 or len(arrays["len"]) != self.ndocs:
                 raise self._damaged(f"has inconsistent array sizes in field {name}")
         self._whole: set[tuple[str, str]] = set()  # arrays verified whole
         # A field of the table this part was written without: it holds no terms.
-        none = np.zeros(1, np.int64)
-        self._none = FieldArrays(_EMPTY_U64, none, _EMPTY_I32, _EMPTY_I32, np.zeros(self.ndocs, np.int32))
-        self._none = self._none._replace(pos=_EMPTY_I32, xoff=none)
+        self._absent: dict[str, np.ndarray] = {
+            "keys": _EMPTY_U64,
+            "poff": np.zeros(1, np.int64),
+            "fdoc": _EMPTY_I32,
+            "len": np.zeros(self.ndocs, np.int32),
+            "xoff": np.zeros(1, np.int64),
+        }
 
     def _damaged(self, problem: str) -> IndexDamagedError:
         return IndexDamagedError.in_file(self.path.parent, self.path.name, problem)
@@ -607,21 +756,28 @@ class PartReader:
             block = verified.find(0, block + 1, last)
 
     def _checked(self, field: str, array: str, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """Elements ``[start, stop)`` of one array, verified."""
-        values, offset, itemsize = self._arrays[field, array]
+        """Elements ``[start, stop)`` of one stored array, verified."""
+        values = self._fields[field][array]
+        offset, itemsize = self._extent[field, array]
         stop = len(values) if stop is None else stop
+        if not 0 <= start <= stop <= len(values):
+            raise self._damaged(f"has inconsistent {field}/{array} offsets")
         self._verify_bytes(offset + start * itemsize, offset + stop * itemsize)
         return values[start:stop]
 
     def _whole_array(self, field: str, array: str) -> np.ndarray | None:
         if field not in self._fields:
-            return getattr(self._none, array)
+            return self._absent.get(array)
         if (field, array) not in self._whole:
-            if getattr(self._fields[field], array) is None:
+            if array not in self._fields[field]:
                 return None
             self._checked(field, array)
             self._whole.add((field, array))
-        return getattr(self._fields[field], array)
+        return self._fields[field][array]
+
+    def array(self, field: str, name: str) -> np.ndarray | None:
+        """One stored array of a field, verified whole (None: the field does not have it)."""
+        return self._whole_array(field, name)
 
     def documents(self) -> list[tuple[str, str]] | None:
         """The ``(id, source)`` of each document of the part, verified (None: not kept)."""
@@ -640,13 +796,75 @@ class PartReader:
         """Check every byte of the part against its checksums (IndexDamagedError if not)."""
         self._verify_bytes(0, self._data_bytes)
 
+    def positional(self, field: str) -> bool:
+        return field not in self._fields or "xoff" in self._fields[field]
+
+    # -- the packed streams
+    def _values(self, field: str, stream: str, start: int, stop: int) -> np.ndarray:
+        """Values ``[start, stop)`` of a packed stream, int32."""
+        if _BITS[stream] == 4:
+            pairs = self._checked(field, stream, start >> 1, (stop + 1) >> 1)
+            skip = start & 1
+            values = _NIBBLES[pairs].reshape(-1)[skip : skip + stop - start].astype(np.int32)
+        else:
+            values = self._checked(field, stream, start, stop).astype(np.int32)
+        at, big = self._exceptions(field, stream)
+        lo, hi = np.searchsorted(at, (start, stop))
+        if hi > lo:
+            values[at[lo:hi] - start] = big[lo:hi]
+        return values
+
+    def _values_at(self, field: str, stream: str, index: np.ndarray) -> np.ndarray:
+        """Values at ``index`` (ascending) of a packed stream, int32."""
+        if not len(index):
+            return _EMPTY_I32
+        start, stop = int(index[0]), int(index[-1]) + 1
+        if _BITS[stream] == 4:
+            pairs = self._checked(field, stream, start >> 1, (stop + 1) >> 1)
+            byte = pairs[(index >> 1) - (start >> 1)]
+            values = ((byte >> ((index & 1) << 2).astype(np.uint8)) & 15).astype(np.int32)
+        else:
+            values = self._checked(field, stream, start, stop)[index - start].astype(np.int32)
+        at, big = self._exceptions(field, stream)
+        lo, hi = np.searchsorted(at, (start, stop))
+        if hi > lo:
+            at, big = at[lo:hi], big[lo:hi]
+            j = np.minimum(np.searchsorted(at, index), len(at) - 1)
+            hit = at[j] == index
+            values[hit] = big[j[hit]]
+        return values
+
+    def _exceptions(self, field: str, stream: str) -> tuple[np.ndarray, np.ndarray]:
+        at, big = self._whole_array(field, stream + "_xi"), self._whole_array(field, stream + "_xv")
+        if at is None or big is None or len(at) != len(big):
+            raise self._damaged(f"has inconsistent {field}/{stream} exceptions")
+        return at, big
+
+    # -- terms
     def field(self, name: str) -> FieldArrays:
-        """Every array of field ``name``, verified whole (for merges and checks)."""
+        """Every array of field ``name``, decoded whole and verified (for renumbering and
+        checks: a query decodes only its terms)."""
+        keys, poff = self._whole_array(name, "keys"), self._whole_array(name, "poff")
+        fdoc, lengths = self._whole_array(name, "fdoc"), self._whole_array(name, "len")
+        assert keys is not None and poff is not None and fdoc is not None and lengths is not None
+        poff = poff.astype(np.int64)
+        n, nterms = int(poff[-1]), len(keys)
         if name not in self._fields:
-            return self._none
-        arrays = self._fields[name]
-        for array in arrays._fields:
-            self._whole_array(name, array)
+            return FieldArrays(keys, poff, _EMPTY_I32, _EMPTY_I32, lengths, _EMPTY_I32, poff)
+        counts = np.diff(poff)
+        docs = _from_gaps(fdoc, self._values(name, "docs", 0, n - nterms), counts).astype(np.int32)
+        tf = self._values(name, "tf", 0, n)
+        arrays = FieldArrays(keys, poff, docs, tf, lengths.astype(np.int32))
+        if self.positional(name):
+            xoff = self._whole_array(name, "xoff")
+            assert xoff is not None
+            xoff = xoff.astype(np.int64)
+            firsts = self._values(name, "firsts", 0, n)
+            pos = _from_gaps(firsts, self._values(name, "gaps", 0, int(xoff[-1]) - n), tf).astype(np.int32)
+            arrays = arrays._replace(pos=pos, xoff=xoff)
+        toff, tblob = self._whole_array(name, "toff"), self._whole_array(name, "tblob")
+        if toff is not None:
+            arrays = arrays._replace(toff=toff.astype(np.int64), tblob=tblob)
         return arrays
 
     def find(self, field: str, term: str, key: int | None = None) -> int:
@@ -666,22 +884,45 @@ class PartReader:
         return a, b
 
     def postings(self, field: str, i: int) -> tuple[np.ndarray, np.ndarray]:
-        """Part-local document numbers and term frequencies of term ``i``."""
+        """Part-local document numbers and term frequencies of term ``i`` (int32)."""
         a, b = self._range(field, "poff", i)
-        return self._checked(field, "docs", a, b), self._checked(field, "tf", a, b)
+        if a == b or a < i:  # (every term has postings, so a term's gaps start at a - i)
+            raise self._damaged(f"has inconsistent {field}/poff")
+        docs = np.empty(b - a, dtype=np.int32)
+        docs[0] = self._checked(field, "fdoc", i, i + 1)[0]
+        docs[1:] = self._values(field, "docs", a - i, b - i - 1)
+        np.cumsum(docs, out=docs)
+        return docs, self._values(field, "tf", a, b)
 
-    def positions(self, field: str, i: int) -> np.ndarray:
-        """Positions of term ``i``, ``tf`` per posting, in posting order."""
-        assert self.field_arrays(field).pos is not None, f"{field} is not positional"
-        a, b = self._range(field, "xoff", i)
-        return self._checked(field, "pos", a, b)
+    def first_positions(self, field: str, i: int) -> np.ndarray:
+        """The first position of each of term ``i``'s postings (int32)."""
+        assert self.positional(field), f"{field} is not positional"
+        a, b = self._range(field, "poff", i)
+        return self._values(field, "firsts", a, b)
 
-    def array(self, field: str, name: str, start: int = 0, stop: int | None = None) -> np.ndarray | None:
-        """Elements ``[start, stop)`` of one array of a field, verified (None: the field
-        does not have it)."""
-        if start == 0 and stop is None:
-            return self._whole_array(field, name)
-        return self._checked(field, name, start, stop)
+    def positions(
+        self, field: str, i: int, rows: np.ndarray | None = None, ends: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Positions of term ``i``'s postings ``rows`` (their numbers among the term's
+        postings, ascending; default all), ``tf`` per posting, one posting after the
+        other (int64). ``ends``: the cumulative sum of the term's frequencies, when the
+        caller keeps it (else it is computed)."""
+        assert self.positional(field), f"{field} is not positional"
+        a, b = self._range(field, "poff", i)
+        x0, x1 = self._range(field, "xoff", i)
+        if rows is None:
+            counts = self._values(field, "tf", a, b)
+            firsts = self._values(field, "firsts", a, b)
+            return _from_gaps(firsts, self._values(field, "gaps", x0 - a, x1 - b), counts)
+        if ends is None:
+            ends = np.cumsum(self._values(field, "tf", a, b), dtype=np.int64)
+        counts = ends[rows] - np.where(rows > 0, ends[np.maximum(rows - 1, 0)], 0)
+        firsts = self._values_at(field, "firsts", rows + a)
+        # Posting j's gaps follow those of the postings before it: ends[j] - counts[j] - j.
+        ngaps = counts - 1
+        starts = ends[rows] - counts - rows
+        index = np.repeat(starts - (np.cumsum(ngaps) - ngaps), ngaps) + np.arange(int(ngaps.sum()))
+        return _from_gaps(firsts, self._values_at(field, "gaps", index + (x0 - a)), counts)
 
     def release(self) -> None:
         """Let the kernel drop the pages of the file this reader has touched from the
@@ -689,10 +930,6 @@ class PartReader:
         whole parts once, and their pages would otherwise stay in its resident memory."""
         if self._map is not None and hasattr(mmap, "MADV_DONTNEED"):
             self._map.madvise(mmap.MADV_DONTNEED)
-
-    def field_arrays(self, name: str) -> FieldArrays:
-        """The arrays of field ``name`` as stored, not verified: for their sizes only."""
-        return self._fields.get(name, self._none)
 
     def doc_frequency(self, field: str, term: str, key: int | None = None) -> int:
         i = self.find(field, term, key)
@@ -714,17 +951,17 @@ class PartReader:
         data = tblob.tobytes()
         poff = self._whole_array(field, "poff")
         assert poff is not None
-        df = np.diff(poff).tolist()
+        df = np.diff(poff.astype(np.int64)).tolist()
         bounds = toff.tolist()
         for i, n in enumerate(df):
-            if n:
-                yield data[bounds[i] : bounds[i + 1]].decode("utf-8"), n
+            yield data[bounds[i] : bounds[i + 1]].decode("utf-8"), n
 
 
 def remap_part(part: PartReader, mapping: np.ndarray, path: str | Path) -> bool:
     """Write ``part`` renumbered for a merged segment: ``mapping[d]`` is the new
     segment-local number of the part's document ``d`` or -1 (deleted); live documents
-    keep their order. Returns False (nothing written) when no document is live."""
+    keep their order, and terms left without postings are dropped. Returns False
+    (nothing written) when no document is live."""
     live = mapping >= 0
     if not live.any():
         return False
@@ -736,15 +973,23 @@ def remap_part(part: PartReader, mapping: np.ndarray, path: str | Path) -> bool:
         keep = live[old.docs] if len(old.docs) else np.zeros(0, dtype=bool)
         kept_before = np.zeros(len(keep) + 1, dtype=np.int64)
         np.cumsum(keep, out=kept_before[1:])
+        poff = kept_before[old.poff]
+        used = np.diff(poff) > 0
+        bounds = np.append(used, True)  # the offsets of the terms kept, and the end
         tf = old.tf[keep]
-        new = FieldArrays(old.keys, kept_before[old.poff], local[old.docs[keep]], tf, old.len[live])
+        new = FieldArrays(old.keys[used], poff[bounds], local[old.docs[keep]], tf, old.len[live])
         if field.positional:
             assert old.pos is not None, f"{field.name} is positional"
             pos_keep = np.repeat(keep, old.tf) if len(old.tf) else np.zeros(0, dtype=bool)
             cum = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
             np.cumsum(tf, out=cum[1:])
-            new = new._replace(pos=old.pos[pos_keep], xoff=cum[kept_before[old.poff]])
-        fields[field.name] = new._replace(toff=old.toff, tblob=old.tblob)
+            new = new._replace(pos=old.pos[pos_keep], xoff=cum[poff][bounds])
+        if old.toff is not None and old.tblob is not None:
+            sizes = np.diff(old.toff)[used]
+            toff = np.zeros(len(sizes) + 1, dtype=np.int64)
+            np.cumsum(sizes, out=toff[1:])
+            new = new._replace(toff=toff, tblob=old.tblob[np.repeat(used, np.diff(old.toff))])
+        fields[field.name] = new
     documents = part.documents()
     if documents is not None:
         documents = [d for d, keep in zip(documents, live.tolist()) if keep]
@@ -752,43 +997,20 @@ def remap_part(part: PartReader, mapping: np.ndarray, path: str | Path) -> bool:
     return True
 
 
-# Elements of one array a merge holds at a time (besides one term's postings when more).
+# Values of one stream a merge holds at a time (besides one term's when it has more).
 _MERGE_CHUNK = 1 << 22
 
 
 def merge_parts(parts: Sequence[PartReader], path: str | Path) -> None:
     """Write the consecutive ``parts`` (of one segment, in order of their documents) as
     one part holding the same postings: each term's postings are those of the parts one
-    after the other, as a reader concatenates them. The arrays are written in pieces of
-    about :data:`_MERGE_CHUNK` elements, so memory stays small whatever the parts' size."""
+    after the other, as a reader concatenates them. The streams are decoded and encoded
+    again in pieces of about :data:`_MERGE_CHUNK` values, so memory stays small whatever
+    the parts' size."""
     assert parts and all(b.base == a.base + a.ndocs for a, b in zip(parts, parts[1:])), "consecutive parts"
-    starts = [part.base - parts[0].base for part in parts]  # each part's first document in the merged one
     arrays: dict[str, np.ndarray | _Pieces] = {}
     for field in TEXT_FIELDS:
-        # The arrays as stored: the small ones are verified here, the postings and
-        # positions piece by piece as they are copied (_merged_values).
-        olds = [part.field_arrays(field.name) for part in parts]
-        for part in parts:
-            for name in ("keys", "poff", "len", "xoff", "toff", "tblob"):
-                part.array(field.name, name)
-        keys = np.unique(np.concatenate([old.keys for old in olds]))
-        rows = [np.searchsorted(keys, old.keys) for old in olds]  # each part's terms, as merged terms
-        poffs = [old.poff for old in olds]
-        poff = _merged_offsets(len(keys), rows, poffs)
-        merged: dict[str, np.ndarray | _Pieces] = {"keys": keys, "poff": poff}
-        merged["docs"] = _merged_values(parts, field.name, "docs", poff, rows, poffs, starts)
-        merged["tf"] = _merged_values(parts, field.name, "tf", poff, rows, poffs)
-        merged["len"] = np.concatenate([old.len for old in olds])
-        if field.positional:
-            xoffs = []
-            for old in olds:
-                assert old.xoff is not None, f"{field.name} is positional"
-                xoffs.append(old.xoff)
-            xoff = _merged_offsets(len(keys), rows, xoffs)
-            merged["pos"] = _merged_values(parts, field.name, "pos", xoff, rows, xoffs)
-            merged["xoff"] = xoff
-        if field.keep_texts:
-            merged.update(_merged_texts(len(keys), rows, olds))
+        merged = _merged_field(parts, field.name, field.positional)
         arrays.update({f"{field.name}/{name}": values for name, values in merged.items()})
     documents: list[list[str] | tuple[str, str]] = []
     for part in parts:
@@ -803,6 +1025,77 @@ def merge_parts(parts: Sequence[PartReader], path: str | Path) -> None:
     _write_arrays(Path(path), meta, arrays)
 
 
+def _merged_field(
+    parts: Sequence[PartReader], name: str, positional: bool
+) -> dict[str, np.ndarray | _Pieces]:
+    """The arrays of field ``name`` of the merged part, its streams as pieces."""
+
+    def whole(part: PartReader, array: str) -> np.ndarray:
+        values = part.array(name, array)
+        assert values is not None, f"{name}/{array}"
+        return values.astype(np.int64) if array != "keys" else values
+
+    starts = [part.base - parts[0].base for part in parts]  # each part's first document in the merged one
+    keys = np.unique(np.concatenate([whole(part, "keys") for part in parts]))
+    rows = [
+        np.searchsorted(keys, whole(part, "keys")) for part in parts
+    ]  # each part's terms, as merged terms
+    poffs = [whole(part, "poff") for part in parts]
+    poff = _merged_offsets(len(keys), rows, poffs)
+    nterms = len(keys)
+    merged: dict[str, np.ndarray | _Pieces] = {"keys": keys, "poff": _narrow(poff)}
+    fdocs = [whole(part, "fdoc") for part in parts]
+    fdoc = np.zeros(nterms, dtype=np.int64)
+
+    def read_docs(p: int, first: int, last: int, lo: int, hi: int) -> np.ndarray:
+        gaps = parts[p]._values(name, "docs", first - lo, last - hi)
+        return _from_gaps(fdocs[p][lo:hi], gaps, np.diff(poffs[p][lo : hi + 1])) + starts[p]
+
+    def docs_gaps() -> Iterator[tuple[int, int, np.ndarray]]:
+        for t0, t1, docs in _merged_runs(parts, poff, rows, poffs, read_docs):
+            heads = poff[t0:t1] - poff[t0]
+            fdoc[t0:t1] = docs[heads]
+            yield t0, t1, _gaps(docs, heads)
+
+    merged.update(_packed_pieces("docs", int(poff[-1]) - nterms, docs_gaps()))
+    merged["fdoc"] = lambda: [_narrow(fdoc, sum(part.ndocs for part in parts))]  # (after docs)
+    merged.update(_packed_pieces("tf", int(poff[-1]), _merged_stream(parts, name, "tf", poff, rows, poffs)))
+    merged["len"] = _narrow(np.concatenate([whole(part, "len") for part in parts]))
+    if positional:
+        xoffs = [whole(part, "xoff") for part in parts]
+        xoff = _merged_offsets(nterms, rows, xoffs)
+        merged["xoff"] = _narrow(xoff)
+        firsts = _merged_stream(parts, name, "firsts", poff, rows, poffs)
+        merged.update(_packed_pieces("firsts", int(poff[-1]), firsts))
+        # Term i's position gaps start at xoff[i] - poff[i] (one fewer than its positions per posting).
+        goffs = [x - p for x, p in zip(xoffs, poffs)]
+        gaps = _merged_stream(parts, name, "gaps", xoff - poff, rows, goffs)
+        merged.update(_packed_pieces("gaps", int(xoff[-1] - poff[-1]), gaps))
+    toffs = [part.array(name, "toff") for part in parts]
+    if any(toff is not None for toff in toffs):
+        merged.update(_merged_texts(nterms, rows, parts, name))
+    return merged
+
+
+def _packed_pieces(
+    stream: str, length: int, runs: Iterator[tuple[int, int, np.ndarray]]
+) -> dict[str, np.ndarray | _Pieces]:
+    """The arrays of packed ``stream`` (``length`` values, given in pieces by ``runs``),
+    as pieces: its exceptions are known once its values are written."""
+    packer = _Packer(_BITS[stream], length)
+
+    def values() -> Iterator[np.ndarray]:
+        for _, _, piece in runs:
+            yield packer.pack(piece)
+        yield packer.finish()
+
+    return {
+        stream: values,
+        f"{stream}_xi": lambda: [packer.exceptions()[0]],
+        f"{stream}_xv": lambda: [packer.exceptions()[1]],
+    }
+
+
 def _merged_offsets(nterms: int, rows: list[np.ndarray], offsets: list[np.ndarray]) -> np.ndarray:
     """Offsets of the merged terms' runs: each term's runs in every part, summed."""
     sizes = np.zeros(nterms, dtype=np.int64)
@@ -813,71 +1106,83 @@ def _merged_offsets(nterms: int, rows: list[np.ndarray], offsets: list[np.ndarra
     return merged
 
 
-def _merged_values(
+def _merged_stream(
     parts: Sequence[PartReader],
     field: str,
-    array: str,
+    stream: str,
     merged: np.ndarray,
     rows: list[np.ndarray],
     offsets: list[np.ndarray],
-    add: list[int] | None = None,
-) -> _Pieces:
-    """The merged array of per-term runs (``values[offsets[i]:offsets[i + 1]]`` of
-    ``array`` is term ``i``'s run in a part, ``add`` added to it), laid out by the merged
-    ``offsets``, in pieces of whole terms."""
-    dtype = np.dtype(parts[0].field_arrays(field)._asdict()[array].dtype)
+) -> Iterator[tuple[int, int, np.ndarray]]:
+    """The values of a packed stream that are the same in the merged part (frequencies,
+    positions), laid out by the merged ``offsets``: see _merged_runs."""
 
-    def pieces() -> Iterator[np.ndarray]:
-        nterms = len(merged) - 1
-        t0 = 0
-        while t0 < nterms:
-            # whole terms, about _MERGE_CHUNK values (one term alone when it has more)
-            t1 = max(int(np.searchsorted(merged, merged[t0] + _MERGE_CHUNK, side="right")) - 1, t0 + 1)
-            out = np.empty(int(merged[t1] - merged[t0]), dtype=dtype)
-            filled = np.zeros(t1 - t0, dtype=np.int64)  # values of each term placed so far
-            for p, (part, row, offset) in enumerate(zip(parts, rows, offsets)):
-                lo, hi = np.searchsorted(row, [t0, t1])  # this part's terms in [t0, t1): consecutive
-                if lo == hi:
-                    continue
-                terms = row[lo:hi] - t0
-                first, last = int(offset[lo]), int(offset[hi])
-                sizes = np.diff(offset[lo : hi + 1])
-                at = merged[terms + t0] - merged[t0] + filled[terms]  # where each run goes
-                filled[terms] += sizes
-                where = np.repeat(at - (offset[lo:hi] - first), sizes) + np.arange(last - first)
-                value = part.array(field, array, first, last)  # verified as it is read
-                assert value is not None
-                out[where] = value + dtype.type(add[p]) if add else value
-            for part in parts:
-                part.release()
-            yield out
-            t0 = t1
+    def read(p: int, first: int, last: int, lo: int, hi: int) -> np.ndarray:
+        return parts[p]._values(field, stream, first, last)
 
-    return _Pieces(dtype, int(merged[-1]), pieces)
+    return _merged_runs(parts, merged, rows, offsets, read)
 
 
-def _merged_texts(nterms: int, rows: list[np.ndarray], olds: list[FieldArrays]) -> dict[str, np.ndarray]:
+def _merged_runs(
+    parts: Sequence[PartReader],
+    merged: np.ndarray,
+    rows: list[np.ndarray],
+    offsets: list[np.ndarray],
+    read: Callable[[int, int, int, int, int], np.ndarray],
+) -> Iterator[tuple[int, int, np.ndarray]]:
+    """The merged array of per-term runs, in pieces of whole terms ``[t0, t1)``:
+    ``read(p, first, last, lo, hi)`` gives the values ``[first, last)`` of part ``p``
+    (its terms ``lo`` to ``hi``: ``offsets[p]`` are its terms' runs), and they are laid
+    out by the ``merged`` offsets, the parts' runs of each term one after the other."""
+    nterms = len(merged) - 1
+    t0 = 0
+    while t0 < nterms:
+        # whole terms, about _MERGE_CHUNK values (one term alone when it has more)
+        t1 = max(int(np.searchsorted(merged, merged[t0] + _MERGE_CHUNK, side="right")) - 1, t0 + 1)
+        out = np.zeros(int(merged[t1] - merged[t0]), dtype=np.int64)
+        filled = np.zeros(t1 - t0, dtype=np.int64)  # values of each term placed so far
+        for p, (row, offset) in enumerate(zip(rows, offsets)):
+            lo, hi = np.searchsorted(row, [t0, t1])  # this part's terms in [t0, t1): consecutive
+            if lo == hi:
+                continue
+            terms = row[lo:hi] - t0
+            first, last = int(offset[lo]), int(offset[hi])
+            sizes = np.diff(offset[lo : hi + 1])
+            at = merged[terms + t0] - merged[t0] + filled[terms]  # where each run goes
+            filled[terms] += sizes
+            where = np.repeat(at - (offset[lo:hi] - first), sizes) + np.arange(last - first)
+            out[where] = read(p, first, last, int(lo), int(hi))  # verified as it is read
+        for part in parts:
+            part.release()
+        yield t0, t1, out
+        t0 = t1
+
+
+def _merged_texts(
+    nterms: int, rows: list[np.ndarray], parts: Sequence[PartReader], field: str
+) -> dict[str, np.ndarray]:
     """The merged terms' texts (``toff``, ``tblob``): each from the first part that has it."""
     owner = np.full(nterms, -1, dtype=np.int64)
     local = np.zeros(nterms, dtype=np.int64)
-    for p in range(len(olds) - 1, -1, -1):
+    for p in range(len(parts) - 1, -1, -1):
         owner[rows[p]] = p
         local[rows[p]] = np.arange(len(rows[p]))
+    texts = [(part.array(field, "toff"), part.array(field, "tblob")) for part in parts]
     sizes = np.zeros(nterms, dtype=np.int64)
-    for p, old in enumerate(olds):
-        if old.toff is not None:  # (a part without the field has no terms in it)
+    for p, (toff, _) in enumerate(texts):
+        if toff is not None:  # (a part without the field has no terms in it)
             mine = owner == p
-            sizes[mine] = np.diff(old.toff)[local[mine]]
-    toff = np.zeros(nterms + 1, dtype=np.int64)
-    np.cumsum(sizes, out=toff[1:])
-    tblob = np.empty(int(toff[-1]), dtype=np.uint8)
-    for p, old in enumerate(olds):
+            sizes[mine] = np.diff(toff.astype(np.int64))[local[mine]]
+    toff_merged = np.zeros(nterms + 1, dtype=np.int64)
+    np.cumsum(sizes, out=toff_merged[1:])
+    tblob = np.empty(int(toff_merged[-1]), dtype=np.uint8)
+    for p, (toff, blob) in enumerate(texts):
         terms = np.flatnonzero(owner == p)
         n = sizes[terms]
-        if old.toff is None or old.tblob is None or not n.sum():
+        if toff is None or blob is None or not n.sum():
             continue
         before = np.cumsum(n) - n  # where each term's bytes start among this part's
         span = np.arange(int(n.sum()))
-        source = np.repeat(old.toff[local[terms]] - before, n) + span
-        tblob[np.repeat(toff[terms] - before, n) + span] = old.tblob[source]
-    return {"toff": toff, "tblob": tblob}
+        source = np.repeat(toff.astype(np.int64)[local[terms]] - before, n) + span
+        tblob[np.repeat(toff_merged[terms] - before, n) + span] = blob[source]
+    return {"toff": _narrow(toff_merged), "tblob": tblob}

@@ -132,12 +132,8 @@ class IndexReader:
             return self._lead[key]
         found = []
         for part, base, i in self._term_in_parts(field, term):
-            docs, tf = part.postings(field, i)
-            positions = part.positions(field, i)
-            starts = np.zeros(len(tf), dtype=np.int64)
-            np.cumsum(tf[:-1], out=starts[1:])
-            first = np.minimum.reduceat(positions, starts) if len(positions) else positions
-            found.append(docs[first < within].astype(np.int64) + base)
+            docs, _ = part.postings(field, i)
+            found.append(docs[part.first_positions(field, i) < within].astype(np.int64) + base)
         docs_all = np.concatenate(found) if found else None
         if docs_all is not None:
             docs_all = docs_all[self._live[docs_all]]
@@ -167,11 +163,8 @@ class IndexReader:
                 ends = np.cumsum(tf, dtype=np.int64)
                 with contextlib.suppress(ValueError):  # larger than the whole cache
                     self._ends[key] = ends
-            counts = tf[rows].astype(np.int64)
-            starts = ends[rows] - counts
-            each = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-            found_docs.append(np.repeat(local[rows].astype(np.int64) + base, counts))
-            found_positions.append(part.positions(field, i)[each].astype(np.int64))
+            found_docs.append(np.repeat(local[rows].astype(np.int64) + base, tf[rows]))
+            found_positions.append(part.positions(field, i, rows, ends))
         if not found_docs:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(found_docs), np.concatenate(found_positions)
@@ -296,10 +289,11 @@ def _phrase_docs(part: PartReader, field: str, syllables: list[str], keys: list[
     found: np.ndarray | None = None  # position keys of the phrase so far
     for k, i in enumerate(entries):
         docs, tf = part.postings(field, i)
-        positions = part.positions(field, i)
-        wanted = np.repeat(np.isin(docs, candidates, assume_unique=True), tf)
-        doc_of = np.repeat(docs, tf)[wanted].astype(np.int64)
-        key = (doc_of << _POSITION_BITS) | (positions[wanted].astype(np.int64) + _PHRASE_SLACK - k)
+        rows = np.flatnonzero(np.isin(docs, candidates, assume_unique=True))  # (decode their positions only)
+        doc_of = np.repeat(docs[rows], tf[rows]).astype(np.int64)
+        key = (doc_of << _POSITION_BITS) | (
+            part.positions(field, i, rows, np.cumsum(tf, dtype=np.int64)) + _PHRASE_SLACK - k
+        )
         found = key if found is None else np.intersect1d(found, key, assume_unique=True)
         if not len(found):
             break

@@ -227,9 +227,9 @@ def test_a_corrupt_block_is_caught_when_first_read(tmp_path, healthy):
     _, _, index_dir = _copy(healthy, tmp_path)
     part = _b_part(index_dir)
     reader = postings.PartReader(part)
-    docs_offset, _ = reader._extent["body", "docs"]
+    first_doc, _ = reader._extent["body", "fdoc"]
     data = bytearray(part.read_bytes())
-    data[reader._data + docs_offset] ^= 0x01  # the first posting of the body's first term
+    data[reader._data + first_doc] ^= 0x01  # the first posting of the body's first term
     part.write_bytes(bytes(data))
     damaged = postings.PartReader(part)  # opens: header and sizes are fine
     with pytest.raises(IndexDamagedError, match=part.name):
@@ -256,7 +256,7 @@ def test_check_reports_each_damaged_file_and_repair_rewrites_the_format_file(tmp
     report = check_index(index_dir)
     assert {p.file for p in report.problems} == {"searchkit-format", _missing_part_name(index_dir)}
     repaired = check_index(index_dir, repair=True)
-    assert repaired.repaired and (index_dir / "searchkit-format").read_text().strip() == "3"
+    assert repaired.repaired and (index_dir / "searchkit-format").read_text().strip() == "4"
     assert check_index(index_dir).healthy
 
 
