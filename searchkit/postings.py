@@ -358,7 +358,10 @@ class PartWriter:
 
     def write(self, path: str | Path) -> None:
         """Write the part; the file appears under ``path`` only once complete."""
-        fields: dict[str, FieldArrays] = {}
+        documents = self._documents if len(self._documents) == self.ndocs else None
+        _write_part(Path(path), self.base, self.ndocs, self._fields(), documents)
+
+    def _fields(self) -> Iterator[tuple[str, FieldArrays]]:
         for field in TEXT_FIELDS:
             name = field.name
             keys = np.concatenate(self._keys[name]) if self._keys[name] else _EMPTY_U64
@@ -371,9 +374,7 @@ class PartWriter:
             arrays = _layout(keys, docs, tf, positions, lengths.astype(np.int32))
             if field.keep_texts:
                 arrays = arrays._replace(**_texts(arrays.keys, self._texts[name]))
-            fields[name] = arrays
-        documents = self._documents if len(self._documents) == self.ndocs else None
-        _write_part(Path(path), self.base, self.ndocs, fields, documents)
+            yield name, arrays
 
 
 class FieldArrays(NamedTuple):
@@ -560,18 +561,23 @@ def _write_part(
     path: Path,
     base: int,
     ndocs: int,
-    fields: dict[str, FieldArrays],
+    fields: Iterable[tuple[str, FieldArrays]],
     documents: Sequence[tuple[str, str]] | None,
 ) -> None:
-    arrays: dict[str, np.ndarray | _Pieces] = {
-        f"{name}/{array}": values
-        for name, field in fields.items()
-        for array, values in _encode(field).items()
-    }
-    if documents is not None:  # the documents' ids and sources, as JSON: read by repairs only
-        encoded = json.dumps([list(d) for d in documents], ensure_ascii=False).encode("utf-8")
-        arrays[_DOCUMENTS] = np.frombuffer(encoded, dtype=np.uint8)
-    _write_arrays(path, {"base": base, "docs": ndocs}, arrays)
+    """Write a part of ``fields``, encoded one after the other (each is dropped before the
+    next is made, when they come from a generator)."""
+
+    def arrays() -> Iterator[tuple[str, np.ndarray | _Pieces]]:
+        for name, field in fields:
+            encoded = _encode(field)
+            del field  # (before the next field is made)
+            yield from ((f"{name}/{array}", values) for array, values in encoded.items())
+            del encoded
+        if documents is not None:  # the documents' ids and sources, as JSON: read by repairs only
+            listed = json.dumps([list(d) for d in documents], ensure_ascii=False).encode("utf-8")
+            yield _DOCUMENTS, np.frombuffer(listed, dtype=np.uint8)
+
+    _write_arrays(path, {"base": base, "docs": ndocs}, arrays())
 
 
 # An array written piece by piece, as the callable yields them (a merge's output, never
@@ -580,11 +586,11 @@ def _write_part(
 _Pieces = Callable[[], Iterable[np.ndarray]]
 
 
-def _write_arrays(path: Path, meta: dict, arrays: dict[str, np.ndarray | _Pieces]) -> None:
-    """Write a part: the prefix (magic, header length, the header's CRC-32), the arrays
-    (8-byte aligned), the CRC-32 of every :data:`BLOCK` bytes of the arrays and the CRC-32
-    of that table, then the JSON header (last: it lists the arrays' sizes, known once
-    they are written)."""
+def _write_arrays(path: Path, meta: dict, arrays: Iterable[tuple[str, np.ndarray | _Pieces]]) -> None:
+    """Write a part: the prefix (magic, header length, the header's CRC-32), the named
+    arrays in order (8-byte aligned), the CRC-32 of every :data:`BLOCK` bytes of the
+    arrays and the CRC-32 of that table, then the JSON header (last: it lists the arrays'
+    sizes, known once they are written)."""
     layout = {}
     offset = 0
     sums = _BlockSums()
@@ -592,7 +598,7 @@ def _write_arrays(path: Path, meta: dict, arrays: dict[str, np.ndarray | _Pieces
     try:
         with open(temporary, "wb") as f:
             f.write(_MAGIC + b"\0" * (_PREFIX - len(_MAGIC)))
-            for name, arr in arrays.items():
+            for name, arr in arrays:
                 written, dtype = 0, None
                 for piece in arr() if callable(arr) else [arr]:
                     assert dtype is None or piece.dtype == dtype, name
@@ -967,34 +973,40 @@ def remap_part(part: PartReader, mapping: np.ndarray, path: str | Path) -> bool:
         return False
     new_base = int(mapping[live][0])
     local = np.where(live, mapping - new_base, -1).astype(np.int32)
-    fields: dict[str, FieldArrays] = {}
-    for field in TEXT_FIELDS:
-        old = part.field(field.name)
-        keep = live[old.docs] if len(old.docs) else np.zeros(0, dtype=bool)
-        kept_before = np.zeros(len(keep) + 1, dtype=np.int64)
-        np.cumsum(keep, out=kept_before[1:])
-        poff = kept_before[old.poff]
-        used = np.diff(poff) > 0
-        bounds = np.append(used, True)  # the offsets of the terms kept, and the end
-        tf = old.tf[keep]
-        new = FieldArrays(old.keys[used], poff[bounds], local[old.docs[keep]], tf, old.len[live])
-        if field.positional:
-            assert old.pos is not None, f"{field.name} is positional"
-            pos_keep = np.repeat(keep, old.tf) if len(old.tf) else np.zeros(0, dtype=bool)
-            cum = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
-            np.cumsum(tf, out=cum[1:])
-            new = new._replace(pos=old.pos[pos_keep], xoff=cum[poff][bounds])
-        if old.toff is not None and old.tblob is not None:
-            sizes = np.diff(old.toff)[used]
-            toff = np.zeros(len(sizes) + 1, dtype=np.int64)
-            np.cumsum(sizes, out=toff[1:])
-            new = new._replace(toff=toff, tblob=old.tblob[np.repeat(used, np.diff(old.toff))])
-        fields[field.name] = new
+
+    def fields() -> Iterator[tuple[str, FieldArrays]]:  # one decoded at a time
+        for field in TEXT_FIELDS:
+            yield field.name, _remapped(part.field(field.name), live, local, field.positional)
+
     documents = part.documents()
     if documents is not None:
         documents = [d for d, keep in zip(documents, live.tolist()) if keep]
-    _write_part(Path(path), new_base, int(live.sum()), fields, documents)
+    _write_part(Path(path), new_base, int(live.sum()), fields(), documents)
     return True
+
+
+def _remapped(old: FieldArrays, live: np.ndarray, local: np.ndarray, positional: bool) -> FieldArrays:
+    """``old`` with the postings of ``live`` documents only, renumbered ``local``."""
+    keep = live[old.docs] if len(old.docs) else np.zeros(0, dtype=bool)
+    kept_before = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept_before[1:])
+    poff = kept_before[old.poff]
+    used = np.diff(poff) > 0
+    bounds = np.append(used, True)  # the offsets of the terms kept, and the end
+    tf = old.tf[keep]
+    new = FieldArrays(old.keys[used], poff[bounds], local[old.docs[keep]], tf, old.len[live])
+    if positional:
+        assert old.pos is not None, "positional"
+        pos_keep = np.repeat(keep, old.tf) if len(old.tf) else np.zeros(0, dtype=bool)
+        cum = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+        np.cumsum(tf, out=cum[1:])
+        new = new._replace(pos=old.pos[pos_keep], xoff=cum[poff][bounds])
+    if old.toff is not None and old.tblob is not None:
+        sizes = np.diff(old.toff)[used]
+        toff = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=toff[1:])
+        new = new._replace(toff=toff, tblob=old.tblob[np.repeat(used, np.diff(old.toff))])
+    return new
 
 
 # Values of one stream a merge holds at a time (besides one term's when it has more).
@@ -1008,10 +1020,10 @@ def merge_parts(parts: Sequence[PartReader], path: str | Path) -> None:
     again in pieces of about :data:`_MERGE_CHUNK` values, so memory stays small whatever
     the parts' size."""
     assert parts and all(b.base == a.base + a.ndocs for a, b in zip(parts, parts[1:])), "consecutive parts"
-    arrays: dict[str, np.ndarray | _Pieces] = {}
+    arrays: list[tuple[str, np.ndarray | _Pieces]] = []
     for field in TEXT_FIELDS:
         merged = _merged_field(parts, field.name, field.positional)
-        arrays.update({f"{field.name}/{name}": values for name, values in merged.items()})
+        arrays += [(f"{field.name}/{name}", values) for name, values in merged.items()]
     documents: list[list[str] | tuple[str, str]] = []
     for part in parts:
         listed = part.documents()
@@ -1020,7 +1032,7 @@ def merge_parts(parts: Sequence[PartReader], path: str | Path) -> None:
         documents += [list(d) for d in listed]
     else:
         encoded = json.dumps(documents, ensure_ascii=False).encode("utf-8")
-        arrays[_DOCUMENTS] = np.frombuffer(encoded, dtype=np.uint8)
+        arrays.append((_DOCUMENTS, np.frombuffer(encoded, dtype=np.uint8)))
     meta = {"base": parts[0].base, "docs": sum(part.ndocs for part in parts)}
     _write_arrays(Path(path), meta, arrays)
 
