@@ -149,8 +149,6 @@ class IndexReader:
             if not len(inside):
                 continue
             local, tf = part.postings(field, i)
-            if not len(local):  # (a term whose documents a merge of segments dropped)
-                continue
             wanted = (inside - base).astype(local.dtype)  # (not the postings to int64: O(postings))
             rows = np.minimum(np.searchsorted(local, wanted), len(local) - 1)
             rows = rows[local[rows] == wanted]
