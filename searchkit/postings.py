@@ -24,9 +24,10 @@ array           dtype     meaning
 ``keys``        uint64    the terms' keys, ascending (the term dictionary)
 ``poff``        uint*     postings of term i are postings ``poff[i]`` to ``poff[i+1]``,
                           at least one (a term without postings is not kept)
-``fdoc``        uint*     part-local document number of each term's first posting
-``docs``        8 bits    for each later posting, its document minus the one before
-                          (term i's are ``docs[poff[i]-i:poff[i+1]-i-1]``)
+``doff``        uint*     term i's documents are bytes ``doff[i]`` to ``doff[i+1]``
+``docs``        bytes     each term's part-local documents: the first, then each
+                          minus the one before, all in 1, 2 or 4 bytes (the fewest
+                          that hold the term's largest; ``(doff[i+1]-doff[i])/df``)
 ``tf``          4 bits    occurrences of the term in the posting's document, two a
                           byte, the first in the low half
 ``len``         uint*     tokens per document (BM25's field length)
@@ -35,7 +36,7 @@ array           dtype     meaning
 ``firsts``      16 bits   the first position of each posting
 ``gaps``        8 bits    each later position minus the one before, in its posting
                           (term i's are ``gaps[xoff[i]-poff[i]:xoff[i+1]-poff[i+1]]``)
-``<s>_xi/_xv``  uint*     the exceptions of packed stream ``<s>`` (the four above):
+``<s>_xi/_xv``  uint*     the exceptions of packed stream ``<s>`` (the three above):
                           a value from ``2**bits - 1`` up is stored as that escape,
                           its index in the stream in ``_xi`` (ascending) and itself
                           in ``_xv``
@@ -436,14 +437,17 @@ def _runs(values: np.ndarray, sizes: np.ndarray, order: np.ndarray) -> np.ndarra
 
 # -- the encoding ------------------------------------------------------------------------
 #
-# Why these widths: most document gaps of a term are small (a common term is in most
-# documents), most frequencies are 1 or 2, positions within a posting are close, but a
-# posting's first position is anywhere in its document. Each packed stream stores every
-# value in a fixed width, so that a term's run is one slice of an array (a numpy view,
-# aligned), decoded with a cast, and the window and phrase steps read a few postings'
-# values by index; the rare value that does not fit is an exception.
+# Why these widths: most frequencies are 1 or 2, positions within a posting are close,
+# but a posting's first position is anywhere in its document. Each packed stream stores
+# every value in a fixed width, so that a term's run is one slice of an array (a numpy
+# view, aligned), decoded with a cast, and the window and phrase steps read a few
+# postings' values by index; the rare value that does not fit is an exception. Document
+# gaps are small for a common term and large for every posting of a rare one (an
+# exception each), so each term has its own width instead (and there is no need to read
+# a posting's document by index: a term's documents are always read whole).
 
-_BITS = {"docs": 8, "tf": 4, "firsts": 16, "gaps": 8}  # bits per value of each packed stream
+_BITS = {"tf": 4, "firsts": 16, "gaps": 8}  # bits per value of each packed stream
+_WIDTHS = (np.dtype("<u1"), np.dtype("<u2"), np.dtype("<u4"))  # of a term's documents
 _EMPTY_U8 = np.zeros(0, dtype=np.uint8)
 # The two 4-bit values of each byte, the first in its low half: _NIBBLES[byte] is a pair.
 _NIBBLES = np.stack([np.arange(256) & 15, np.arange(256) >> 4], axis=1).astype(np.uint8)
@@ -520,6 +524,14 @@ def _gaps(values: np.ndarray, heads: np.ndarray) -> np.ndarray:
     return np.diff(values.astype(np.int64))[inside[1:]]
 
 
+def _running(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Cumulative sums of ``values`` over each of their runs of ``counts`` (each at
+    least 1), int64: the inverse of the differences, a run's first value kept whole."""
+    heads = np.cumsum(counts, dtype=np.int64) - counts
+    total = np.cumsum(values, dtype=np.int64)
+    return total - np.repeat(total[heads] - values[heads], counts)
+
+
 def _from_gaps(heads: np.ndarray, gaps: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Runs of ``counts`` values (each at least 1): each run's first value from ``heads``,
     then its own ``counts - 1`` gaps one after the other (the inverse of _gaps), int64."""
@@ -529,22 +541,69 @@ def _from_gaps(heads: np.ndarray, gaps: np.ndarray, counts: np.ndarray) -> np.nd
     head[at] = True
     out[at] = heads
     out[~head] = gaps
-    np.cumsum(out, out=out)
-    return out - np.repeat(out[at] - heads, counts)
+    return _running(out, counts)
+
+
+def _byte_layout(counts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """For runs of ``counts`` values taking ``sizes`` bytes (a width a run): each value's
+    width and first byte."""
+    width = np.repeat(sizes // np.maximum(counts, 1), counts)
+    heads = np.cumsum(counts, dtype=np.int64) - counts
+    starts = np.cumsum(sizes, dtype=np.int64) - sizes
+    first = np.repeat(starts - heads * (sizes // np.maximum(counts, 1)), counts)
+    return width, first + np.arange(len(width), dtype=np.int64) * width
+
+
+def _pack_runs(values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of ``counts`` non-negative ``values`` (below 2**32; each run at least one)
+    each in the fewest bytes of _WIDTHS that hold its largest: the bytes, and each run's
+    size in bytes."""
+    if not len(counts):
+        return _EMPTY_U8, np.zeros(0, dtype=np.int64)
+    heads = np.cumsum(counts, dtype=np.int64) - counts
+    largest = np.maximum.reduceat(values, heads)
+    sizes = np.where(largest < 1 << 8, 1, np.where(largest < 1 << 16, 2, 4)) * counts.astype(np.int64)
+    width, first = _byte_layout(counts, sizes)
+    out = np.empty(int(sizes.sum()), dtype=np.uint8)
+    for dtype in _WIDTHS:
+        mine = width == dtype.itemsize
+        if mine.any():
+            at = np.repeat(first[mine], dtype.itemsize) + np.tile(np.arange(dtype.itemsize), int(mine.sum()))
+            out[at] = values[mine].astype(dtype).view(np.uint8)
+    return out, sizes
+
+
+def _unpack_runs(data: np.ndarray, counts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The values of _pack_runs (int64) from its bytes and the runs' counts and sizes."""
+    width, first = _byte_layout(counts, sizes)
+    values = np.empty(len(width), dtype=np.int64)
+    for dtype in _WIDTHS:
+        mine = width == dtype.itemsize
+        if mine.any():
+            at = np.repeat(first[mine], dtype.itemsize) + np.tile(np.arange(dtype.itemsize), int(mine.sum()))
+            values[mine] = data[at].view(dtype)
+    return values
+
+
+def _deltas(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each of ``values`` minus the one before in its run of ``counts``, a run's first
+    value kept whole (the inverse of _running)."""
+    deltas = np.diff(values.astype(np.int64), prepend=0)
+    heads = np.cumsum(counts, dtype=np.int64) - counts
+    deltas[heads] = values[heads]
+    return deltas
 
 
 def _encode(arrays: FieldArrays) -> dict[str, np.ndarray]:
     """The arrays a part stores for one field (the table at the top)."""
     poff = arrays.poff.astype(np.int64)
-    heads = poff[:-1]
     assert (np.diff(poff) > 0).all(), "every term has postings"
-    stored = {
-        "keys": arrays.keys,
-        "poff": _narrow(poff),
-        "fdoc": _narrow(arrays.docs[heads], int(arrays.len.size)),
-        "len": _narrow(arrays.len),
-    }
-    stored.update(_packed("docs", _gaps(arrays.docs, heads)))
+    counts = np.diff(poff)
+    docs, sizes = _pack_runs(_deltas(arrays.docs, counts), counts)
+    doff = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=doff[1:])
+    stored = {"keys": arrays.keys, "poff": _narrow(poff), "doff": _narrow(doff), "docs": docs}
+    stored["len"] = _narrow(arrays.len)
     stored.update(_packed("tf", arrays.tf))
     if arrays.pos is not None:
         assert arrays.xoff is not None, "positions come with their offsets"
@@ -656,7 +715,7 @@ class _BlockSums:
 
 # The arrays a field may have (the table at the top), each packed stream with its exceptions.
 _ARRAYS = frozenset(
-    ["keys", "poff", "fdoc", "len", "xoff", "toff", "tblob"]
+    ["keys", "poff", "doff", "docs", "len", "xoff", "toff", "tblob"]
     + [f"{stream}{suffix}" for stream in _BITS for suffix in ("", "_xi", "_xv")]
 )
 
@@ -727,18 +786,18 @@ class PartReader:
             )
             self._extent[field, array] = (offset, kind.itemsize)
         for name, arrays in self._fields.items():
-            if not {"keys", "poff", "fdoc", "len"} <= arrays.keys() or not all(
-                s in arrays for s in ("docs", "tf")
-            ):
+            if not {"keys", "poff", "doff", "docs", "tf", "len"} <= arrays.keys():
                 raise self._damaged(f"has no postings arrays in field {name}")
-            if len(arrays["poff"]) != len(arrays["keys"]) + 1 or len(arrays["len"]) != self.ndocs:
+            if not len(arrays["poff"]) == len(arrays["doff"]) == len(arrays["keys"]) + 1:
+                raise self._damaged(f"has inconsistent array sizes in field {name}")
+            if len(arrays["len"]) != self.ndocs:
                 raise self._damaged(f"has inconsistent array sizes in field {name}")
         self._whole: set[tuple[str, str]] = set()  # arrays verified whole
         # A field of the table this part was written without: it holds no terms.
         self._absent: dict[str, np.ndarray] = {
             "keys": _EMPTY_U64,
             "poff": np.zeros(1, np.int64),
-            "fdoc": _EMPTY_I32,
+            "doff": np.zeros(1, np.int64),
             "len": np.zeros(self.ndocs, np.int32),
             "xoff": np.zeros(1, np.int64),
         }
@@ -851,14 +910,16 @@ class PartReader:
         """Every array of field ``name``, decoded whole and verified (for renumbering and
         checks: a query decodes only its terms)."""
         keys, poff = self._whole_array(name, "keys"), self._whole_array(name, "poff")
-        fdoc, lengths = self._whole_array(name, "fdoc"), self._whole_array(name, "len")
-        assert keys is not None and poff is not None and fdoc is not None and lengths is not None
+        doff, lengths = self._whole_array(name, "doff"), self._whole_array(name, "len")
+        assert keys is not None and poff is not None and doff is not None and lengths is not None
         poff = poff.astype(np.int64)
-        n, nterms = int(poff[-1]), len(keys)
+        n = int(poff[-1])
         if name not in self._fields:
             return FieldArrays(keys, poff, _EMPTY_I32, _EMPTY_I32, lengths, _EMPTY_I32, poff)
         counts = np.diff(poff)
-        docs = _from_gaps(fdoc, self._values(name, "docs", 0, n - nterms), counts).astype(np.int32)
+        data = self._whole_array(name, "docs")
+        assert data is not None
+        docs = _running(_unpack_runs(data, counts, np.diff(doff.astype(np.int64))), counts).astype(np.int32)
         tf = self._values(name, "tf", 0, n)
         arrays = FieldArrays(keys, poff, docs, tf, lengths.astype(np.int32))
         if self.positional(name):
@@ -892,13 +953,12 @@ class PartReader:
     def postings(self, field: str, i: int) -> tuple[np.ndarray, np.ndarray]:
         """Part-local document numbers and term frequencies of term ``i`` (int32)."""
         a, b = self._range(field, "poff", i)
-        if a == b or a < i:  # (every term has postings, so a term's gaps start at a - i)
-            raise self._damaged(f"has inconsistent {field}/poff")
-        docs = np.empty(b - a, dtype=np.int32)
-        docs[0] = self._checked(field, "fdoc", i, i + 1)[0]
-        docs[1:] = self._values(field, "docs", a - i, b - i - 1)
-        np.cumsum(docs, out=docs)
-        return docs, self._values(field, "tf", a, b)
+        start, stop = self._range(field, "doff", i)
+        width = (stop - start) // max(b - a, 1)
+        if a == b or width not in (1, 2, 4) or width * (b - a) != stop - start:
+            raise self._damaged(f"has inconsistent {field}/doff")
+        deltas = self._checked(field, "docs", start, stop).view(_WIDTHS[width.bit_length() - 1])
+        return np.cumsum(deltas, dtype=np.int32), self._values(field, "tf", a, b)
 
     def first_positions(self, field: str, i: int) -> np.ndarray:
         """The first position of each of term ``i``'s postings (int32)."""
@@ -1056,21 +1116,27 @@ def _merged_field(
     poff = _merged_offsets(len(keys), rows, poffs)
     nterms = len(keys)
     merged: dict[str, np.ndarray | _Pieces] = {"keys": keys, "poff": _narrow(poff)}
-    fdocs = [whole(part, "fdoc") for part in parts]
-    fdoc = np.zeros(nterms, dtype=np.int64)
+    doffs = [whole(part, "doff") for part in parts]
+    sizes = np.zeros(nterms, dtype=np.int64)  # bytes of each merged term's documents
 
     def read_docs(p: int, first: int, last: int, lo: int, hi: int) -> np.ndarray:
-        gaps = parts[p]._values(name, "docs", first - lo, last - hi)
-        return _from_gaps(fdocs[p][lo:hi], gaps, np.diff(poffs[p][lo : hi + 1])) + starts[p]
+        data = parts[p]._checked(name, "docs", int(doffs[p][lo]), int(doffs[p][hi]))
+        counts = np.diff(poffs[p][lo : hi + 1])
+        return _running(_unpack_runs(data, counts, np.diff(doffs[p][lo : hi + 1])), counts) + starts[p]
 
-    def docs_gaps() -> Iterator[tuple[int, int, np.ndarray]]:
-        for t0, t1, docs in _merged_runs(parts, poff, rows, poffs, read_docs):
-            heads = poff[t0:t1] - poff[t0]
-            fdoc[t0:t1] = docs[heads]
-            yield t0, t1, _gaps(docs, heads)
+    def docs() -> Iterator[np.ndarray]:
+        for t0, t1, values in _merged_runs(parts, poff, rows, poffs, read_docs):
+            counts = np.diff(poff[t0 : t1 + 1])
+            data, sizes[t0:t1] = _pack_runs(_deltas(values, counts), counts)
+            yield data
+        yield _EMPTY_U8
 
-    merged.update(_packed_pieces("docs", int(poff[-1]) - nterms, docs_gaps()))
-    merged["fdoc"] = lambda: [_narrow(fdoc, sum(part.ndocs for part in parts))]  # (after docs)
+    def doff() -> Iterator[np.ndarray]:  # (once the documents are written)
+        offsets = np.zeros(nterms + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        yield _narrow(offsets)
+
+    merged.update(docs=docs, doff=doff)
     merged.update(_packed_pieces("tf", int(poff[-1]), _merged_stream(parts, name, "tf", poff, rows, poffs)))
     merged["len"] = _narrow(np.concatenate([whole(part, "len") for part in parts]))
     if positional:

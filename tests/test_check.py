@@ -227,9 +227,9 @@ def test_a_corrupt_block_is_caught_when_first_read(tmp_path, healthy):
     _, _, index_dir = _copy(healthy, tmp_path)
     part = _b_part(index_dir)
     reader = postings.PartReader(part)
-    first_doc, _ = reader._extent["body", "fdoc"]
+    docs_offset, _ = reader._extent["body", "docs"]
     data = bytearray(part.read_bytes())
-    data[reader._data + first_doc] ^= 0x01  # the first posting of the body's first term
+    data[reader._data + docs_offset] ^= 0x01  # the first posting of the body's first term
     part.write_bytes(bytes(data))
     damaged = postings.PartReader(part)  # opens: header and sizes are fine
     with pytest.raises(IndexDamagedError, match=part.name):
