@@ -61,10 +61,13 @@ class IndexReader:
             self.parts += [(part, offset + part.base) for part in open_parts(folder, leaf.segment(), names)]
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}
-        # Per (field, term, part): where each posting's positions end (cumulative tf), so
-        # that the positions of a few documents cost no pass over a common term's postings
-        # (8 bytes per posting: half as many postings as the postings cache, 32 MB at most).
-        self._ends: LRUCache[tuple[str, str, int], np.ndarray] = LRUCache(POSTINGS_CACHE // 2, getsizeof=len)
+        # Per (field, term, part): the part-local documents and where each posting's
+        # positions end (cumulative tf), so that the positions of a few documents cost no
+        # pass over a common term's postings (12 bytes per posting: a third as many
+        # postings as the postings cache, 32 MB at most).
+        self._local: LRUCache[tuple[str, str, int], tuple[np.ndarray, np.ndarray]] = LRUCache(
+            POSTINGS_CACHE // 3, getsizeof=lambda found: len(found[0])
+        )
         # Size-bounded in postings; a term's absence (None) costs one.
         self._postings: LRUCache[tuple[str, str], tuple[np.ndarray, np.ndarray] | None] = LRUCache(
             POSTINGS_CACHE, getsizeof=lambda found: len(found[0]) if found else 1
@@ -148,21 +151,24 @@ class IndexReader:
             inside = docs[(docs >= base) & (docs < base + part.ndocs)]
             if not len(inside):
                 continue
-            local, tf = part.postings(field, i)
+            key = (field, term, base)
+            cached = self._local.get(key)
+            if cached is None:
+                local, tf = part.postings(field, i)
+                cached = local, np.cumsum(tf, dtype=np.int64)
+                with contextlib.suppress(ValueError):  # larger than the whole cache
+                    self._local[key] = cached
+            local, ends = cached
             wanted = (inside - base).astype(local.dtype)  # (not the postings to int64: O(postings))
             rows = np.minimum(np.searchsorted(local, wanted), len(local) - 1)
             rows = rows[local[rows] == wanted]
             if not len(rows):
                 continue
             # Only the wanted documents' runs of positions: a common syllable has far more.
-            key = (field, term, base)
-            ends = self._ends.get(key)
-            if ends is None:
-                ends = np.cumsum(tf, dtype=np.int64)
-                with contextlib.suppress(ValueError):  # larger than the whole cache
-                    self._ends[key] = ends
-            found_docs.append(np.repeat(local[rows].astype(np.int64) + base, tf[rows]))
-            found_positions.append(part.positions(field, i, rows, ends))
+            positions = part.positions(field, i, rows, ends)
+            counts = ends[rows] - np.where(rows > 0, ends[np.maximum(rows - 1, 0)], 0)
+            found_docs.append(np.repeat(local[rows].astype(np.int64) + base, counts))
+            found_positions.append(positions)
         if not found_docs:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(found_docs), np.concatenate(found_positions)
