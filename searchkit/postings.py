@@ -526,24 +526,31 @@ def _gaps(values: np.ndarray, heads: np.ndarray) -> np.ndarray:
     return np.diff(values.astype(np.int64))[inside[1:]]
 
 
+# (The decoding below calls array methods rather than numpy's functions: on the few
+# values of a query's rare terms, the functions' own dispatch costs more than the work.)
+
+
 def _running(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Cumulative sums of ``values`` over each of their runs of ``counts`` (each at
     least 1), int64: the inverse of the differences, a run's first value kept whole."""
-    heads = np.cumsum(counts, dtype=np.int64) - counts
-    total = np.cumsum(values, dtype=np.int64)
-    return total - np.repeat(total[heads] - values[heads], counts)
+    counts = counts.astype(np.int64)
+    heads = counts.cumsum() - counts
+    total = values.astype(np.int64).cumsum()
+    return total - (total[heads] - values[heads]).repeat(counts)
 
 
 def _from_gaps(heads: np.ndarray, gaps: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Runs of ``counts`` values (each at least 1): each run's first value from ``heads``,
     then its own ``counts - 1`` gaps one after the other (the inverse of _gaps), int64."""
     out = np.empty(len(heads) + len(gaps), dtype=np.int64)
-    at = np.cumsum(counts, dtype=np.int64) - counts
+    counts = counts.astype(np.int64)
+    at = counts.cumsum() - counts
     head = np.zeros(len(out), dtype=bool)
     head[at] = True
     out[at] = heads
     out[~head] = gaps
-    return _running(out, counts)
+    out.cumsum(out=out)
+    return out - (out[at] - heads).repeat(counts)
 
 
 def _byte_layout(counts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -891,9 +898,9 @@ class PartReader:
         start, stop = int(index[0]), int(index[-1]) + 1
         if _BITS[stream] == 4:
             pairs = self._checked(field, stream, start >> 1, (stop + 1) >> 1)
-            values = (pairs[(index >> 1) - (start >> 1)] >> ((index & 1) << 2).astype(np.uint8)) & 15
+            values = (pairs.take((index >> 1) - (start >> 1)) >> ((index & 1) << 2).astype(np.uint8)) & 15
         else:
-            values = self._checked(field, stream, start, stop)[index - start]
+            values = self._checked(field, stream, start, stop).take(index - start)
         if values.max() < (1 << _BITS[stream]) - 1:
             return values
         values = values.astype(np.int32)
@@ -989,13 +996,16 @@ class PartReader:
             firsts = self._values(field, "firsts", a, b)
             return _from_gaps(firsts, self._values(field, "gaps", x0 - a, x1 - b), counts)
         if ends is None:
-            ends = np.cumsum(self._values(field, "tf", a, b), dtype=np.int64)
-        counts = ends[rows] - np.where(rows > 0, ends[np.maximum(rows - 1, 0)], 0)
+            ends = self._values(field, "tf", a, b).astype(np.int64).cumsum()
+        stop = ends[rows]
+        counts = stop - ends[rows - 1] * (rows > 0)  # (ends[-1] for row 0, times 0)
         firsts = self._values_at(field, "firsts", rows + a)
-        # Posting j's gaps follow those of the postings before it: ends[j] - counts[j] - j.
         ngaps = counts - 1
-        starts = ends[rows] - counts - rows
-        index = np.repeat(starts - (np.cumsum(ngaps) - ngaps), ngaps) + np.arange(int(ngaps.sum()))
+        total = int(ngaps.sum())
+        if not total:  # one position a posting: their first
+            return firsts.astype(np.int64)
+        # Posting j's gaps follow those of the postings before it: ends[j] - counts[j] - j.
+        index = (stop - counts - rows - (ngaps.cumsum() - ngaps)).repeat(ngaps) + np.arange(total)
         return _from_gaps(firsts, self._values_at(field, "gaps", index + (x0 - a)), counts)
 
     def release(self) -> None:

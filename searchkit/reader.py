@@ -155,20 +155,19 @@ class IndexReader:
             cached = self._local.get(key)
             if cached is None:
                 local, tf = part.postings(field, i)
-                cached = local, np.cumsum(tf, dtype=np.int64)
+                cached = local, tf.astype(np.int64).cumsum()
                 with contextlib.suppress(ValueError):  # larger than the whole cache
                     self._local[key] = cached
             local, ends = cached
             wanted = (inside - base).astype(local.dtype)  # (not the postings to int64: O(postings))
-            rows = np.minimum(np.searchsorted(local, wanted), len(local) - 1)
+            rows = np.minimum(local.searchsorted(wanted), len(local) - 1)
             rows = rows[local[rows] == wanted]
             if not len(rows):
                 continue
             # Only the wanted documents' runs of positions: a common syllable has far more.
-            positions = part.positions(field, i, rows, ends)
-            counts = ends[rows] - np.where(rows > 0, ends[np.maximum(rows - 1, 0)], 0)
-            found_docs.append(np.repeat(local[rows].astype(np.int64) + base, counts))
-            found_positions.append(positions)
+            counts = ends[rows] - ends[rows - 1] * (rows > 0)  # (ends[-1] for row 0, times 0)
+            found_docs.append((local[rows].astype(np.int64) + base).repeat(counts))
+            found_positions.append(part.positions(field, i, rows, ends))
         if not found_docs:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(found_docs), np.concatenate(found_positions)
