@@ -31,12 +31,10 @@ array           dtype     meaning
 ``tf``          4 bits    occurrences of the term in the posting's document, two a
                           byte, the first in the low half
 ``len``         uint*     tokens per document (BM25's field length)
-``xoff``        uint*     positions of term i are ``xoff[i]`` to ``xoff[i+1]``, ``tf``
-                          per posting (positional fields only, as the next two)
-``firsts``      16 bits   the first position of each posting
-``gaps``        8 bits    each later position minus the one before, in its posting
-                          (term i's are ``gaps[xoff[i]-poff[i]:xoff[i+1]-poff[i+1]]``)
-``<s>_xi/_xv``  uint*     the exceptions of packed stream ``<s>`` (the three above):
+``xoff``        uint*     positions of term i are ``pos[xoff[i]:xoff[i+1]]``, ``tf``
+                          per posting (positional fields only, as ``pos``)
+``pos``         16 bits   the positions of each posting, ascending
+``<s>_xi/_xv``  uint*     the exceptions of packed stream ``<s>`` (``tf``, ``pos``):
                           a value from ``2**bits - 1`` up is stored as that escape,
                           its index in the stream in ``_xi`` (ascending) and itself
                           in ``_xv``
@@ -437,16 +435,17 @@ def _runs(values: np.ndarray, sizes: np.ndarray, order: np.ndarray) -> np.ndarra
 
 # -- the encoding ------------------------------------------------------------------------
 #
-# Why these widths: most frequencies are 1 or 2, positions within a posting are close,
-# but a posting's first position is anywhere in its document. Each packed stream stores
-# every value in a fixed width, so that a term's run is one slice of an array (a numpy
-# view, aligned), decoded with a cast, and the window and phrase steps read a few
-# postings' values by index; the rare value that does not fit is an exception. Document
+# Why these widths: most frequencies are 1 or 2, and few documents are 65,535 syllables
+# long. Each packed stream stores every value in a fixed width, so that a term's run is
+# one slice of an array (a numpy view, aligned, used as it is), and the window and phrase
+# steps read a few postings' positions by index; the rare value that does not fit is an
+# exception. (Positions as gaps in 8 bits take a little less room, but the window step
+# then decodes runs of them, which costs more than everything else it does.) Document
 # gaps are small for a common term and large for every posting of a rare one (an
 # exception each), so each term has its own width instead (and there is no need to read
 # a posting's document by index: a term's documents are always read whole).
 
-_BITS = {"tf": 4, "firsts": 16, "gaps": 8}  # bits per value of each packed stream
+_BITS = {"tf": 4, "pos": 16}  # bits per value of each packed stream
 _WIDTHS = (np.dtype("<u1"), np.dtype("<u2"), np.dtype("<u4"))  # of a term's documents
 _EMPTY_U8 = np.zeros(0, dtype=np.uint8)
 # The two 4-bit values of each byte (the first in its low half) as the two bytes of a
@@ -518,14 +517,6 @@ def _packed(name: str, values: np.ndarray) -> dict[str, np.ndarray]:
     }
 
 
-def _gaps(values: np.ndarray, heads: np.ndarray) -> np.ndarray:
-    """The difference of each of ``values`` from the one before, except at ``heads``
-    (the starts of its runs, ascending, the first at 0), which are left out."""
-    inside = np.ones(len(values), dtype=bool)
-    inside[heads] = False
-    return np.diff(values.astype(np.int64))[inside[1:]]
-
-
 # (The decoding below calls array methods rather than numpy's functions: on the few
 # values of a query's rare terms, the functions' own dispatch costs more than the work.)
 
@@ -537,20 +528,6 @@ def _running(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     heads = counts.cumsum() - counts
     total = values.astype(np.int64).cumsum()
     return total - (total[heads] - values[heads]).repeat(counts)
-
-
-def _from_gaps(heads: np.ndarray, gaps: np.ndarray, counts: np.ndarray) -> np.ndarray:
-    """Runs of ``counts`` values (each at least 1): each run's first value from ``heads``,
-    then its own ``counts - 1`` gaps one after the other (the inverse of _gaps), int64."""
-    out = np.empty(len(heads) + len(gaps), dtype=np.int64)
-    counts = counts.astype(np.int64)
-    at = counts.cumsum() - counts
-    head = np.zeros(len(out), dtype=bool)
-    head[at] = True
-    out[at] = heads
-    out[~head] = gaps
-    out.cumsum(out=out)
-    return out - (out[at] - heads).repeat(counts)
 
 
 def _byte_layout(counts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -616,10 +593,8 @@ def _encode(arrays: FieldArrays) -> dict[str, np.ndarray]:
     stored.update(_packed("tf", arrays.tf))
     if arrays.pos is not None:
         assert arrays.xoff is not None, "positions come with their offsets"
-        firsts = np.cumsum(arrays.tf, dtype=np.int64) - arrays.tf  # each posting's first position
         stored["xoff"] = _narrow(arrays.xoff)
-        stored.update(_packed("firsts", arrays.pos[firsts]))
-        stored.update(_packed("gaps", _gaps(arrays.pos, firsts)))
+        stored.update(_packed("pos", arrays.pos))
     if arrays.toff is not None and arrays.tblob is not None:
         stored.update(toff=_narrow(arrays.toff), tblob=arrays.tblob)
     return stored
@@ -939,8 +914,7 @@ class PartReader:
             xoff = self._whole_array(name, "xoff")
             assert xoff is not None
             xoff = xoff.astype(np.int64)
-            firsts = self._values(name, "firsts", 0, n)
-            pos = _from_gaps(firsts, self._values(name, "gaps", 0, int(xoff[-1]) - n), tf).astype(np.int32)
+            pos = self._values(name, "pos", 0, int(xoff[-1])).astype(np.int32)
             arrays = arrays._replace(pos=pos, xoff=xoff)
         toff, tblob = self._whole_array(name, "toff"), self._whole_array(name, "tblob")
         if toff is not None:
@@ -971,7 +945,9 @@ class PartReader:
         width = (stop - start) // max(b - a, 1)
         if a == b or width not in (1, 2, 4) or width * (b - a) != stop - start:
             raise self._damaged(f"has inconsistent {field}/doff")
-        docs = self._checked(field, "docs", start, stop).view(_WIDTHS[width.bit_length() - 1]).astype(np.int32)
+        docs = (
+            self._checked(field, "docs", start, stop).view(_WIDTHS[width.bit_length() - 1]).astype(np.int32)
+        )
         np.add.accumulate(docs, out=docs)  # (np.cumsum's own overhead is most of it on few postings)
         return docs, self._values(field, "tf", a, b)
 
@@ -979,34 +955,29 @@ class PartReader:
         """The first position of each of term ``i``'s postings (unsigned or int32)."""
         assert self.positional(field), f"{field} is not positional"
         a, b = self._range(field, "poff", i)
-        return self._values(field, "firsts", a, b)
+        x0, _ = self._range(field, "xoff", i)
+        tf = self._values(field, "tf", a, b).astype(np.int64)
+        return self._values_at(field, "pos", tf.cumsum() - tf + x0)
 
     def positions(
         self, field: str, i: int, rows: np.ndarray | None = None, ends: np.ndarray | None = None
     ) -> np.ndarray:
         """Positions of term ``i``'s postings ``rows`` (their numbers among the term's
         postings, ascending; default all), ``tf`` per posting, one posting after the
-        other (int64). ``ends``: the cumulative sum of the term's frequencies, when the
-        caller keeps it (else it is computed)."""
+        other (unsigned or int32). ``ends``: the cumulative sum of the term's
+        frequencies, when the caller keeps it (else it is computed)."""
         assert self.positional(field), f"{field} is not positional"
-        a, b = self._range(field, "poff", i)
         x0, x1 = self._range(field, "xoff", i)
         if rows is None:
-            counts = self._values(field, "tf", a, b)
-            firsts = self._values(field, "firsts", a, b)
-            return _from_gaps(firsts, self._values(field, "gaps", x0 - a, x1 - b), counts)
+            return self._values(field, "pos", x0, x1)
         if ends is None:
+            a, b = self._range(field, "poff", i)
             ends = self._values(field, "tf", a, b).astype(np.int64).cumsum()
         stop = ends[rows]
         counts = stop - ends[rows - 1] * (rows > 0)  # (ends[-1] for row 0, times 0)
-        firsts = self._values_at(field, "firsts", rows + a)
-        ngaps = counts - 1
-        total = int(ngaps.sum())
-        if not total:  # one position a posting: their first
-            return firsts.astype(np.int64)
-        # Posting j's gaps follow those of the postings before it: ends[j] - counts[j] - j.
-        index = (stop - counts - rows - (ngaps.cumsum() - ngaps)).repeat(ngaps) + np.arange(total)
-        return _from_gaps(firsts, self._values_at(field, "gaps", index + (x0 - a)), counts)
+        before = counts.cumsum() - counts  # each row's first among the positions read
+        index = (stop - counts - before).repeat(counts) + np.arange(int(counts.sum()))
+        return self._values_at(field, "pos", index + x0)
 
     def release(self) -> None:
         """Let the kernel drop the pages of the file this reader has touched from the
@@ -1161,12 +1132,8 @@ def _merged_field(
         xoffs = [whole(part, "xoff") for part in parts]
         xoff = _merged_offsets(nterms, rows, xoffs)
         merged["xoff"] = _narrow(xoff)
-        firsts = _merged_stream(parts, name, "firsts", poff, rows, poffs)
-        merged.update(_packed_pieces("firsts", int(poff[-1]), firsts))
-        # Term i's position gaps start at xoff[i] - poff[i] (one fewer than its positions per posting).
-        goffs = [x - p for x, p in zip(xoffs, poffs)]
-        gaps = _merged_stream(parts, name, "gaps", xoff - poff, rows, goffs)
-        merged.update(_packed_pieces("gaps", int(xoff[-1] - poff[-1]), gaps))
+        positions = _merged_stream(parts, name, "pos", xoff, rows, xoffs)
+        merged.update(_packed_pieces("pos", int(xoff[-1]), positions))
     toffs = [part.array(name, "toff") for part in parts]
     if any(toff is not None for toff in toffs):
         merged.update(_merged_texts(nterms, rows, parts, name))

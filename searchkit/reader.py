@@ -167,7 +167,7 @@ class IndexReader:
             # Only the wanted documents' runs of positions: a common syllable has far more.
             counts = ends[rows] - ends[rows - 1] * (rows > 0)  # (ends[-1] for row 0, times 0)
             found_docs.append((local[rows].astype(np.int64) + base).repeat(counts))
-            found_positions.append(part.positions(field, i, rows, ends))
+            found_positions.append(part.positions(field, i, rows, ends).astype(np.int64))
         if not found_docs:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(found_docs), np.concatenate(found_positions)
@@ -294,9 +294,8 @@ def _phrase_docs(part: PartReader, field: str, syllables: list[str], keys: list[
         docs, tf = part.postings(field, i)
         rows = np.flatnonzero(np.isin(docs, candidates, assume_unique=True))  # (decode their positions only)
         doc_of = np.repeat(docs[rows], tf[rows]).astype(np.int64)
-        key = (doc_of << _POSITION_BITS) | (
-            part.positions(field, i, rows, np.cumsum(tf, dtype=np.int64)) + _PHRASE_SLACK - k
-        )
+        positions = part.positions(field, i, rows, tf.astype(np.int64).cumsum()).astype(np.int64)
+        key = (doc_of << _POSITION_BITS) | (positions + _PHRASE_SLACK - k)
         found = key if found is None else np.intersect1d(found, key, assume_unique=True)
         if not len(found):
             break
