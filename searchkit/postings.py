@@ -777,6 +777,7 @@ class PartReader:
             if len(arrays["len"]) != self.ndocs:
                 raise self._damaged(f"has inconsistent array sizes in field {name}")
         self._whole: set[tuple[str, str]] = set()  # arrays verified whole
+        self._exception_arrays: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}  # verified
         # A field of the table this part was written without: it holds no terms.
         self._absent: dict[str, np.ndarray] = {
             "keys": _EMPTY_U64,
@@ -858,10 +859,10 @@ class PartReader:
             values = _NIBBLES.take(pairs).view(np.uint8)[skip : skip + stop - start]
         else:
             values = self._checked(field, stream, start, stop)
-        if not len(values) or values.max() < (1 << _BITS[stream]) - 1:
+        at, big = self._exceptions(field, stream)
+        if not len(at) or not len(values) or values.max() < (1 << _BITS[stream]) - 1:
             return values  # (no escape: no exception to look for)
         values = values.astype(np.int32)
-        at, big = self._exceptions(field, stream)
         lo, hi = at.searchsorted(np.array((start, stop), dtype=at.dtype))  # (not at to int64)
         values[at[lo:hi] - start] = big[lo:hi]
         return values
@@ -876,10 +877,10 @@ class PartReader:
             values = (pairs.take((index >> 1) - (start >> 1)) >> ((index & 1) << 2).astype(np.uint8)) & 15
         else:
             values = self._checked(field, stream, start, stop).take(index - start)
-        if values.max() < (1 << _BITS[stream]) - 1:
+        at, big = self._exceptions(field, stream)
+        if not len(at) or values.max() < (1 << _BITS[stream]) - 1:
             return values
         values = values.astype(np.int32)
-        at, big = self._exceptions(field, stream)
         lo, hi = at.searchsorted(np.array((start, stop), dtype=at.dtype))
         at, big = at[lo:hi], big[lo:hi]
         j = np.minimum(at.searchsorted(index.astype(at.dtype)), len(at) - 1)
@@ -888,10 +889,13 @@ class PartReader:
         return values
 
     def _exceptions(self, field: str, stream: str) -> tuple[np.ndarray, np.ndarray]:
-        at, big = self._whole_array(field, stream + "_xi"), self._whole_array(field, stream + "_xv")
-        if at is None or big is None or len(at) != len(big):
-            raise self._damaged(f"has inconsistent {field}/{stream} exceptions")
-        return at, big
+        found = self._exception_arrays.get((field, stream))
+        if found is None:
+            at, big = self._whole_array(field, stream + "_xi"), self._whole_array(field, stream + "_xv")
+            if at is None or big is None or len(at) != len(big):
+                raise self._damaged(f"has inconsistent {field}/{stream} exceptions")
+            found = self._exception_arrays[field, stream] = at, big
+        return found
 
     # -- terms
     def field(self, name: str) -> FieldArrays:
