@@ -530,14 +530,11 @@ def _running(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     return total - (total[heads] - values[heads]).repeat(counts)
 
 
-def _byte_layout(counts: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """For runs of ``counts`` values taking ``sizes`` bytes (a width a run): each value's
-    width and first byte."""
-    width = np.repeat(sizes // np.maximum(counts, 1), counts)
-    heads = np.cumsum(counts, dtype=np.int64) - counts
-    starts = np.cumsum(sizes, dtype=np.int64) - sizes
-    first = np.repeat(starts - heads * (sizes // np.maximum(counts, 1)), counts)
-    return width, first + np.arange(len(width), dtype=np.int64) * width
+def _stored_bytes(counts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """For runs of ``counts`` values taking ``sizes`` bytes (one width a run): which of
+    each value's 4 little-endian bytes are stored, as a (values, 4) mask."""
+    width = (sizes // np.maximum(counts, 1)).astype(np.uint8).repeat(counts)
+    return np.arange(4, dtype=np.uint8) < width[:, None]
 
 
 def _pack_runs(values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -546,36 +543,25 @@ def _pack_runs(values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.n
     size in bytes."""
     if not len(counts):
         return _EMPTY_U8, np.zeros(0, dtype=np.int64)
-    heads = np.cumsum(counts, dtype=np.int64) - counts
-    largest = np.maximum.reduceat(values, heads)
+    largest = np.maximum.reduceat(values, counts.cumsum() - counts)
     sizes = np.where(largest < 1 << 8, 1, np.where(largest < 1 << 16, 2, 4)) * counts.astype(np.int64)
-    width, first = _byte_layout(counts, sizes)
-    out = np.empty(int(sizes.sum()), dtype=np.uint8)
-    for dtype in _WIDTHS:
-        mine = width == dtype.itemsize
-        if mine.any():
-            at = np.repeat(first[mine], dtype.itemsize) + np.tile(np.arange(dtype.itemsize), int(mine.sum()))
-            out[at] = values[mine].astype(dtype).view(np.uint8)
-    return out, sizes
+    every = values.astype("<u4").view(np.uint8).reshape(-1, 4)  # (each value's 4 bytes, in order)
+    return every[_stored_bytes(counts, sizes)], sizes
 
 
 def _unpack_runs(data: np.ndarray, counts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
-    """The values of _pack_runs (int64) from its bytes and the runs' counts and sizes."""
-    width, first = _byte_layout(counts, sizes)
-    values = np.empty(len(width), dtype=np.int64)
-    for dtype in _WIDTHS:
-        mine = width == dtype.itemsize
-        if mine.any():
-            at = np.repeat(first[mine], dtype.itemsize) + np.tile(np.arange(dtype.itemsize), int(mine.sum()))
-            values[mine] = data[at].view(dtype)
-    return values
+    """The values of _pack_runs (uint32) from its bytes and the runs' counts and sizes."""
+    stored = _stored_bytes(counts, sizes)
+    every = np.zeros(stored.shape, dtype=np.uint8)
+    every[stored] = data
+    return every.view("<u4").reshape(-1)
 
 
 def _deltas(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Each of ``values`` minus the one before in its run of ``counts``, a run's first
     value kept whole (the inverse of _running)."""
-    deltas = np.diff(values.astype(np.int64), prepend=0)
-    heads = np.cumsum(counts, dtype=np.int64) - counts
+    deltas = np.diff(values, prepend=0)
+    heads = counts.cumsum() - counts
     deltas[heads] = values[heads]
     return deltas
 
@@ -776,6 +762,11 @@ class PartReader:
                 raise self._damaged(f"has inconsistent array sizes in field {name}")
             if len(arrays["len"]) != self.ndocs:
                 raise self._damaged(f"has inconsistent array sizes in field {name}")
+        self._arrays = {  # (field, array) -> (values, data offset, itemsize): the read path's lookup
+            (name, array): (values, *self._extent[name, array])
+            for name, arrays in self._fields.items()
+            for array, values in arrays.items()
+        }
         self._whole: set[tuple[str, str]] = set()  # arrays verified whole
         self._exception_arrays: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}  # verified
         # A field of the table this part was written without: it holds no terms.
@@ -807,8 +798,7 @@ class PartReader:
 
     def _checked(self, field: str, array: str, start: int = 0, stop: int | None = None) -> np.ndarray:
         """Elements ``[start, stop)`` of one stored array, verified."""
-        values = self._fields[field][array]
-        offset, itemsize = self._extent[field, array]
+        values, offset, itemsize = self._arrays[field, array]
         stop = len(values) if stop is None else stop
         if not 0 <= start <= stop <= len(values):
             raise self._damaged(f"has inconsistent {field}/{array} offsets")
@@ -935,8 +925,7 @@ class PartReader:
         return i if i < len(keys) and keys[i] == wanted else -1
 
     def _range(self, field: str, offsets: str, i: int) -> tuple[int, int]:
-        bounds = self._checked(field, offsets, i, i + 2)
-        a, b = int(bounds[0]), int(bounds[1])
+        a, b = self._checked(field, offsets, i, i + 2).tolist()
         if not 0 <= a <= b:
             raise self._damaged(f"has inconsistent {field}/{offsets}")
         return a, b
