@@ -42,9 +42,9 @@ array           dtype     meaning
                           vocabulary that "did you mean" and accent restoration read)
 ==============  ========  ============================================================
 
-A term's postings are slices of these arrays, decoded when read (a cast and a
-cumulative sum); the positions of a few postings are read by index, without
-decoding the rest of the term's (:meth:`PartReader.positions`).
+A term's postings are slices of these arrays: its documents decoded when read (a
+cumulative sum of the slice), its frequencies and positions used as stored but where
+the slice holds an escape (:meth:`PartReader.postings`, :meth:`PartReader.positions`).
 
 Terms are found by their key alone. Two different terms with one key would share
 postings; with 64-bit keys and a final avalanche step that is expected about once in

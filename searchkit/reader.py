@@ -292,7 +292,7 @@ def _phrase_docs(part: PartReader, field: str, syllables: list[str], keys: list[
     found: np.ndarray | None = None  # position keys of the phrase so far
     for k, i in enumerate(entries):
         docs, tf = part.postings(field, i)
-        rows = np.flatnonzero(np.isin(docs, candidates, assume_unique=True))  # (decode their positions only)
+        rows = np.flatnonzero(np.isin(docs, candidates, assume_unique=True))  # (read their positions only)
         doc_of = np.repeat(docs[rows], tf[rows]).astype(np.int64)
         positions = part.positions(field, i, rows, tf.astype(np.int64).cumsum()).astype(np.int64)
         key = (doc_of << _POSITION_BITS) | (positions + _PHRASE_SLACK - k)
