@@ -89,7 +89,7 @@ BATCH_ARTICLES = 64
 DEFAULT_MEMORY_MB = 512
 # Parts of a segment are merged at its commit into parts of up to this many bytes: few
 # parts for queries to look in, each small enough for a later merge of segments to
-# renumber (postings.remap_part holds a part's arrays in memory).
+# renumber (postings.remap_part holds one field of a part in memory, decoded).
 MERGED_PART_BYTES = 1 << 30
 # Whoosh now pools only the small fields (ids, author, category, dates).
 WHOOSH_POOL_MB = 32

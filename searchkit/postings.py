@@ -10,26 +10,41 @@ ids, filters, deletions, the commit protocol and the lock (index.py ties a part 
 Whoosh segment).
 
 A *part* holds the postings of a contiguous range of documents of one segment, in one
-file of numpy arrays behind a JSON header (the writer writes a part whenever its memory
+file of numpy arrays and a JSON header (the writer writes a part whenever its memory
 budget is full, and merges a segment's parts into fewer, larger ones at its commit:
 :func:`merge_parts`), read through mmap (nothing is decoded when
 an index is opened, so a query's cold start does not grow with the archive). Every part
 carries checksums: its header's, and one per :data:`BLOCK` bytes of its arrays, checked as
-the reader first reads them (:class:`PartReader`). Per field:
+the reader first reads them (:class:`PartReader`). Per field (``uint*``: the narrowest
+of uint16, uint32 and uint64 that holds the array's values):
 
 ==============  ========  ============================================================
 array           dtype     meaning
 ==============  ========  ============================================================
 ``keys``        uint64    the terms' keys, ascending (the term dictionary)
-``poff``        int64     postings of term i are ``docs/tf[poff[i]:poff[i+1]]``
-``docs``        int32     part-local document numbers, ascending within a term
-``tf``          int32     occurrences of the term in that document
-``xoff/pos``    int64/i32 positions of term i's postings, ``pos[xoff[i]:xoff[i+1]]``,
-                          ``tf`` of them per posting (positional fields only)
-``len``         int32     tokens per document (BM25's field length)
-``toff/tblob``  int64/u8  each term's UTF-8 text in key order (``body`` only: the
+``poff``        uint*     postings of term i are postings ``poff[i]`` to ``poff[i+1]``,
+                          at least one (a term without postings is not kept)
+``doff``        uint*     term i's documents are bytes ``doff[i]`` to ``doff[i+1]``
+``docs``        bytes     each term's part-local documents: the first, then each
+                          minus the one before, all in 1, 2 or 4 bytes (the fewest
+                          that hold the term's largest; ``(doff[i+1]-doff[i])/df``)
+``tf``          4 bits    occurrences of the term in the posting's document, two a
+                          byte, the first in the low half
+``len``         uint*     tokens per document (BM25's field length)
+``xoff``        uint*     positions of term i are ``pos[xoff[i]:xoff[i+1]]``, ``tf``
+                          per posting (positional fields only, as ``pos``)
+``pos``         16 bits   the positions of each posting, ascending
+``<s>_xi/_xv``  uint*     the exceptions of packed stream ``<s>`` (``tf``, ``pos``):
+                          a value from ``2**bits - 1`` up is stored as that escape,
+                          its index in the stream in ``_xi`` (ascending) and itself
+                          in ``_xv``
+``toff/tblob``  uint*/u8  each term's UTF-8 text in key order (``body`` only: the
                           vocabulary that "did you mean" and accent restoration read)
 ==============  ========  ============================================================
+
+A term's postings are slices of these arrays: its documents decoded when read (a
+cumulative sum of the slice), its frequencies and positions used as stored but where
+the slice holds an escape (:meth:`PartReader.postings`, :meth:`PartReader.positions`).
 
 Terms are found by their key alone. Two different terms with one key would share
 postings; with 64-bit keys and a final avalanche step that is expected about once in
@@ -44,7 +59,7 @@ import json
 import mmap
 import os
 import zlib
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
@@ -71,9 +86,10 @@ __all__ = [
 ]
 
 PART_SUFFIX = ".skp"
-# Version 3 adds checksums (see _write_arrays). A part is BLOCK bytes per checksum: small
-# enough that verifying the blocks a query reads costs little next to reading them.
-_MAGIC = b"SKPOSTS3"
+# Version 3 added checksums (see _write_arrays); version 4 packs the postings (the table
+# above) and writes the header last. A part is BLOCK bytes per checksum: small enough
+# that verifying the blocks a query reads costs little next to reading them.
+_MAGIC = b"SKPOSTS4"
 _PREFIX = 16  # magic, header length (4 bytes), the header's CRC-32 (4 bytes)
 BLOCK = 16 * 1024
 _DOCUMENTS = "_documents/json"  # the array holding the part's documents' ids and sources
@@ -341,7 +357,10 @@ class PartWriter:
 
     def write(self, path: str | Path) -> None:
         """Write the part; the file appears under ``path`` only once complete."""
-        fields: dict[str, FieldArrays] = {}
+        documents = self._documents if len(self._documents) == self.ndocs else None
+        _write_part(Path(path), self.base, self.ndocs, self._fields(), documents)
+
+    def _fields(self) -> Iterator[tuple[str, FieldArrays]]:
         for field in TEXT_FIELDS:
             name = field.name
             keys = np.concatenate(self._keys[name]) if self._keys[name] else _EMPTY_U64
@@ -354,22 +373,21 @@ class PartWriter:
             arrays = _layout(keys, docs, tf, positions, lengths.astype(np.int32))
             if field.keep_texts:
                 arrays = arrays._replace(**_texts(arrays.keys, self._texts[name]))
-            fields[name] = arrays
-        documents = self._documents if len(self._documents) == self.ndocs else None
-        _write_part(Path(path), self.base, self.ndocs, fields, documents)
+            yield name, arrays
 
 
 class FieldArrays(NamedTuple):
-    """The arrays of one field in a part (the table at the top of this module); the
-    part file names them ``<field>/<array>``."""
+    """One field of a part decoded: whole document numbers, frequencies and positions
+    (what the writer lays out, a renumbering rewrites and :meth:`PartReader.field`
+    returns; :func:`_encode` turns it into the arrays of the table at the top)."""
 
-    keys: np.ndarray
-    poff: np.ndarray
-    docs: np.ndarray
-    tf: np.ndarray
-    len: np.ndarray
-    pos: np.ndarray | None = None  # with xoff: positional fields only
-    xoff: np.ndarray | None = None
+    keys: np.ndarray  # uint64 per term, ascending
+    poff: np.ndarray  # int64: postings of term i are [poff[i], poff[i + 1]), at least one
+    docs: np.ndarray  # int32 part-local document per posting, ascending within a term
+    tf: np.ndarray  # int32 occurrences per posting
+    len: np.ndarray  # int32 tokens per document
+    pos: np.ndarray | None = None  # int32, ``tf`` positions per posting, in posting order
+    xoff: np.ndarray | None = None  # int64: positions of term i are [xoff[i], xoff[i + 1])
     toff: np.ndarray | None = None  # with tblob: fields that keep their term texts
     tblob: np.ndarray | None = None
 
@@ -415,66 +433,222 @@ def _runs(values: np.ndarray, sizes: np.ndarray, order: np.ndarray) -> np.ndarra
     return values[index].astype(np.int32)
 
 
+# -- the encoding ------------------------------------------------------------------------
+#
+# Why these widths: most frequencies are 1 or 2, and few documents are 65,535 syllables
+# long. Each packed stream stores every value in a fixed width, so that a term's run is
+# one slice of an array (a numpy view, aligned, used as it is), and the window and phrase
+# steps read a few postings' positions by index; the rare value that does not fit is an
+# exception. (Positions as gaps in 8 bits take a little less room, but the window step
+# then decodes runs of them, which costs more than everything else it does.) Document
+# gaps are small for a common term and large for every posting of a rare one (an
+# exception each), so each term has its own width instead (and there is no need to read
+# a posting's document by index: a term's documents are always read whole).
+
+_BITS = {"tf": 4, "pos": 16}  # bits per value of each packed stream
+_WIDTHS = (np.dtype("<u1"), np.dtype("<u2"), np.dtype("<u4"))  # of a term's documents
+_EMPTY_U8 = np.zeros(0, dtype=np.uint8)
+# The two 4-bit values of each byte (the first in its low half) as the two bytes of a
+# little-endian uint16: _NIBBLES.take(bytes).view(np.uint8) are their values in order
+# (take on a 1-D table: several times faster than a 2-D fancy index).
+_NIBBLES = ((np.arange(256) & 15) | (np.arange(256) >> 4 << 8)).astype("<u2")
+
+
+def _narrow(values: np.ndarray, bound: int | None = None) -> np.ndarray:
+    """Non-negative ``values`` in the narrowest of uint16, uint32 and uint64 that holds
+    ``bound`` (default: their largest)."""
+    if bound is None:
+        bound = int(values.max()) if len(values) else 0
+    for dtype in (np.uint16, np.uint32):
+        if bound <= np.iinfo(dtype).max:
+            return values.astype(dtype)
+    return values.astype(np.uint64)
+
+
+class _Packer:
+    """Writes a stream of non-negative integers at ``bits`` per value (4, 8 or 16), in as
+    many calls as wanted: a value from the escape ``2**bits - 1`` up is written as the
+    escape, and its index in the stream and its value are listed among the stream's
+    exceptions (``<stream>_xi``, ascending, and ``<stream>_xv``). 4-bit values go two
+    to a byte, the first in the low half."""
+
+    def __init__(self, bits: int, length: int):
+        self.bits = bits
+        self.escape = (1 << bits) - 1
+        self.count = 0
+        self._length = length  # of the whole stream: the exceptions' index type
+        self._at: list[np.ndarray] = []
+        self._values: list[np.ndarray] = []
+        self._odd = _EMPTY_U8  # 4 bits: a value waiting for the second half of its byte
+
+    def pack(self, values: np.ndarray) -> np.ndarray:
+        """The bytes of the next ``values`` (4 bits: all but an odd last one)."""
+        big = np.flatnonzero(values >= self.escape)
+        if len(big):
+            self._at.append(_narrow(big + self.count, self._length))
+            self._values.append(values[big].astype(np.uint32))  # (values below 2**31)
+        self.count += len(values)
+        low = np.minimum(values, self.escape).astype(np.uint16 if self.bits == 16 else np.uint8)
+        if self.bits != 4:
+            return low
+        if len(self._odd):
+            low = np.concatenate([self._odd, low])
+        even = len(low) - len(low) % 2
+        self._odd = low[even:]
+        return low[0:even:2] | (low[1:even:2] << 4)
+
+    def finish(self) -> np.ndarray:
+        """The last byte of a 4-bit stream of an odd number of values (else nothing)."""
+        odd, self._odd = self._odd, _EMPTY_U8
+        assert self.count == self._length, "the stream's length was announced"
+        return odd if self.bits != 16 else np.zeros(0, dtype=np.uint16)
+
+    def exceptions(self) -> tuple[np.ndarray, np.ndarray]:
+        at = np.concatenate(self._at) if self._at else _narrow(np.zeros(0, np.int64), self._length)
+        values = np.concatenate(self._values) if self._values else np.zeros(0, np.uint32)
+        return at, _narrow(values)
+
+
+def _packed(name: str, values: np.ndarray) -> dict[str, np.ndarray]:
+    """The arrays of the packed stream ``name`` holding ``values`` (see _Packer)."""
+    pieces = _packed_pieces(name, len(values), iter([(0, 0, values)]))
+    return {
+        array: p if isinstance(p, np.ndarray) else np.concatenate(list(p())) for array, p in pieces.items()
+    }
+
+
+# (The decoding below calls array methods rather than numpy's functions: on the few
+# values of a query's rare terms, the functions' own dispatch costs more than the work.)
+
+
+def _running(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Cumulative sums of ``values`` over each of their runs of ``counts`` (each at
+    least 1), int64: the inverse of the differences, a run's first value kept whole."""
+    counts = counts.astype(np.int64)
+    heads = counts.cumsum() - counts
+    total = values.astype(np.int64).cumsum()
+    return total - (total[heads] - values[heads]).repeat(counts)
+
+
+def _stored_bytes(counts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """For runs of ``counts`` values taking ``sizes`` bytes (one width a run): which of
+    each value's 4 little-endian bytes are stored, as a (values, 4) mask."""
+    width = (sizes // np.maximum(counts, 1)).astype(np.uint8).repeat(counts)
+    return np.arange(4, dtype=np.uint8) < width[:, None]
+
+
+def _pack_runs(values: np.ndarray, counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs of ``counts`` non-negative ``values`` (below 2**32; each run at least one)
+    each in the fewest bytes of _WIDTHS that hold its largest: the bytes, and each run's
+    size in bytes."""
+    if not len(counts):
+        return _EMPTY_U8, np.zeros(0, dtype=np.int64)
+    largest = np.maximum.reduceat(values, counts.cumsum() - counts)
+    sizes = np.where(largest < 1 << 8, 1, np.where(largest < 1 << 16, 2, 4)) * counts.astype(np.int64)
+    every = values.astype("<u4").view(np.uint8).reshape(-1, 4)  # (each value's 4 bytes, in order)
+    return every[_stored_bytes(counts, sizes)], sizes
+
+
+def _unpack_runs(data: np.ndarray, counts: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+    """The values of _pack_runs (uint32) from its bytes and the runs' counts and sizes."""
+    stored = _stored_bytes(counts, sizes)
+    every = np.zeros(stored.shape, dtype=np.uint8)
+    every[stored] = data
+    return every.view("<u4").reshape(-1)
+
+
+def _deltas(values: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Each of ``values`` minus the one before in its run of ``counts``, a run's first
+    value kept whole (the inverse of _running)."""
+    deltas = np.diff(values, prepend=0)
+    heads = counts.cumsum() - counts
+    deltas[heads] = values[heads]
+    return deltas
+
+
+def _encode(arrays: FieldArrays) -> dict[str, np.ndarray]:
+    """The arrays a part stores for one field (the table at the top)."""
+    poff = arrays.poff.astype(np.int64)
+    assert (np.diff(poff) > 0).all(), "every term has postings"
+    counts = np.diff(poff)
+    docs, sizes = _pack_runs(_deltas(arrays.docs, counts), counts)
+    doff = np.zeros(len(sizes) + 1, dtype=np.int64)
+    np.cumsum(sizes, out=doff[1:])
+    stored = {"keys": arrays.keys, "poff": _narrow(poff), "doff": _narrow(doff), "docs": docs}
+    stored["len"] = _narrow(arrays.len)
+    stored.update(_packed("tf", arrays.tf))
+    if arrays.pos is not None:
+        assert arrays.xoff is not None, "positions come with their offsets"
+        stored["xoff"] = _narrow(arrays.xoff)
+        stored.update(_packed("pos", arrays.pos))
+    if arrays.toff is not None and arrays.tblob is not None:
+        stored.update(toff=_narrow(arrays.toff), tblob=arrays.tblob)
+    return stored
+
+
 def _write_part(
     path: Path,
     base: int,
     ndocs: int,
-    fields: dict[str, FieldArrays],
+    fields: Iterable[tuple[str, FieldArrays]],
     documents: Sequence[tuple[str, str]] | None,
 ) -> None:
-    arrays = {
-        f"{name}/{array}": values
-        for name, field in fields.items()
-        for array, values in field._asdict().items()
-        if values is not None
-    }
-    if documents is not None:  # the documents' ids and sources, as JSON: read by repairs only
-        encoded = json.dumps([list(d) for d in documents], ensure_ascii=False).encode("utf-8")
-        arrays[_DOCUMENTS] = np.frombuffer(encoded, dtype=np.uint8)
-    _write_arrays(path, {"base": base, "docs": ndocs}, arrays)
+    """Write a part of ``fields``, encoded one after the other (each is dropped before the
+    next is made, when they come from a generator)."""
+
+    def arrays() -> Iterator[tuple[str, np.ndarray | _Pieces]]:
+        for name, field in fields:
+            encoded = _encode(field)
+            del field  # (before the next field is made)
+            yield from ((f"{name}/{array}", values) for array, values in encoded.items())
+            del encoded
+        if documents is not None:  # the documents' ids and sources, as JSON: read by repairs only
+            listed = json.dumps([list(d) for d in documents], ensure_ascii=False).encode("utf-8")
+            yield _DOCUMENTS, np.frombuffer(listed, dtype=np.uint8)
+
+    _write_arrays(path, {"base": base, "docs": ndocs}, arrays())
 
 
-class _Pieces(NamedTuple):
-    """An array written piece by piece (a merge's output, never whole in memory)."""
-
-    dtype: np.dtype
-    size: int
-    pieces: Callable[[], Iterator[np.ndarray]]  # its values in order, in arrays of ``dtype``
+# An array written piece by piece, as the callable yields them (a merge's output, never
+# whole in memory); called only when its turn comes, so it may use what the arrays
+# before it computed.
+_Pieces = Callable[[], Iterable[np.ndarray]]
 
 
-def _write_arrays(path: Path, meta: dict, arrays: dict[str, np.ndarray | _Pieces]) -> None:
-    """Write a part: the prefix (magic, header length, the header's CRC-32), the JSON
-    header, the arrays (8-byte aligned), then the CRC-32 of every :data:`BLOCK` bytes of
-    the arrays and the CRC-32 of that table."""
+def _write_arrays(path: Path, meta: dict, arrays: Iterable[tuple[str, np.ndarray | _Pieces]]) -> None:
+    """Write a part: the prefix (magic, header length, the header's CRC-32), the named
+    arrays in order (8-byte aligned), the CRC-32 of every :data:`BLOCK` bytes of the
+    arrays and the CRC-32 of that table, then the JSON header (last: it lists the arrays'
+    sizes, known once they are written)."""
     layout = {}
     offset = 0
-    for name, arr in arrays.items():
-        layout[name] = [offset, np.dtype(arr.dtype).str, int(arr.size)]
-        offset += (int(arr.size) * np.dtype(arr.dtype).itemsize + 7) // 8 * 8
-    header = json.dumps({**meta, "arrays": layout, "data": offset, "block": BLOCK}).encode("utf-8")
-    header += b" " * (-(_PREFIX + len(header)) % 8)
     sums = _BlockSums()
     temporary = path.with_name(path.name + ".tmp")
     try:
         with open(temporary, "wb") as f:
-            f.write(_MAGIC)
-            f.write(len(header).to_bytes(4, "little") + zlib.crc32(header).to_bytes(4, "little"))
-            f.write(header)
-            for name, arr in arrays.items():
-                written = 0
-                for piece in arr.pieces() if isinstance(arr, _Pieces) else [arr]:
-                    assert piece.dtype == arr.dtype, name
+            f.write(_MAGIC + b"\0" * (_PREFIX - len(_MAGIC)))
+            for name, arr in arrays:
+                written, dtype = 0, None
+                for piece in arr() if callable(arr) else [arr]:
+                    assert dtype is None or piece.dtype == dtype, name
+                    dtype = piece.dtype
                     data = np.ascontiguousarray(piece).view(np.uint8).data
                     f.write(data)
                     sums.add(data)
                     written += len(data)
-                assert written == int(arr.size) * np.dtype(arr.dtype).itemsize, name
+                assert dtype is not None, f"{name}: no piece"
+                layout[name] = [offset, dtype.str, written // dtype.itemsize]
                 padding = b"\0" * (-written % 8)
                 f.write(padding)
                 sums.add(padding)
+                offset += written + len(padding)
             table = sums.table()
             f.write(table)
             f.write(zlib.crc32(table).to_bytes(4, "little") + b"\0" * 4)
+            header = json.dumps({**meta, "arrays": layout, "data": offset, "block": BLOCK}).encode("utf-8")
+            f.write(header)
+            f.seek(len(_MAGIC))
+            f.write(len(header).to_bytes(4, "little") + zlib.crc32(header).to_bytes(4, "little"))
             f.flush()
             os.fsync(f.fileno())
         os.replace(temporary, path)
@@ -507,8 +681,17 @@ class _BlockSums:
         return np.asarray(sums, dtype="<u4").tobytes()
 
 
+# -- reading -----------------------------------------------------------------------------
+
+# The arrays a field may have (the table at the top), each packed stream with its exceptions.
+_ARRAYS = frozenset(
+    ["keys", "poff", "doff", "docs", "len", "xoff", "toff", "tblob"]
+    + [f"{stream}{suffix}" for stream in _BITS for suffix in ("", "_xi", "_xv")]
+)
+
+
 class PartReader:
-    """A part file opened for reading (memory-mapped).
+    """A part file opened for reading (memory-mapped; nothing is decoded at open).
 
     Opening checks what costs nothing: the magic, the header's checksum, the file's size
     against the header, the block checksums' own checksum and that every array fits.
@@ -530,7 +713,7 @@ class PartReader:
             old = self._map is not None and self._map[: len(_MAGIC) - 1] == _MAGIC[:-1]
             raise self._damaged("was written by an older searchkit" if old else "is not a postings file")
         header_size = int.from_bytes(self._map[8:12], "little")
-        header = self._map[_PREFIX : _PREFIX + header_size]
+        header = self._map[max(size - header_size, _PREFIX) : size]
         if len(header) != header_size or zlib.crc32(header) != int.from_bytes(self._map[12:16], "little"):
             raise self._damaged("has a damaged header (checksum mismatch)")
         try:
@@ -544,19 +727,20 @@ class PartReader:
             listed = [(name, int(o), np.dtype(d), int(n)) for name, (o, d, n) in meta["arrays"].items()]
         except (ValueError, KeyError, TypeError) as exc:  # a header this searchkit did not write
             raise self._damaged(f"has an unreadable header ({exc})") from None
-        self._data = _PREFIX + header_size
+        self._data = _PREFIX
         nblocks = -(-self._data_bytes // self._block)
         table_at = self._data + self._data_bytes
-        expected = table_at + 4 * nblocks + 8
+        expected = table_at + 4 * nblocks + 8 + header_size
         if size != expected:
             raise self._damaged(f"is {size} bytes long, its header says {expected}: truncated or extended")
         table = self._map[table_at : table_at + 4 * nblocks]
-        if zlib.crc32(table) != int.from_bytes(self._map[expected - 8 : expected - 4], "little"):
+        table_sum = self._map[table_at + 4 * nblocks : table_at + 4 * nblocks + 4]
+        if zlib.crc32(table) != int.from_bytes(table_sum, "little"):
             raise self._damaged("has damaged block checksums")
         self._sums = np.frombuffer(table, dtype="<u4")
         self._verified = bytearray(nblocks)  # 1: the block was verified (bytes: C-fast find)
         self._view = memoryview(self._map)
-        grouped: dict[str, dict[str, np.ndarray]] = {}
+        self._fields: dict[str, dict[str, np.ndarray]] = {}
         self._extent: dict[tuple[str, str], tuple[int, int]] = {}  # (data offset, itemsize)
         for name, offset, kind, count in listed:
             field, _, array = name.partition("/")
@@ -565,28 +749,34 @@ class PartReader:
             if name == _DOCUMENTS:
                 self._extent[field, array] = (offset, count)
                 continue
-            grouped.setdefault(field, {})[array] = np.frombuffer(
+            if array not in _ARRAYS:
+                raise self._damaged("has a header naming unknown arrays")
+            self._fields.setdefault(field, {})[array] = np.frombuffer(
                 self._map, dtype=kind, count=count, offset=self._data + offset
             )
             self._extent[field, array] = (offset, kind.itemsize)
-        try:
-            self._fields = {name: FieldArrays(**arrays) for name, arrays in grouped.items()}
-        except TypeError:
-            raise self._damaged("has a header naming unknown arrays") from None
+        for name, arrays in self._fields.items():
+            if not {"keys", "poff", "doff", "docs", "tf", "len"} <= arrays.keys():
+                raise self._damaged(f"has no postings arrays in field {name}")
+            if not len(arrays["poff"]) == len(arrays["doff"]) == len(arrays["keys"]) + 1:
+                raise self._damaged(f"has inconsistent array sizes in field {name}")
+            if len(arrays["len"]) != self.ndocs:
+                raise self._damaged(f"has inconsistent array sizes in field {name}")
         self._arrays = {  # (field, array) -> (values, data offset, itemsize): the read path's lookup
             (name, array): (values, *self._extent[name, array])
             for name, arrays in self._fields.items()
-            for array, values in arrays._asdict().items()
-            if values is not None
+            for array, values in arrays.items()
         }
-        for name, arrays in self._fields.items():
-            if len(arrays.poff) != len(arrays.keys) + 1 or len(arrays.len) != self.ndocs:
-                raise self._damaged(f"has inconsistent array sizes in field {name}")
         self._whole: set[tuple[str, str]] = set()  # arrays verified whole
+        self._exception_arrays: dict[tuple[str, str], tuple[np.ndarray, np.ndarray]] = {}  # verified
         # A field of the table this part was written without: it holds no terms.
-        none = np.zeros(1, np.int64)
-        self._none = FieldArrays(_EMPTY_U64, none, _EMPTY_I32, _EMPTY_I32, np.zeros(self.ndocs, np.int32))
-        self._none = self._none._replace(pos=_EMPTY_I32, xoff=none)
+        self._absent: dict[str, np.ndarray] = {
+            "keys": _EMPTY_U64,
+            "poff": np.zeros(1, np.int64),
+            "doff": np.zeros(1, np.int64),
+            "len": np.zeros(self.ndocs, np.int32),
+            "xoff": np.zeros(1, np.int64),
+        }
 
     def _damaged(self, problem: str) -> IndexDamagedError:
         return IndexDamagedError.in_file(self.path.parent, self.path.name, problem)
@@ -607,21 +797,27 @@ class PartReader:
             block = verified.find(0, block + 1, last)
 
     def _checked(self, field: str, array: str, start: int = 0, stop: int | None = None) -> np.ndarray:
-        """Elements ``[start, stop)`` of one array, verified."""
+        """Elements ``[start, stop)`` of one stored array, verified."""
         values, offset, itemsize = self._arrays[field, array]
         stop = len(values) if stop is None else stop
+        if not 0 <= start <= stop <= len(values):
+            raise self._damaged(f"has inconsistent {field}/{array} offsets")
         self._verify_bytes(offset + start * itemsize, offset + stop * itemsize)
         return values[start:stop]
 
     def _whole_array(self, field: str, array: str) -> np.ndarray | None:
         if field not in self._fields:
-            return getattr(self._none, array)
+            return self._absent.get(array)
         if (field, array) not in self._whole:
-            if getattr(self._fields[field], array) is None:
+            if array not in self._fields[field]:
                 return None
             self._checked(field, array)
             self._whole.add((field, array))
-        return getattr(self._fields[field], array)
+        return self._fields[field][array]
+
+    def array(self, field: str, name: str) -> np.ndarray | None:
+        """One stored array of a field, verified whole (None: the field does not have it)."""
+        return self._whole_array(field, name)
 
     def documents(self) -> list[tuple[str, str]] | None:
         """The ``(id, source)`` of each document of the part, verified (None: not kept)."""
@@ -640,13 +836,83 @@ class PartReader:
         """Check every byte of the part against its checksums (IndexDamagedError if not)."""
         self._verify_bytes(0, self._data_bytes)
 
+    def positional(self, field: str) -> bool:
+        return field not in self._fields or "xoff" in self._fields[field]
+
+    # -- the packed streams
+    def _values(self, field: str, stream: str, start: int, stop: int) -> np.ndarray:
+        """Values ``[start, stop)`` of a packed stream: unsigned of the stream's width
+        (a view, for 8 and 16 bits) or, where exceptions are among them, int32."""
+        if _BITS[stream] == 4:
+            pairs = self._checked(field, stream, start >> 1, (stop + 1) >> 1)
+            skip = start & 1
+            values = _NIBBLES.take(pairs).view(np.uint8)[skip : skip + stop - start]
+        else:
+            values = self._checked(field, stream, start, stop)
+        at, big = self._exceptions(field, stream)
+        if not len(at) or not len(values) or values.max() < (1 << _BITS[stream]) - 1:
+            return values  # (no escape: no exception to look for)
+        values = values.astype(np.int32)
+        lo, hi = at.searchsorted(np.array((start, stop), dtype=at.dtype))  # (not at to int64)
+        values[at[lo:hi] - start] = big[lo:hi]
+        return values
+
+    def _values_at(self, field: str, stream: str, index: np.ndarray) -> np.ndarray:
+        """Values at ``index`` (ascending) of a packed stream, as :meth:`_values`."""
+        if not len(index):
+            return _EMPTY_I32
+        start, stop = int(index[0]), int(index[-1]) + 1
+        if _BITS[stream] == 4:
+            pairs = self._checked(field, stream, start >> 1, (stop + 1) >> 1)
+            values = (pairs.take((index >> 1) - (start >> 1)) >> ((index & 1) << 2).astype(np.uint8)) & 15
+        else:
+            values = self._checked(field, stream, start, stop).take(index - start)
+        at, big = self._exceptions(field, stream)
+        if not len(at) or values.max() < (1 << _BITS[stream]) - 1:
+            return values
+        values = values.astype(np.int32)
+        lo, hi = at.searchsorted(np.array((start, stop), dtype=at.dtype))
+        at, big = at[lo:hi], big[lo:hi]
+        j = np.minimum(at.searchsorted(index.astype(at.dtype)), len(at) - 1)
+        hit = at[j] == index
+        values[hit] = big[j[hit]]
+        return values
+
+    def _exceptions(self, field: str, stream: str) -> tuple[np.ndarray, np.ndarray]:
+        found = self._exception_arrays.get((field, stream))
+        if found is None:
+            at, big = self._whole_array(field, stream + "_xi"), self._whole_array(field, stream + "_xv")
+            if at is None or big is None or len(at) != len(big):
+                raise self._damaged(f"has inconsistent {field}/{stream} exceptions")
+            found = self._exception_arrays[field, stream] = at, big
+        return found
+
+    # -- terms
     def field(self, name: str) -> FieldArrays:
-        """Every array of field ``name``, verified whole (for merges and checks)."""
+        """Every array of field ``name``, decoded whole and verified (for renumbering and
+        checks: a query decodes only its terms)."""
+        keys, poff = self._whole_array(name, "keys"), self._whole_array(name, "poff")
+        doff, lengths = self._whole_array(name, "doff"), self._whole_array(name, "len")
+        assert keys is not None and poff is not None and doff is not None and lengths is not None
+        poff = poff.astype(np.int64)
+        n = int(poff[-1])
         if name not in self._fields:
-            return self._none
-        arrays = self._fields[name]
-        for array in arrays._fields:
-            self._whole_array(name, array)
+            return FieldArrays(keys, poff, _EMPTY_I32, _EMPTY_I32, lengths, _EMPTY_I32, poff)
+        counts = np.diff(poff)
+        data = self._whole_array(name, "docs")
+        assert data is not None
+        docs = _running(_unpack_runs(data, counts, np.diff(doff.astype(np.int64))), counts).astype(np.int32)
+        tf = self._values(name, "tf", 0, n).astype(np.int32)
+        arrays = FieldArrays(keys, poff, docs, tf, lengths.astype(np.int32))
+        if self.positional(name):
+            xoff = self._whole_array(name, "xoff")
+            assert xoff is not None
+            xoff = xoff.astype(np.int64)
+            pos = self._values(name, "pos", 0, int(xoff[-1])).astype(np.int32)
+            arrays = arrays._replace(pos=pos, xoff=xoff)
+        toff, tblob = self._whole_array(name, "toff"), self._whole_array(name, "tblob")
+        if toff is not None:
+            arrays = arrays._replace(toff=toff.astype(np.int64), tblob=tblob)
         return arrays
 
     def find(self, field: str, term: str, key: int | None = None) -> int:
@@ -659,29 +925,52 @@ class PartReader:
         return i if i < len(keys) and keys[i] == wanted else -1
 
     def _range(self, field: str, offsets: str, i: int) -> tuple[int, int]:
-        bounds = self._checked(field, offsets, i, i + 2)
-        a, b = int(bounds[0]), int(bounds[1])
+        a, b = self._checked(field, offsets, i, i + 2).tolist()
         if not 0 <= a <= b:
             raise self._damaged(f"has inconsistent {field}/{offsets}")
         return a, b
 
     def postings(self, field: str, i: int) -> tuple[np.ndarray, np.ndarray]:
-        """Part-local document numbers and term frequencies of term ``i``."""
+        """Part-local document numbers (int32) and term frequencies (unsigned or int32)
+        of term ``i``."""
         a, b = self._range(field, "poff", i)
-        return self._checked(field, "docs", a, b), self._checked(field, "tf", a, b)
+        start, stop = self._range(field, "doff", i)
+        width = (stop - start) // max(b - a, 1)
+        if a == b or width not in (1, 2, 4) or width * (b - a) != stop - start:
+            raise self._damaged(f"has inconsistent {field}/doff")
+        docs = (
+            self._checked(field, "docs", start, stop).view(_WIDTHS[width.bit_length() - 1]).astype(np.int32)
+        )
+        np.add.accumulate(docs, out=docs)  # (np.cumsum's own overhead is most of it on few postings)
+        return docs, self._values(field, "tf", a, b)
 
-    def positions(self, field: str, i: int) -> np.ndarray:
-        """Positions of term ``i``, ``tf`` per posting, in posting order."""
-        assert self.field_arrays(field).pos is not None, f"{field} is not positional"
-        a, b = self._range(field, "xoff", i)
-        return self._checked(field, "pos", a, b)
+    def first_positions(self, field: str, i: int) -> np.ndarray:
+        """The first position of each of term ``i``'s postings (unsigned or int32)."""
+        assert self.positional(field), f"{field} is not positional"
+        a, b = self._range(field, "poff", i)
+        x0, _ = self._range(field, "xoff", i)
+        tf = self._values(field, "tf", a, b).astype(np.int64)
+        return self._values_at(field, "pos", tf.cumsum() - tf + x0)
 
-    def array(self, field: str, name: str, start: int = 0, stop: int | None = None) -> np.ndarray | None:
-        """Elements ``[start, stop)`` of one array of a field, verified (None: the field
-        does not have it)."""
-        if start == 0 and stop is None:
-            return self._whole_array(field, name)
-        return self._checked(field, name, start, stop)
+    def positions(
+        self, field: str, i: int, rows: np.ndarray | None = None, ends: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Positions of term ``i``'s postings ``rows`` (their numbers among the term's
+        postings, ascending; default all), ``tf`` per posting, one posting after the
+        other (unsigned or int32). ``ends``: the cumulative sum of the term's
+        frequencies, when the caller keeps it (else it is computed)."""
+        assert self.positional(field), f"{field} is not positional"
+        x0, x1 = self._range(field, "xoff", i)
+        if rows is None:
+            return self._values(field, "pos", x0, x1)
+        if ends is None:
+            a, b = self._range(field, "poff", i)
+            ends = self._values(field, "tf", a, b).astype(np.int64).cumsum()
+        stop = ends[rows]
+        counts = stop - ends[rows - 1] * (rows > 0)  # (ends[-1] for row 0, times 0)
+        before = counts.cumsum() - counts  # each row's first among the positions read
+        index = (stop - counts - before).repeat(counts) + np.arange(int(counts.sum()))
+        return self._values_at(field, "pos", index + x0)
 
     def release(self) -> None:
         """Let the kernel drop the pages of the file this reader has touched from the
@@ -689,10 +978,6 @@ class PartReader:
         whole parts once, and their pages would otherwise stay in its resident memory."""
         if self._map is not None and hasattr(mmap, "MADV_DONTNEED"):
             self._map.madvise(mmap.MADV_DONTNEED)
-
-    def field_arrays(self, name: str) -> FieldArrays:
-        """The arrays of field ``name`` as stored, not verified: for their sizes only."""
-        return self._fields.get(name, self._none)
 
     def doc_frequency(self, field: str, term: str, key: int | None = None) -> int:
         i = self.find(field, term, key)
@@ -714,82 +999,73 @@ class PartReader:
         data = tblob.tobytes()
         poff = self._whole_array(field, "poff")
         assert poff is not None
-        df = np.diff(poff).tolist()
+        df = np.diff(poff.astype(np.int64)).tolist()
         bounds = toff.tolist()
         for i, n in enumerate(df):
-            if n:
-                yield data[bounds[i] : bounds[i + 1]].decode("utf-8"), n
+            yield data[bounds[i] : bounds[i + 1]].decode("utf-8"), n
 
 
 def remap_part(part: PartReader, mapping: np.ndarray, path: str | Path) -> bool:
     """Write ``part`` renumbered for a merged segment: ``mapping[d]`` is the new
     segment-local number of the part's document ``d`` or -1 (deleted); live documents
-    keep their order. Returns False (nothing written) when no document is live."""
+    keep their order, and terms left without postings are dropped. Returns False
+    (nothing written) when no document is live."""
     live = mapping >= 0
     if not live.any():
         return False
     new_base = int(mapping[live][0])
     local = np.where(live, mapping - new_base, -1).astype(np.int32)
-    fields: dict[str, FieldArrays] = {}
-    for field in TEXT_FIELDS:
-        old = part.field(field.name)
-        keep = live[old.docs] if len(old.docs) else np.zeros(0, dtype=bool)
-        kept_before = np.zeros(len(keep) + 1, dtype=np.int64)
-        np.cumsum(keep, out=kept_before[1:])
-        tf = old.tf[keep]
-        new = FieldArrays(old.keys, kept_before[old.poff], local[old.docs[keep]], tf, old.len[live])
-        if field.positional:
-            assert old.pos is not None, f"{field.name} is positional"
-            pos_keep = np.repeat(keep, old.tf) if len(old.tf) else np.zeros(0, dtype=bool)
-            cum = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
-            np.cumsum(tf, out=cum[1:])
-            new = new._replace(pos=old.pos[pos_keep], xoff=cum[kept_before[old.poff]])
-        fields[field.name] = new._replace(toff=old.toff, tblob=old.tblob)
+
+    def fields() -> Iterator[tuple[str, FieldArrays]]:  # one decoded at a time
+        for field in TEXT_FIELDS:
+            yield field.name, _remapped(part.field(field.name), live, local, field.positional)
+
     documents = part.documents()
     if documents is not None:
         documents = [d for d, keep in zip(documents, live.tolist()) if keep]
-    _write_part(Path(path), new_base, int(live.sum()), fields, documents)
+    _write_part(Path(path), new_base, int(live.sum()), fields(), documents)
     return True
 
 
-# Elements of one array a merge holds at a time (besides one term's postings when more).
+def _remapped(old: FieldArrays, live: np.ndarray, local: np.ndarray, positional: bool) -> FieldArrays:
+    """``old`` with the postings of ``live`` documents only, renumbered ``local``."""
+    keep = live[old.docs] if len(old.docs) else np.zeros(0, dtype=bool)
+    kept_before = np.zeros(len(keep) + 1, dtype=np.int64)
+    np.cumsum(keep, out=kept_before[1:])
+    poff = kept_before[old.poff]
+    used = np.diff(poff) > 0
+    bounds = np.append(used, True)  # the offsets of the terms kept, and the end
+    tf = old.tf[keep]
+    new = FieldArrays(old.keys[used], poff[bounds], local[old.docs[keep]], tf, old.len[live])
+    if positional:
+        assert old.pos is not None, "positional"
+        pos_keep = np.repeat(keep, old.tf) if len(old.tf) else np.zeros(0, dtype=bool)
+        cum = np.zeros(int(keep.sum()) + 1, dtype=np.int64)
+        np.cumsum(tf, out=cum[1:])
+        new = new._replace(pos=old.pos[pos_keep], xoff=cum[poff][bounds])
+    if old.toff is not None and old.tblob is not None:
+        sizes = np.diff(old.toff)[used]
+        toff = np.zeros(len(sizes) + 1, dtype=np.int64)
+        np.cumsum(sizes, out=toff[1:])
+        new = new._replace(toff=toff, tblob=old.tblob[np.repeat(used, np.diff(old.toff))])
+    return new
+
+
+# Values of one stream a merge holds at a time (besides one term's when it has more).
 _MERGE_CHUNK = 1 << 22
 
 
 def merge_parts(parts: Sequence[PartReader], path: str | Path) -> None:
     """Write the consecutive ``parts`` (of one segment, in order of their documents) as
     one part holding the same postings: each term's postings are those of the parts one
-    after the other, as a reader concatenates them. The arrays are written in pieces of
-    about :data:`_MERGE_CHUNK` elements, so memory stays small whatever the parts' size."""
+    after the other, as a reader concatenates them. The streams are decoded and encoded
+    again in pieces of about :data:`_MERGE_CHUNK` values, so memory stays small whatever
+    the parts' size."""
     assert parts and all(b.base == a.base + a.ndocs for a, b in zip(parts, parts[1:])), "consecutive parts"
-    starts = [part.base - parts[0].base for part in parts]  # each part's first document in the merged one
-    arrays: dict[str, np.ndarray | _Pieces] = {}
+    arrays: list[tuple[str, np.ndarray | _Pieces]] = []
     for field in TEXT_FIELDS:
-        # The arrays as stored: the small ones are verified here, the postings and
-        # positions piece by piece as they are copied (_merged_values).
-        olds = [part.field_arrays(field.name) for part in parts]
-        for part in parts:
-            for name in ("keys", "poff", "len", "xoff", "toff", "tblob"):
-                part.array(field.name, name)
-        keys = np.unique(np.concatenate([old.keys for old in olds]))
-        rows = [np.searchsorted(keys, old.keys) for old in olds]  # each part's terms, as merged terms
-        poffs = [old.poff for old in olds]
-        poff = _merged_offsets(len(keys), rows, poffs)
-        merged: dict[str, np.ndarray | _Pieces] = {"keys": keys, "poff": poff}
-        merged["docs"] = _merged_values(parts, field.name, "docs", poff, rows, poffs, starts)
-        merged["tf"] = _merged_values(parts, field.name, "tf", poff, rows, poffs)
-        merged["len"] = np.concatenate([old.len for old in olds])
-        if field.positional:
-            xoffs = []
-            for old in olds:
-                assert old.xoff is not None, f"{field.name} is positional"
-                xoffs.append(old.xoff)
-            xoff = _merged_offsets(len(keys), rows, xoffs)
-            merged["pos"] = _merged_values(parts, field.name, "pos", xoff, rows, xoffs)
-            merged["xoff"] = xoff
-        if field.keep_texts:
-            merged.update(_merged_texts(len(keys), rows, olds))
-        arrays.update({f"{field.name}/{name}": values for name, values in merged.items()})
+        merged = _merged_field(parts, field.name, field.positional)
+        arrays += [(f"{field.name}/{name}", values) for name, values in merged.items()]
     documents: list[list[str] | tuple[str, str]] = []
     for part in parts:
         listed = part.documents()
@@ -798,9 +1074,82 @@ def merge_parts(parts: Sequence[PartReader], path: str | Path) -> None:
         documents += [list(d) for d in listed]
     else:
         encoded = json.dumps(documents, ensure_ascii=False).encode("utf-8")
-        arrays[_DOCUMENTS] = np.frombuffer(encoded, dtype=np.uint8)
+        arrays.append((_DOCUMENTS, np.frombuffer(encoded, dtype=np.uint8)))
     meta = {"base": parts[0].base, "docs": sum(part.ndocs for part in parts)}
     _write_arrays(Path(path), meta, arrays)
+
+
+def _merged_field(
+    parts: Sequence[PartReader], name: str, positional: bool
+) -> dict[str, np.ndarray | _Pieces]:
+    """The arrays of field ``name`` of the merged part, its streams as pieces."""
+
+    def whole(part: PartReader, array: str) -> np.ndarray:
+        values = part.array(name, array)
+        assert values is not None, f"{name}/{array}"
+        return values.astype(np.int64) if array != "keys" else values
+
+    starts = [part.base - parts[0].base for part in parts]  # each part's first document in the merged one
+    keys = np.unique(np.concatenate([whole(part, "keys") for part in parts]))
+    rows = [
+        np.searchsorted(keys, whole(part, "keys")) for part in parts
+    ]  # each part's terms, as merged terms
+    poffs = [whole(part, "poff") for part in parts]
+    poff = _merged_offsets(len(keys), rows, poffs)
+    nterms = len(keys)
+    merged: dict[str, np.ndarray | _Pieces] = {"keys": keys, "poff": _narrow(poff)}
+    doffs = [whole(part, "doff") for part in parts]
+    sizes = np.zeros(nterms, dtype=np.int64)  # bytes of each merged term's documents
+
+    def read_docs(p: int, first: int, last: int, lo: int, hi: int) -> np.ndarray:
+        data = parts[p]._checked(name, "docs", int(doffs[p][lo]), int(doffs[p][hi]))
+        counts = np.diff(poffs[p][lo : hi + 1])
+        return _running(_unpack_runs(data, counts, np.diff(doffs[p][lo : hi + 1])), counts) + starts[p]
+
+    def docs() -> Iterator[np.ndarray]:
+        for t0, t1, values in _merged_runs(parts, poff, rows, poffs, read_docs):
+            counts = np.diff(poff[t0 : t1 + 1])
+            data, sizes[t0:t1] = _pack_runs(_deltas(values, counts), counts)
+            yield data
+        yield _EMPTY_U8
+
+    def doff() -> Iterator[np.ndarray]:  # (once the documents are written)
+        offsets = np.zeros(nterms + 1, dtype=np.int64)
+        np.cumsum(sizes, out=offsets[1:])
+        yield _narrow(offsets)
+
+    merged.update(docs=docs, doff=doff)
+    merged.update(_packed_pieces("tf", int(poff[-1]), _merged_stream(parts, name, "tf", poff, rows, poffs)))
+    merged["len"] = _narrow(np.concatenate([whole(part, "len") for part in parts]))
+    if positional:
+        xoffs = [whole(part, "xoff") for part in parts]
+        xoff = _merged_offsets(nterms, rows, xoffs)
+        merged["xoff"] = _narrow(xoff)
+        positions = _merged_stream(parts, name, "pos", xoff, rows, xoffs)
+        merged.update(_packed_pieces("pos", int(xoff[-1]), positions))
+    toffs = [part.array(name, "toff") for part in parts]
+    if any(toff is not None for toff in toffs):
+        merged.update(_merged_texts(nterms, rows, parts, name))
+    return merged
+
+
+def _packed_pieces(
+    stream: str, length: int, runs: Iterator[tuple[int, int, np.ndarray]]
+) -> dict[str, np.ndarray | _Pieces]:
+    """The arrays of packed ``stream`` (``length`` values, given in pieces by ``runs``),
+    as pieces: its exceptions are known once its values are written."""
+    packer = _Packer(_BITS[stream], length)
+
+    def values() -> Iterator[np.ndarray]:
+        for _, _, piece in runs:
+            yield packer.pack(piece)
+        yield packer.finish()
+
+    return {
+        stream: values,
+        f"{stream}_xi": lambda: [packer.exceptions()[0]],
+        f"{stream}_xv": lambda: [packer.exceptions()[1]],
+    }
 
 
 def _merged_offsets(nterms: int, rows: list[np.ndarray], offsets: list[np.ndarray]) -> np.ndarray:
@@ -813,71 +1162,83 @@ def _merged_offsets(nterms: int, rows: list[np.ndarray], offsets: list[np.ndarra
     return merged
 
 
-def _merged_values(
+def _merged_stream(
     parts: Sequence[PartReader],
     field: str,
-    array: str,
+    stream: str,
     merged: np.ndarray,
     rows: list[np.ndarray],
     offsets: list[np.ndarray],
-    add: list[int] | None = None,
-) -> _Pieces:
-    """The merged array of per-term runs (``values[offsets[i]:offsets[i + 1]]`` of
-    ``array`` is term ``i``'s run in a part, ``add`` added to it), laid out by the merged
-    ``offsets``, in pieces of whole terms."""
-    dtype = np.dtype(parts[0].field_arrays(field)._asdict()[array].dtype)
+) -> Iterator[tuple[int, int, np.ndarray]]:
+    """The values of a packed stream that are the same in the merged part (frequencies,
+    positions), laid out by the merged ``offsets``: see _merged_runs."""
 
-    def pieces() -> Iterator[np.ndarray]:
-        nterms = len(merged) - 1
-        t0 = 0
-        while t0 < nterms:
-            # whole terms, about _MERGE_CHUNK values (one term alone when it has more)
-            t1 = max(int(np.searchsorted(merged, merged[t0] + _MERGE_CHUNK, side="right")) - 1, t0 + 1)
-            out = np.empty(int(merged[t1] - merged[t0]), dtype=dtype)
-            filled = np.zeros(t1 - t0, dtype=np.int64)  # values of each term placed so far
-            for p, (part, row, offset) in enumerate(zip(parts, rows, offsets)):
-                lo, hi = np.searchsorted(row, [t0, t1])  # this part's terms in [t0, t1): consecutive
-                if lo == hi:
-                    continue
-                terms = row[lo:hi] - t0
-                first, last = int(offset[lo]), int(offset[hi])
-                sizes = np.diff(offset[lo : hi + 1])
-                at = merged[terms + t0] - merged[t0] + filled[terms]  # where each run goes
-                filled[terms] += sizes
-                where = np.repeat(at - (offset[lo:hi] - first), sizes) + np.arange(last - first)
-                value = part.array(field, array, first, last)  # verified as it is read
-                assert value is not None
-                out[where] = value + dtype.type(add[p]) if add else value
-            for part in parts:
-                part.release()
-            yield out
-            t0 = t1
+    def read(p: int, first: int, last: int, lo: int, hi: int) -> np.ndarray:
+        return parts[p]._values(field, stream, first, last)
 
-    return _Pieces(dtype, int(merged[-1]), pieces)
+    return _merged_runs(parts, merged, rows, offsets, read)
 
 
-def _merged_texts(nterms: int, rows: list[np.ndarray], olds: list[FieldArrays]) -> dict[str, np.ndarray]:
+def _merged_runs(
+    parts: Sequence[PartReader],
+    merged: np.ndarray,
+    rows: list[np.ndarray],
+    offsets: list[np.ndarray],
+    read: Callable[[int, int, int, int, int], np.ndarray],
+) -> Iterator[tuple[int, int, np.ndarray]]:
+    """The merged array of per-term runs, in pieces of whole terms ``[t0, t1)``:
+    ``read(p, first, last, lo, hi)`` gives the values ``[first, last)`` of part ``p``
+    (its terms ``lo`` to ``hi``: ``offsets[p]`` are its terms' runs), and they are laid
+    out by the ``merged`` offsets, the parts' runs of each term one after the other."""
+    nterms = len(merged) - 1
+    t0 = 0
+    while t0 < nterms:
+        # whole terms, about _MERGE_CHUNK values (one term alone when it has more)
+        t1 = max(int(np.searchsorted(merged, merged[t0] + _MERGE_CHUNK, side="right")) - 1, t0 + 1)
+        out = np.zeros(int(merged[t1] - merged[t0]), dtype=np.int64)
+        filled = np.zeros(t1 - t0, dtype=np.int64)  # values of each term placed so far
+        for p, (row, offset) in enumerate(zip(rows, offsets)):
+            lo, hi = np.searchsorted(row, [t0, t1])  # this part's terms in [t0, t1): consecutive
+            if lo == hi:
+                continue
+            terms = row[lo:hi] - t0
+            first, last = int(offset[lo]), int(offset[hi])
+            sizes = np.diff(offset[lo : hi + 1])
+            at = merged[terms + t0] - merged[t0] + filled[terms]  # where each run goes
+            filled[terms] += sizes
+            where = np.repeat(at - (offset[lo:hi] - first), sizes) + np.arange(last - first)
+            out[where] = read(p, first, last, int(lo), int(hi))  # verified as it is read
+        for part in parts:
+            part.release()
+        yield t0, t1, out
+        t0 = t1
+
+
+def _merged_texts(
+    nterms: int, rows: list[np.ndarray], parts: Sequence[PartReader], field: str
+) -> dict[str, np.ndarray]:
     """The merged terms' texts (``toff``, ``tblob``): each from the first part that has it."""
     owner = np.full(nterms, -1, dtype=np.int64)
     local = np.zeros(nterms, dtype=np.int64)
-    for p in range(len(olds) - 1, -1, -1):
+    for p in range(len(parts) - 1, -1, -1):
         owner[rows[p]] = p
         local[rows[p]] = np.arange(len(rows[p]))
+    texts = [(part.array(field, "toff"), part.array(field, "tblob")) for part in parts]
     sizes = np.zeros(nterms, dtype=np.int64)
-    for p, old in enumerate(olds):
-        if old.toff is not None:  # (a part without the field has no terms in it)
+    for p, (toff, _) in enumerate(texts):
+        if toff is not None:  # (a part without the field has no terms in it)
             mine = owner == p
-            sizes[mine] = np.diff(old.toff)[local[mine]]
-    toff = np.zeros(nterms + 1, dtype=np.int64)
-    np.cumsum(sizes, out=toff[1:])
-    tblob = np.empty(int(toff[-1]), dtype=np.uint8)
-    for p, old in enumerate(olds):
+            sizes[mine] = np.diff(toff.astype(np.int64))[local[mine]]
+    toff_merged = np.zeros(nterms + 1, dtype=np.int64)
+    np.cumsum(sizes, out=toff_merged[1:])
+    tblob = np.empty(int(toff_merged[-1]), dtype=np.uint8)
+    for p, (toff, blob) in enumerate(texts):
         terms = np.flatnonzero(owner == p)
         n = sizes[terms]
-        if old.toff is None or old.tblob is None or not n.sum():
+        if toff is None or blob is None or not n.sum():
             continue
         before = np.cumsum(n) - n  # where each term's bytes start among this part's
         span = np.arange(int(n.sum()))
-        source = np.repeat(old.toff[local[terms]] - before, n) + span
-        tblob[np.repeat(toff[terms] - before, n) + span] = old.tblob[source]
-    return {"toff": toff, "tblob": tblob}
+        source = np.repeat(toff.astype(np.int64)[local[terms]] - before, n) + span
+        tblob[np.repeat(toff_merged[terms] - before, n) + span] = blob[source]
+    return {"toff": _narrow(toff_merged), "tblob": tblob}

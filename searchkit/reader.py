@@ -61,10 +61,13 @@ class IndexReader:
             self.parts += [(part, offset + part.base) for part in open_parts(folder, leaf.segment(), names)]
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}
-        # Per (field, term, part): where each posting's positions end (cumulative tf), so
-        # that the positions of a few documents cost no pass over a common term's postings
-        # (8 bytes per posting: half as many postings as the postings cache, 32 MB at most).
-        self._ends: LRUCache[tuple[str, str, int], np.ndarray] = LRUCache(POSTINGS_CACHE // 2, getsizeof=len)
+        # Per (field, term, part): the part-local documents and where each posting's
+        # positions end (cumulative tf), so that the positions of a few documents cost no
+        # pass over a common term's postings (12 bytes per posting: a third as many
+        # postings as the postings cache, 32 MB at most).
+        self._local: LRUCache[tuple[str, str, int], tuple[np.ndarray, np.ndarray]] = LRUCache(
+            POSTINGS_CACHE // 3, getsizeof=lambda found: len(found[0])
+        )
         # Size-bounded in postings; a term's absence (None) costs one.
         self._postings: LRUCache[tuple[str, str], tuple[np.ndarray, np.ndarray] | None] = LRUCache(
             POSTINGS_CACHE, getsizeof=lambda found: len(found[0]) if found else 1
@@ -132,12 +135,8 @@ class IndexReader:
             return self._lead[key]
         found = []
         for part, base, i in self._term_in_parts(field, term):
-            docs, tf = part.postings(field, i)
-            positions = part.positions(field, i)
-            starts = np.zeros(len(tf), dtype=np.int64)
-            np.cumsum(tf[:-1], out=starts[1:])
-            first = np.minimum.reduceat(positions, starts) if len(positions) else positions
-            found.append(docs[first < within].astype(np.int64) + base)
+            docs, _ = part.postings(field, i)
+            found.append(docs[part.first_positions(field, i) < within].astype(np.int64) + base)
         docs_all = np.concatenate(found) if found else None
         if docs_all is not None:
             docs_all = docs_all[self._live[docs_all]]
@@ -152,26 +151,23 @@ class IndexReader:
             inside = docs[(docs >= base) & (docs < base + part.ndocs)]
             if not len(inside):
                 continue
-            local, tf = part.postings(field, i)
-            if not len(local):  # (a term whose documents a merge of segments dropped)
-                continue
+            key = (field, term, base)
+            cached = self._local.get(key)
+            if cached is None:
+                local, tf = part.postings(field, i)
+                cached = local, tf.astype(np.int64).cumsum()
+                with contextlib.suppress(ValueError):  # larger than the whole cache
+                    self._local[key] = cached
+            local, ends = cached
             wanted = (inside - base).astype(local.dtype)  # (not the postings to int64: O(postings))
-            rows = np.minimum(np.searchsorted(local, wanted), len(local) - 1)
+            rows = np.minimum(local.searchsorted(wanted), len(local) - 1)
             rows = rows[local[rows] == wanted]
             if not len(rows):
                 continue
             # Only the wanted documents' runs of positions: a common syllable has far more.
-            key = (field, term, base)
-            ends = self._ends.get(key)
-            if ends is None:
-                ends = np.cumsum(tf, dtype=np.int64)
-                with contextlib.suppress(ValueError):  # larger than the whole cache
-                    self._ends[key] = ends
-            counts = tf[rows].astype(np.int64)
-            starts = ends[rows] - counts
-            each = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-            found_docs.append(np.repeat(local[rows].astype(np.int64) + base, counts))
-            found_positions.append(part.positions(field, i)[each].astype(np.int64))
+            counts = ends[rows] - ends[rows - 1] * (rows > 0)  # (ends[-1] for row 0, times 0)
+            found_docs.append((local[rows].astype(np.int64) + base).repeat(counts))
+            found_positions.append(part.positions(field, i, rows, ends).astype(np.int64))
         if not found_docs:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(found_docs), np.concatenate(found_positions)
@@ -296,10 +292,10 @@ def _phrase_docs(part: PartReader, field: str, syllables: list[str], keys: list[
     found: np.ndarray | None = None  # position keys of the phrase so far
     for k, i in enumerate(entries):
         docs, tf = part.postings(field, i)
-        positions = part.positions(field, i)
-        wanted = np.repeat(np.isin(docs, candidates, assume_unique=True), tf)
-        doc_of = np.repeat(docs, tf)[wanted].astype(np.int64)
-        key = (doc_of << _POSITION_BITS) | (positions[wanted].astype(np.int64) + _PHRASE_SLACK - k)
+        rows = np.flatnonzero(np.isin(docs, candidates, assume_unique=True))  # (read their positions only)
+        doc_of = np.repeat(docs[rows], tf[rows]).astype(np.int64)
+        positions = part.positions(field, i, rows, tf.astype(np.int64).cumsum()).astype(np.int64)
+        key = (doc_of << _POSITION_BITS) | (positions + _PHRASE_SLACK - k)
         found = key if found is None else np.intersect1d(found, key, assume_unique=True)
         if not len(found):
             break

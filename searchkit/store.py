@@ -94,8 +94,8 @@ INDEX_NAME = "searchkit"
 # when one is opened, so that a format change says "rebuild" instead of misreading an index.
 # Version 2: text fields moved from Whoosh to postings parts (postings.py). Version 1 had no
 # FORMAT_FILE (it is told apart by its Whoosh schema); nor had version 2 before this file.
-# Version 3: postings parts carry checksums.
-SCHEMA_VERSION = 3
+# Version 3: postings parts carry checksums. Version 4: packed postings (postings.py).
+SCHEMA_VERSION = 4
 FORMAT_FILE = "searchkit-format"
 # The name of Whoosh's write lock for INDEX_NAME (taken by hand while creating an index).
 WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"

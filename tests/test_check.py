@@ -256,7 +256,7 @@ def test_check_reports_each_damaged_file_and_repair_rewrites_the_format_file(tmp
     report = check_index(index_dir)
     assert {p.file for p in report.problems} == {"searchkit-format", _missing_part_name(index_dir)}
     repaired = check_index(index_dir, repair=True)
-    assert repaired.repaired and (index_dir / "searchkit-format").read_text().strip() == "3"
+    assert repaired.repaired and (index_dir / "searchkit-format").read_text().strip() == "4"
     assert check_index(index_dir).healthy
 
 

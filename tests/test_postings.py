@@ -100,6 +100,76 @@ def test_part_round_trip(tmp_path):
     assert part.postings("pairs", i)[0].tolist() == [0]
 
 
+def _expected(docs: list[list[str]]) -> dict[str, list[tuple[int, list[int]]]]:
+    """Each term's postings straight from the documents: (document, positions) in order."""
+    found: dict[str, list[tuple[int, list[int]]]] = {}
+    for d, tokens in enumerate(docs):
+        here: dict[str, list[int]] = {}
+        for position, token in enumerate(tokens):
+            here.setdefault(token, []).append(position)
+        for term, positions in here.items():
+            found.setdefault(term, []).append((d, positions))
+    return found
+
+
+def _assert_reads(part: postings.PartReader, docs: list[list[str]]) -> None:
+    """Every term of ``docs`` reads back from ``part``'s body as counted from the documents."""
+    rng = random.Random(len(docs))
+    for term, runs in _expected(docs).items():
+        i = part.find("body", term)
+        got_docs, tf = part.postings("body", i)
+        assert got_docs.tolist() == [d for d, _ in runs], term
+        assert tf.tolist() == [len(p) for _, p in runs], term
+        everything = [x for _, p in runs for x in p]
+        assert part.positions("body", i).tolist() == everything, term
+        assert part.first_positions("body", i).tolist() == [p[0] for _, p in runs], term
+        rows = sorted(rng.sample(range(len(runs)), min(len(runs), 3)))
+        some = [x for r in rows for x in runs[r][1]]
+        assert part.positions("body", i, np.array(rows, dtype=np.int64)).tolist() == some, term
+        ends = np.cumsum(tf, dtype=np.int64)
+        assert part.positions("body", i, np.array(rows, dtype=np.int64), ends).tolist() == some, term
+        assert part.doc_frequency("body", term) == len(runs)
+
+
+def test_packed_postings_read_back_at_their_limits(tmp_path):
+    """Values beyond each packed stream's width are exceptions and read back whole, and
+    documents in a term's own width: a frequency above 15 and above 255, document gaps
+    above 255 and 65,535, positions
+    above 65,535, a term in every document (of the middle
+    part below), a term once, empty documents; read whole, by posting, and merged."""
+    ndocs = 70_000
+    docs = [["every"] for _ in range(ndocs)]
+    docs[0] = ["every", "rare"] + ["many"] * 300 + ["gap"] + ["pad"] * 400 + ["gap", "once"]
+    docs[1] = ["every"] + ["few"] * 16
+    docs[3] = ["pad"] * 70_000 + ["far", "every", "far"]  # positions above 65,535
+    for d in range(5, ndocs, 9_000):
+        docs[d] = docs[d] + ["x"]
+    docs[ndocs - 1] = ["x", "rare"]  # a gap of 69,999 documents
+    docs += [[], [], []]
+    writer = postings.PartWriter(base=0)
+    writer.add(_batch(docs))
+    writer.write(tmp_path / "p.skp")
+    part = postings.PartReader(tmp_path / "p.skp")
+    part.verify()
+    for stream in ("tf", "pos"):  # each stream's exceptions were used
+        assert len(part.array("body", stream + "_xi")), stream
+    doff, poff = part.array("body", "doff"), part.array("body", "poff")
+    assert set((np.diff(doff.astype(np.int64)) // np.diff(poff.astype(np.int64))).tolist()) == {1, 2, 4}
+    _assert_reads(part, docs)
+    # The same documents in three parts, merged (in small pieces), read the same.
+    parts, base = [], 0
+    for k, (a, b) in enumerate([(0, 2), (2, 40_000), (40_000, len(docs))]):
+        writer = postings.PartWriter(base)
+        writer.add(_batch(docs[a:b]))
+        writer.write(tmp_path / f"q{k}.skp")
+        parts.append(postings.PartReader(tmp_path / f"q{k}.skp"))
+        base += b - a
+    postings.merge_parts(parts, tmp_path / "merged.skp")
+    merged = postings.PartReader(tmp_path / "merged.skp")
+    _assert_reads(merged, docs)
+    _arrays_equal(merged, part)
+
+
 def test_remap_part_drops_deleted_documents_and_renumbers(tmp_path):
     part = _part(tmp_path, [[["x", "y", "x"], ["y", "x"], ["x"], ["z"]]])
     # Documents 1 and 3 deleted; 0 → 10, 2 → 11 in the merged segment.
@@ -112,8 +182,19 @@ def test_remap_part_drops_deleted_documents_and_renumbers(tmp_path):
     assert merged.positions("body", i).tolist() == [0, 2, 0]
     assert merged.doc_frequency("body", "y") == 1 and merged.doc_frequency("body", "z") == 0
     assert merged.lengths("body").tolist() == [3, 1]
-    assert dict(merged.terms("body")) == {"x": 2, "y": 1}
+    assert dict(merged.terms("body")) == {"x": 2, "y": 1}  # z, in a deleted document only, is gone
+    assert merged.find("body", "z") == -1
     assert not postings.remap_part(part, np.array([-1, -1, -1, -1]), tmp_path / "none.skp")
+
+
+def test_a_part_of_an_older_format_says_so(tmp_path):
+    old = tmp_path / "old.skp"
+    old.write_bytes(b"SKPOSTS3" + bytes(64))
+    with pytest.raises(IndexDamagedError, match="older searchkit"):
+        postings.PartReader(old)
+    old.write_bytes(b"something else" + bytes(64))
+    with pytest.raises(IndexDamagedError, match="not a postings file"):
+        postings.PartReader(old)
 
 
 # -- the index ------------------------------------------------------------------------
@@ -201,11 +282,17 @@ def test_parts_split_by_memory_give_the_same_results(tmp_path, monkeypatch):
 
 
 def _arrays_equal(a: postings.PartReader, b: postings.PartReader) -> None:
+    """The same postings, decoded, and the same arrays as stored."""
     assert (a.base, a.ndocs) == (b.base, b.ndocs)
     for field in postings.TEXT_FIELDS:
         fa, fb = a.field(field.name), b.field(field.name)
         for name in fa._fields:
             x, y = getattr(fa, name), getattr(fb, name)
+            assert (x is None) == (y is None), (field.name, name)
+            if x is not None:
+                assert x.dtype == y.dtype and np.array_equal(x, y), (field.name, name)
+        for name in postings._ARRAYS:
+            x, y = a.array(field.name, name), b.array(field.name, name)
             assert (x is None) == (y is None), (field.name, name)
             if x is not None:
                 assert x.dtype == y.dtype and np.array_equal(x, y), (field.name, name)
