@@ -849,13 +849,7 @@ class PartReader:
             values = _NIBBLES.take(pairs).view(np.uint8)[skip : skip + stop - start]
         else:
             values = self._checked(field, stream, start, stop)
-        at, big = self._exceptions(field, stream)
-        if not len(at) or not len(values) or values.max() < (1 << _BITS[stream]) - 1:
-            return values  # (no escape: no exception to look for)
-        values = values.astype(np.int32)
-        lo, hi = at.searchsorted(np.array((start, stop), dtype=at.dtype))  # (not at to int64)
-        values[at[lo:hi] - start] = big[lo:hi]
-        return values
+        return self._with_exceptions(field, stream, values, start, stop)
 
     def _values_at(self, field: str, stream: str, index: np.ndarray) -> np.ndarray:
         """Values at ``index`` (ascending) of a packed stream, as :meth:`_values`."""
@@ -867,15 +861,31 @@ class PartReader:
             values = (pairs.take((index >> 1) - (start >> 1)) >> ((index & 1) << 2).astype(np.uint8)) & 15
         else:
             values = self._checked(field, stream, start, stop).take(index - start)
+        return self._with_exceptions(field, stream, values, start, stop, index)
+
+    def _with_exceptions(
+        self,
+        field: str,
+        stream: str,
+        values: np.ndarray,
+        start: int,
+        stop: int,
+        index: np.ndarray | None = None,
+    ) -> np.ndarray:
+        """``values`` read from ``[start, stop)`` of a packed stream (those at ``index``
+        when given, else all of them), with the exceptions among them put back (int32)."""
         at, big = self._exceptions(field, stream)
-        if not len(at) or values.max() < (1 << _BITS[stream]) - 1:
-            return values
+        if not len(at) or not len(values) or values.max() < (1 << _BITS[stream]) - 1:
+            return values  # (no escape: no exception to look for)
         values = values.astype(np.int32)
-        lo, hi = at.searchsorted(np.array((start, stop), dtype=at.dtype))
+        lo, hi = at.searchsorted(np.array((start, stop), dtype=at.dtype))  # (not at to int64)
         at, big = at[lo:hi], big[lo:hi]
-        j = np.minimum(at.searchsorted(index.astype(at.dtype)), len(at) - 1)
-        hit = at[j] == index
-        values[hit] = big[j[hit]]
+        if index is None:
+            values[at - start] = big
+        else:
+            j = np.minimum(at.searchsorted(index.astype(at.dtype)), len(at) - 1)
+            hit = at[j] == index
+            values[hit] = big[j[hit]]
         return values
 
     def _exceptions(self, field: str, stream: str) -> tuple[np.ndarray, np.ndarray]:
@@ -892,16 +902,13 @@ class PartReader:
         """Every array of field ``name``, decoded whole and verified (for renumbering and
         checks: a query decodes only its terms)."""
         keys, poff = self._whole_array(name, "keys"), self._whole_array(name, "poff")
-        doff, lengths = self._whole_array(name, "doff"), self._whole_array(name, "len")
-        assert keys is not None and poff is not None and doff is not None and lengths is not None
+        lengths = self._whole_array(name, "len")
+        assert keys is not None and poff is not None and lengths is not None
         poff = poff.astype(np.int64)
         n = int(poff[-1])
         if name not in self._fields:
             return FieldArrays(keys, poff, _EMPTY_I32, _EMPTY_I32, lengths, _EMPTY_I32, poff)
-        counts = np.diff(poff)
-        data = self._whole_array(name, "docs")
-        assert data is not None
-        docs = _running(_unpack_runs(data, counts, np.diff(doff.astype(np.int64))), counts).astype(np.int32)
+        docs = self.term_documents(name, 0, len(keys)).astype(np.int32)
         tf = self._values(name, "tf", 0, n).astype(np.int32)
         arrays = FieldArrays(keys, poff, docs, tf, lengths.astype(np.int32))
         if self.positional(name):
@@ -914,6 +921,17 @@ class PartReader:
         if toff is not None:
             arrays = arrays._replace(toff=toff.astype(np.int64), tblob=tblob)
         return arrays
+
+    def term_documents(self, field: str, lo: int, hi: int) -> np.ndarray:
+        """The documents (int64) of terms ``lo`` to ``hi`` (exclusive), decoded, one term's
+        after the other (for whole fields and merges: a query reads a term at a time,
+        :meth:`postings`)."""
+        poff, doff = self._whole_array(field, "poff"), self._whole_array(field, "doff")
+        assert poff is not None and doff is not None
+        counts = np.diff(poff[lo : hi + 1].astype(np.int64))
+        sizes = np.diff(doff[lo : hi + 1].astype(np.int64))
+        data = self._checked(field, "docs", int(doff[lo]), int(doff[hi]))
+        return _running(_unpack_runs(data, counts, sizes), counts)
 
     def find(self, field: str, term: str, key: int | None = None) -> int:
         """The number of ``term`` (or of the term with ``key``) in ``field``, or -1."""
@@ -1098,13 +1116,10 @@ def _merged_field(
     poff = _merged_offsets(len(keys), rows, poffs)
     nterms = len(keys)
     merged: dict[str, np.ndarray | _Pieces] = {"keys": keys, "poff": _narrow(poff)}
-    doffs = [whole(part, "doff") for part in parts]
     sizes = np.zeros(nterms, dtype=np.int64)  # bytes of each merged term's documents
 
     def read_docs(p: int, first: int, last: int, lo: int, hi: int) -> np.ndarray:
-        data = parts[p]._checked(name, "docs", int(doffs[p][lo]), int(doffs[p][hi]))
-        counts = np.diff(poffs[p][lo : hi + 1])
-        return _running(_unpack_runs(data, counts, np.diff(doffs[p][lo : hi + 1])), counts) + starts[p]
+        return parts[p].term_documents(name, lo, hi) + starts[p]
 
     def docs() -> Iterator[np.ndarray]:
         for t0, t1, values in _merged_runs(parts, poff, rows, poffs, read_docs):
