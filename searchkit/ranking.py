@@ -102,6 +102,11 @@ class RankingParams:
     # two digits or more) found as such in an article's text adds ``number_weight`` times
     # its idf.
     number_weight: float = 2.0
+    # A long query's source restates most of its words, a neighbouring article on the same
+    # story only some: a matching document gains ``coverage_weight`` times the share of
+    # the query's content words (idf-weighted; stop and question words left out) it has
+    # as typed.
+    coverage_weight: float = 15.0
 
 
 def _plus(total: np.ndarray | None, scores: np.ndarray | None, weight: float) -> np.ndarray | None:
@@ -458,8 +463,32 @@ class _Evaluator:
         else:  # nothing matches even relaxed: the query matches nothing, as it stands
             step, (coverage, needed) = 0, steps[0]
         # (Where no word has diacritics the two coverages are one, so step 1 is never the one.)
+        if not short and within is not None and self.params.coverage_weight:
+            # (A short query's matches have every word: the share would add the same to all.)
+            share = self._content_share(counted, exact)
+            if share is not None:
+                scores += share * np.float32(self.params.coverage_weight)
         words = round(needed) if short else None
         return Match(scores * mask, mask, len(counted), step > 0, short, words, step == 1)
+
+    def _content_share(
+        self, counted: list[tuple[np.ndarray, bool]], exact: list[np.ndarray]
+    ) -> np.ndarray | None:
+        """Per document, the idf-weighted share of the content words it has as typed (an
+        accented word in its own form, in either tone-mark placement); None when the
+        query has no content word that a document has."""
+        found = [
+            (typed, bm25_idf(self.source.doc_count, df))
+            for (_, content), typed in zip(counted, exact)
+            if content and (df := int(np.count_nonzero(typed)))
+        ]
+        total = sum(idf for _, idf in found)
+        if not total:
+            return None
+        share = np.zeros(self.n, dtype=np.float32)
+        for typed, idf in found:
+            share += typed * np.float32(idf / total)
+        return share
 
     def _rule(self, counted: list[tuple[np.ndarray, bool]]) -> tuple[list[float], list[float]]:
         """Each bare word's weight in a document's coverage, and the coverage a document

@@ -7,7 +7,7 @@ match").
 from __future__ import annotations
 
 import pytest
-from conftest import open_records_index
+from conftest import open_records_index, ranking_params
 
 NEWS = [
     {
@@ -168,6 +168,30 @@ def test_the_words_in_an_articles_lead_rank_it_first(tmp_path_factory):
     ]
     with _index(tmp_path_factory, "lead", records) as ix:
         assert ids(ix.search("khởi công nhà máy thép mới tại Quảng Ngãi")) == ["lead", "deep"]
+
+
+def test_a_long_query_ranks_the_article_with_all_its_words_first(tmp_path_factory):
+    # A pasted headline: its own article says every word once, deep in a longer text; a
+    # neighbouring story repeats most of them but never says "dã man người giúp việc".
+    records = [
+        {"id": "neighbour", "title": "", "body": "Công an Gia Lai điều tra vụ tra tấn. " * 3},
+        {
+            "id": "source",
+            "title": "",
+            "body": "Người dân trong xã vẫn làm ruộng như mọi năm. " * 4
+            + "Công an Gia Lai điều tra vụ tra tấn dã man người giúp việc.",
+        },
+        {"id": "other", "title": "", "body": "Một vụ cướp dã man ở Hà Nội; người giúp việc báo công an."},
+    ]
+    query = "Công an Gia Lai điều tra vụ tra tấn dã man người giúp việc"
+    bm25_only = {"lead_weight": 0.0, "pair_weight": 0.0, "window_weight": 0.0, "word_weight": 0.0}
+    with _index(tmp_path_factory, "coverage", records) as ix:
+        assert ids(ix.search(query)) == ["source", "neighbour", "other"]
+        with ranking_params(ix, **bm25_only):
+            assert ids(ix.search(query)) == ["source", "neighbour", "other"]
+        # BM25 alone prefers the repetitions; the share of the query's words reverses it.
+        with ranking_params(ix, coverage_weight=0.0, **bm25_only):
+            assert ids(ix.search(query)) == ["neighbour", "source", "other"]
 
 
 def test_question_words_are_not_required(archive):
