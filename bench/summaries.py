@@ -611,7 +611,10 @@ def train(path: Path, limit: int | None) -> None:
     try:
         for setting, titled in (("titled", True), ("untitled", False)):
             x, y1, y2 = _design(fit, titled)
-            forests = {"unigrams": fit_forest(x, y1), "bigrams": fit_forest(x, y2)}
+            # With a title, the forests read the features before the salience ones
+            # (summary.TITLED_FEATURES: the indexer does not compute those).
+            seen = x if not titled else x[:, : summary.TITLED_FEATURES]
+            forests = {"unigrams": fit_forest(seen, y1), "bigrams": fit_forest(seen, y2)}
             print(f"{setting}: forests fitted on {len(x)} sentences", file=sys.stderr, flush=True)
             if not titled:
                 for size, weight in SET_TARGETS.items():

@@ -14,9 +14,9 @@ articles (``bench/summaries.py --train``) against the editors' sapos:
   rest of the text; PacSum's forward and backward centrality apart, since in news what
   later sentences echo is what matters), its similarity to the first sentence, the
   text's keywords it holds (its most frequent content words: what a missing title would
-  have named), the frequency of its words, its share of the text's *salience* (a third
-  forest predicts for each content word of the text, from its counts and places,
-  whether the sapo will have it: a learned stand-in for the title), and surface cues of
+  have named), the frequency of its words, without a title its share of the text's
+  *salience* (a third forest predicts for each content word of the text, from its counts
+  and places, whether the sapo will have it: a learned stand-in for the title), and surface cues of
   sentences that are never summaries (photo captions without final punctuation, a
   connective such as ``Tuy nhiên`` at the start);
 * the summary is the set of N sentences with the best *expected* ROUGE F1 under those
@@ -422,6 +422,10 @@ FEATURES: tuple[str, ...] = (
     "first_forward_centrality",
     *(f"salient_{name}" for name in ("share", "mean", "max", "top8", "top4")),
 )
+# The titled forests read only the features before the salience ones: with a title, the
+# salience forest did not beat the title's own features, and it costs the indexer (whose
+# articles have titles) a forest walk over every word; so it runs only for texts without one.
+TITLED_FEATURES = FEATURES.index("salient_share")
 # What the salience forest reads of each content word of a text (:func:`_salience_forest`).
 WORD_FEATURES: tuple[str, ...] = (
     "count",
@@ -613,41 +617,60 @@ def _features_chunk(
     keyword_cells = keyword[cell_pair] & content
     first_cell = np.unique(cell_pair[keyword_cells], return_index=True)[1]
     keyword_first = np.bincount(cell_sentence[keyword_cells][first_cell], minlength=s) / keyword_count
-    # Salience: how likely each content word is to be in the sapo, from its counts and
-    # places in the text (a forest: without a title, what the title would have named),
-    # then each sentence's share of its text's salience.
-    content_pair = ~known(stops.intersection(ids_of))[pair_word]
-    words_table = _word_rows(
-        list(ids_of), pair_doc, pair_word, doc_tf, cell_sentence, cell_pair, content_tf, positions, ns, rank
-    )
-    salience = np.zeros(npairs)
-    rows_of_words = np.nonzero(content_pair)[0]
-    forest = _salience_forest() if word_forest is None else word_forest
-    if len(rows_of_words):
-        salience[rows_of_words] = forest.predict(words_table[rows_of_words])
-    if word_rows is not None:
-        word_rows.extend(
-            (pair_doc[rows_of_words], pair_word[rows_of_words], words_table[rows_of_words], list(ids_of))
+    # (Only where a text has no title, or for training: see TITLED_FEATURES.)
+    if word_rows is not None or word_forest is not None or not all(doc.title_words for doc in docs):
+        # Salience: how likely each content word is to be in the sapo, from its counts and
+        # places in the text (a forest: without a title, what the title would have named),
+        # then each sentence's share of its text's salience.
+        content_pair = ~known(stops.intersection(ids_of))[pair_word]
+        words_table = _word_rows(
+            list(ids_of),
+            pair_doc,
+            pair_word,
+            doc_tf,
+            cell_sentence,
+            cell_pair,
+            content_tf,
+            positions,
+            ns,
+            rank,
         )
-    salience_total = np.bincount(pair_doc, weights=salience, minlength=b)[doc_of]
-    salient_sum = per_sentence(present * salience[cell_pair])
-    salient_share = np.divide(salient_sum, salience_total, out=np.zeros(s), where=salience_total > 0)
-    salient_mean = np.divide(salient_sum, sizes, out=np.zeros(s), where=sizes > 0)
-    salient_max = np.zeros(s)
-    np.maximum.at(salient_max, cell_sentence[content], salience[cell_pair[content]])
-    by_salience = np.lexsort((-np.where(content_pair, salience, -np.inf), pair_doc))
-    salience_rank = np.empty(npairs, dtype=np.intp)
-    salience_rank[by_salience] = np.arange(npairs) - pair_start[pair_doc[by_salience]]
-    content_words = np.bincount(pair_doc[content_pair], minlength=b)[doc_of]
+        salience = np.zeros(npairs)
+        rows_of_words = np.nonzero(content_pair)[0]
+        forest = _salience_forest() if word_forest is None else word_forest
+        if len(rows_of_words):
+            salience[rows_of_words] = forest.predict(words_table[rows_of_words])
+        if word_rows is not None:
+            word_rows.extend(
+                (pair_doc[rows_of_words], pair_word[rows_of_words], words_table[rows_of_words], list(ids_of))
+            )
+        salience_total = np.bincount(pair_doc, weights=salience, minlength=b)[doc_of]
+        salient_sum = per_sentence(present * salience[cell_pair])
+        salient_share = np.divide(salient_sum, salience_total, out=np.zeros(s), where=salience_total > 0)
+        salient_mean = np.divide(salient_sum, sizes, out=np.zeros(s), where=sizes > 0)
+        salient_max = np.zeros(s)
+        np.maximum.at(salient_max, cell_sentence[content], salience[cell_pair[content]])
+        by_salience = np.lexsort((-np.where(content_pair, salience, -np.inf), pair_doc))
+        salience_rank = np.empty(npairs, dtype=np.intp)
+        salience_rank[by_salience] = np.arange(npairs) - pair_start[pair_doc[by_salience]]
+        content_words = np.bincount(pair_doc[content_pair], minlength=b)[doc_of]
 
-    def salient_top(k: int) -> np.ndarray:
-        top = (salience_rank < k) & content_pair
-        return np.divide(
-            per_sentence(present * top[cell_pair]),
-            np.minimum(k, content_words),
-            out=np.zeros(s),
-            where=content_words > 0,
-        )
+        def salient_top(k: int) -> np.ndarray:
+            top = (salience_rank < k) & content_pair
+            return np.divide(
+                per_sentence(present * top[cell_pair]),
+                np.minimum(k, content_words),
+                out=np.zeros(s),
+                where=content_words > 0,
+            )
+
+        # A titled text's are zero, in a batch as alone (each text's features are its own).
+        untitled = np.array([not doc.title_words for doc in docs])[doc_of]
+        salient = [
+            f * untitled for f in (salient_share, salient_mean, salient_max, salient_top(8), salient_top(4))
+        ]
+    else:
+        salient = [np.zeros(s)] * 5
 
     # Numbers and quotes found in each whole text at once, then given to their sentences
     # (the text between sentences is whitespace: no match starts there).
@@ -774,11 +797,7 @@ def _features_chunk(
             rank_of(after),
             log_length[doc_start][doc_of],
             forward[doc_start][doc_of],
-            salient_share,
-            salient_mean,
-            salient_max,
-            salient_top(8),
-            salient_top(4),
+            *salient,
         ]
     ).astype(float)
     bounds = np.append(doc_start, s).tolist()

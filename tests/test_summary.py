@@ -193,6 +193,8 @@ def test_the_shipped_model_loads_for_both_settings() -> None:
         for forest in (ranker.unigrams, ranker.bigrams):
             assert forest.feature.max() < len(summary.FEATURES)
     assert set(rankers[False].sets) == {1, 2}  # without a title, sets of one and two are scored
+    for forest in (rankers[True].unigrams, rankers[True].bigrams):  # no salience with a title
+        assert forest.feature.max() < summary.TITLED_FEATURES
     assert summary._salience_forest().feature.max() < len(summary.WORD_FEATURES)
 
 
