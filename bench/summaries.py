@@ -21,7 +21,11 @@ bodies) and writes ``searchkit/data/summary-model.json`` and ``summary-trees.npz
 each setting (with the title, without), two LightGBM forests of each sentence's unigram
 and bigram share in the abstract on :func:`searchkit.summary.sentence_features`, fitted on
 90% of the articles; the selection's reference length, redundancy discount and repeat limit
-for N = 1, 2, 3 are chosen on the held-out tenth. The val file is never used for training or tuning.
+for N = 1, 2, 3 are chosen on the held-out tenth. Before them, the salience forest (is a
+content word of the body in the abstract?) is fitted on the same 90%; after them, without
+a title, the set forests for N = 1 and 2 (:data:`SET_TARGETS`), on every candidate set of
+those articles scored by its ROUGE, the sentence shares they read predicted out of fold
+(:data:`FOLDS` forests). The val file is never used for training or tuning.
 LightGBM is needed for training only (``pip install lightgbm``).
 """
 
@@ -322,6 +326,82 @@ MAX_OVERLAPS = (0.5, 0.7, 1.0)
 CANDIDATES = 8
 
 
+# Sets of sentences scored by a forest of their own (without a title): the sizes, and the
+# weight of ROUGE-2 in what the forest learns (the rest is ROUGE-1). Chosen on held-out
+# train articles (cross-fitted), as the share of ROUGE-2 that did best there.
+SET_TARGETS = {1: 0.7, 2: 1.0}
+FOLDS = 5  # cross-fitting: the sentence predictions a set forest learns from are out-of-fold
+
+
+def fit_word_forest(articles: Sequence[Article]) -> dict[str, np.ndarray]:
+    """The salience forest: whether each content word of an article's body is in its
+    abstract (as a run of syllables), from its :data:`summary.WORD_FEATURES`."""
+    blank = summary.Forest(
+        np.zeros((1, 1), np.intp), np.zeros((1, 1)), np.zeros((1, 1), np.intp),
+        np.zeros((1, 1), np.intp), np.zeros((1, 1)), depth=0,
+    )  # fmt: skip
+    xs, ys = [], []
+    for start in range(0, len(articles), 500):
+        chunk = articles[start : start + 500]
+        rows: dict[int, tuple[list[str], np.ndarray]] = {}
+        summary._features_batch([summary._ranked(a.untitled) for a in chunk], blank, rows)
+        for k, article in enumerate(chunk):
+            if k not in rows:
+                continue
+            forms, table = rows[k]
+            reference = f" {' '.join(article.reference)} "
+            xs.append(table)
+            ys.append(np.array([f" {form.replace('_', ' ')} " in reference for form in forms], dtype=float))
+    x, y = np.vstack(xs), np.concatenate(ys)
+    print(f"salience: {len(x)} words, {y.mean():.3f} in the abstract", file=sys.stderr, flush=True)
+    return fit_forest(x, y)
+
+
+def _set_design(
+    articles: Sequence[Article], x: np.ndarray, y1: np.ndarray, y2: np.ndarray, size: int, weight: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """What the set forest of ``size`` learns from: the rows of :func:`summary._set_rows`
+    of every article's candidate sets, from out-of-fold shares (``FOLDS`` forests, each
+    fitted without the articles it predicts), and each set's ROUGE (``weight`` × R2 +
+    the rest × R1) less the mean of its article's sets."""
+    counts = [len(a.untitled.spans) for a in articles]
+    fold = np.repeat(np.arange(len(articles)) % FOLDS, counts)
+    unigrams, bigrams = np.zeros(len(x)), np.zeros(len(x))
+    for k in range(FOLDS):
+        inside = fold != k
+        forests = {
+            "unigrams": fit_forest(x[inside], y1[inside]),
+            "bigrams": fit_forest(x[inside], y2[inside]),
+        }
+        ranker = _ranker(forests, {})
+        unigrams[~inside], bigrams[~inside] = ranker.predict(x[~inside])
+    bounds = np.cumsum([0, *counts]).tolist()
+    rows, targets = [], []
+    length = summary.FEATURES.index("log_length")
+    for article, a, b in zip(articles, bounds, bounds[1:]):
+        doc = article.untitled
+        xa, shared = summary._features(doc)
+        u, g = unigrams[a:b], bigrams[a:b]
+        syllables = np.rint(np.expm1(xa[:, length]))
+        with_words = np.array([bool(ws) for ws in doc.words])
+        expected = np.where(with_words, u * syllables + g * np.maximum(syllables - 1, 0), -np.inf)
+        candidates = summary._candidates(with_words, u, g, expected, CANDIDATES)
+        if len(candidates) < size:
+            continue
+        sets, table = summary._set_rows(xa, shared, u, g, syllables, np.sort(candidates), size)
+        tokens = [rouge_tokens(article.source[start:end]) for start, end in doc.spans]
+        scores = np.array(
+            [
+                (1 - weight) * rouge_n(chosen, article.reference, 1)
+                + weight * rouge_n(chosen, article.reference, 2)
+                for chosen in ([t for i in members for t in tokens[i]] for members in sets.tolist())
+            ]
+        )
+        rows.append(table)
+        targets.append(scores - scores.mean())
+    return np.vstack(rows), np.concatenate(targets)
+
+
 def sentence_shares(article: Article) -> tuple[np.ndarray, np.ndarray]:
     """What the forests learn: the share of each sentence's syllables, and of its syllable
     pairs, that occur in the abstract (clipped counts, as ROUGE counts them)."""
@@ -421,6 +501,11 @@ def _ranker(
         summary.Forest.from_arrays(forests["unigrams"]),
         summary.Forest.from_arrays(forests["bigrams"]),
         selection,
+        {
+            int(name[3:]): summary.Forest.from_arrays(v)
+            for name, v in forests.items()
+            if name.startswith("set")
+        },
     )
 
 
@@ -499,10 +584,14 @@ def train(path: Path, limit: int | None) -> None:
         "features": list(summary.FEATURES),
         "trees": TREES_OUT.name,
     }
-    arrays: dict[str, np.ndarray] = {}
+    spec["word_features"] = list(summary.WORD_FEATURES)
+    words = fit_word_forest(fit)
+    arrays: dict[str, np.ndarray] = {f"words.{name}": value for name, value in words.items()}
     rankers: dict[bool, summary.Ranker] = {}
-    original, features = summary._model, summary._features_batch
+    original, features, salience = summary._model, summary._features_batch, summary._salience_forest
     summary._model = lambda: rankers  # type: ignore[assignment]
+    word_forest = summary.Forest.from_arrays(words)
+    summary._salience_forest = lambda: word_forest  # type: ignore[assignment]
     # Tuning summarises the same documents again and again: their features once (each
     # document's are its own whatever batch it is in). The documents are kept with them,
     # so that no id is reused by another.
@@ -522,18 +611,30 @@ def train(path: Path, limit: int | None) -> None:
     try:
         for setting, titled in (("titled", True), ("untitled", False)):
             x, y1, y2 = _design(fit, titled)
-            forests = {"unigrams": fit_forest(x, y1), "bigrams": fit_forest(x, y2)}
+            # With a title, the forests read the features before the salience ones
+            # (summary.TITLED_FEATURES: the indexer does not compute those).
+            seen = x if not titled else x[:, : summary.TITLED_FEATURES]
+            forests = {"unigrams": fit_forest(seen, y1), "bigrams": fit_forest(seen, y2)}
             print(f"{setting}: forests fitted on {len(x)} sentences", file=sys.stderr, flush=True)
+            if not titled:
+                for size, weight in SET_TARGETS.items():
+                    forests[f"set{size}"] = fit_forest(*_set_design(fit, x, y1, y2, size, weight))
+                    print(f"{setting}: set forest of {size} fitted", file=sys.stderr, flush=True)
             for target, forest in forests.items():
                 arrays.update({f"{setting}.{target}.{name}": value for name, value in forest.items()})
             chosen = _tune_selection(tune, titled, forests, rankers)
             rankers[titled] = _ranker(forests, chosen)
-            spec[setting] = {"selection": {str(k): vars(v) for k, v in chosen.items()}}
+            spec[setting] = {
+                "selection": {str(k): vars(v) for k, v in chosen.items()},
+                "sets": [size for size in SET_TARGETS if not titled],
+            }
     finally:
         summary._model, summary._features_batch = original, features  # type: ignore[assignment]
+        summary._salience_forest = salience  # type: ignore[assignment]
     np.savez_compressed(TREES_OUT, **arrays)
     MODEL_OUT.write_text(json.dumps(spec, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     summary._model.cache_clear()
+    summary._salience_forest.cache_clear()
     print(f"wrote {MODEL_OUT.relative_to(ROOT)} and {TREES_OUT.name}", file=sys.stderr)
 
 

@@ -14,14 +14,21 @@ articles (``bench/summaries.py --train``) against the editors' sapos:
   rest of the text; PacSum's forward and backward centrality apart, since in news what
   later sentences echo is what matters), its similarity to the first sentence, the
   text's keywords it holds (its most frequent content words: what a missing title would
-  have named), the frequency of its words, and surface cues of sentences that are never summaries (photo
-  captions without final punctuation, a connective such as ``Tuy nhiên`` at the start);
+  have named), the frequency of its words, without a title its share of the text's
+  *salience* (a third forest predicts for each content word of the text, from its counts
+  and places, whether the sapo will have it: a learned stand-in for the title), and surface cues of
+  sentences that are never summaries (photo captions without final punctuation, a
+  connective such as ``Tuy nhiên`` at the start);
 * the summary is the set of N sentences with the best *expected* ROUGE F1 under those
   predictions (:func:`_learned`), which weighs each sentence's content against its
   length instead of ranking sentences one by one, and counts once the words two chosen
   sentences share;
 * a text without a title gets forests trained without titles, rather than the titled
-  ones with the title features missing.
+  ones with the title features missing; and its summaries of one and two sentences are
+  chosen by a forest that scores each candidate *set* (:func:`_set_rows`: its sentences'
+  predicted shares, places and lengths, what two of them share), trained on the ROUGE of
+  every candidate set of the training articles from cross-fitted sentence predictions,
+  rather than by the expected F1 formula, which is blind to what the title would tell.
 
 The forests are numpy arrays in ``searchkit/data/`` (trained with LightGBM, evaluated
 here without it); the ranker works on the words the indexer already has and needs no
@@ -57,7 +64,7 @@ import unicodedata
 from bisect import bisect_left
 from collections import Counter
 from collections.abc import Callable, Container, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from functools import cache, cached_property, lru_cache
 from itertools import accumulate, chain, combinations, count, filterfalse, repeat
 from operator import itemgetter
@@ -222,6 +229,9 @@ class Ranker:
     unigrams: Forest  # predicts the share of a sentence's syllables found in the sapo
     bigrams: Forest  # the same for its syllable pairs
     selection: dict[int, Selection]  # by summary length; the longest applies beyond it
+    # By summary length: a forest that scores each candidate set of that many sentences
+    # (:func:`_set_rows`) in place of the expected F1 of the selection.
+    sets: dict[int, Forest] = field(default_factory=dict)
 
     def predict(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Both shares for each row of ``x``, from one pass over both forests' trees."""
@@ -249,8 +259,19 @@ def _model() -> dict[bool, Ranker]:
             Forest.from_arrays(stored, f"{setting}.unigrams."),
             Forest.from_arrays(stored, f"{setting}.bigrams."),
             selection,
+            {int(k): Forest.from_arrays(stored, f"{setting}.set{k}.") for k in spec[setting].get("sets", [])},
         )
     return rankers
+
+
+@lru_cache(maxsize=1)
+def _salience_forest() -> Forest:
+    """The forest that predicts whether a content word of a text is in its sapo."""
+    spec = json.loads(_MODEL_FILE.read_text(encoding="utf-8"))
+    if spec.get("word_features") != list(WORD_FEATURES):
+        raise RuntimeError(f"{_MODEL_FILE.name} was trained on other word features; retrain it")
+    with np.load(_DATA / spec["trees"]) as arrays:
+        return Forest.from_arrays({name: arrays[name] for name in arrays.files}, "words.")
 
 
 # --------------------------------------------------------------------------- documents
@@ -399,7 +420,29 @@ FEATURES: tuple[str, ...] = (
     "forward_rank",
     "first_log_length",
     "first_forward_centrality",
+    *(f"salient_{name}" for name in ("share", "mean", "max", "top8", "top4")),
 )
+# The titled forests read only the features before the salience ones: with a title, the
+# salience forest did not beat the title's own features, and it costs the indexer (whose
+# articles have titles) a forest walk over every word; so it runs only for texts without one.
+TITLED_FEATURES = FEATURES.index("salient_share")
+# What the salience forest reads of each content word of a text (:func:`_salience_forest`).
+WORD_FEATURES: tuple[str, ...] = (
+    "count",
+    "count_ratio",
+    "sentence_share",
+    "first_sentence",
+    "first_position",
+    "last_position",
+    "count_in_first",
+    "count_in_lead",
+    "syllables",
+    "digit",
+    "count_rank",
+    "count_rank_share",
+    "log_sentences",
+)
+_DIGIT = re.compile(r"\d")
 
 
 def _content(words: list[str], stops: frozenset[str]) -> list[str]:
@@ -443,7 +486,11 @@ def _pair_chunks(sizes: Sequence[int]) -> list[list[int]]:
     return chunks
 
 
-def _features_batch(docs: Sequence[Prepared]) -> tuple[np.ndarray, list[np.ndarray]]:
+def _features_batch(
+    docs: Sequence[Prepared],
+    word_forest: Forest | None = None,
+    word_rows: dict[int, tuple[list[str], np.ndarray]] | None = None,
+) -> tuple[np.ndarray, list[np.ndarray]]:
     """:func:`_features` of each of ``docs`` (each with one sentence or more): their rows
     stacked in order, and each one's shared-word matrix.
 
@@ -456,19 +503,33 @@ def _features_batch(docs: Sequence[Prepared]) -> tuple[np.ndarray, list[np.ndarr
     document's own order (``bincount`` adds in array order; ``cumsum`` along a row
     reaches the row's padding after its last sentence), so a batch gives each document
     the features it gets alone.
+
+    ``word_forest`` and ``word_rows`` are for training (see :func:`_features_chunk`);
+    ``word_rows[i]`` gets the content words of ``docs[i]`` and their :data:`WORD_FEATURES`.
     """
     rows: list[np.ndarray] = [np.empty((0, len(FEATURES)))] * len(docs)
     shared: list[np.ndarray] = [np.empty((0, 0))] * len(docs)
     for chunk in _pair_chunks([len(doc.spans) for doc in docs]):
-        x, blocks = _features_chunk([docs[i] for i in chunk])
+        collected: list[Any] | None = [] if word_rows is not None else None
+        x, blocks = _features_chunk([docs[i] for i in chunk], word_forest, collected)
+        if word_rows is not None and collected:
+            of_doc, word_ids, table, vocabulary = collected
+            for local, i in enumerate(chunk):
+                mine = of_doc == local
+                word_rows[i] = ([vocabulary[w] for w in word_ids[mine].tolist()], table[mine])
         for i, rows_i, block in zip(chunk, x, blocks):
             rows[i], shared[i] = rows_i, block
     return np.concatenate(rows) if rows else np.empty((0, len(FEATURES))), shared
 
 
-def _features_chunk(docs: Sequence[Prepared]) -> tuple[list[np.ndarray], list[np.ndarray]]:
+def _features_chunk(
+    docs: Sequence[Prepared], word_forest: Forest | None = None, word_rows: list[Any] | None = None
+) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """:func:`_features_batch` of a run of documents whose sentence pairs fit in memory:
-    each one's feature rows and shared-word matrix."""
+    each one's feature rows and shared-word matrix.
+
+    ``word_forest`` stands in for the shipped salience forest, and ``word_rows``, when
+    given, receives the content words' :data:`WORD_FEATURES` (training uses both)."""
     b = len(docs)
     ns = np.array([len(doc.spans) for doc in docs], dtype=np.intp)
     s = int(ns.sum())
@@ -556,6 +617,61 @@ def _features_chunk(docs: Sequence[Prepared]) -> tuple[list[np.ndarray], list[np
     keyword_cells = keyword[cell_pair] & content
     first_cell = np.unique(cell_pair[keyword_cells], return_index=True)[1]
     keyword_first = np.bincount(cell_sentence[keyword_cells][first_cell], minlength=s) / keyword_count
+    # (Only where a text has no title, or for training: see TITLED_FEATURES.)
+    if word_rows is not None or word_forest is not None or not all(doc.title_words for doc in docs):
+        # Salience: how likely each content word is to be in the sapo, from its counts and
+        # places in the text (a forest: without a title, what the title would have named),
+        # then each sentence's share of its text's salience.
+        content_pair = ~known(stops.intersection(ids_of))[pair_word]
+        words_table = _word_rows(
+            list(ids_of),
+            pair_doc,
+            pair_word,
+            doc_tf,
+            cell_sentence,
+            cell_pair,
+            content_tf,
+            positions,
+            ns,
+            rank,
+        )
+        salience = np.zeros(npairs)
+        rows_of_words = np.nonzero(content_pair)[0]
+        forest = _salience_forest() if word_forest is None else word_forest
+        if len(rows_of_words):
+            salience[rows_of_words] = forest.predict(words_table[rows_of_words])
+        if word_rows is not None:
+            word_rows.extend(
+                (pair_doc[rows_of_words], pair_word[rows_of_words], words_table[rows_of_words], list(ids_of))
+            )
+        salience_total = np.bincount(pair_doc, weights=salience, minlength=b)[doc_of]
+        salient_sum = per_sentence(present * salience[cell_pair])
+        salient_share = np.divide(salient_sum, salience_total, out=np.zeros(s), where=salience_total > 0)
+        salient_mean = np.divide(salient_sum, sizes, out=np.zeros(s), where=sizes > 0)
+        salient_max = np.zeros(s)
+        np.maximum.at(salient_max, cell_sentence[content], salience[cell_pair[content]])
+        by_salience = np.lexsort((-np.where(content_pair, salience, -np.inf), pair_doc))
+        salience_rank = np.empty(npairs, dtype=np.intp)
+        salience_rank[by_salience] = np.arange(npairs) - pair_start[pair_doc[by_salience]]
+        content_words = np.bincount(pair_doc[content_pair], minlength=b)[doc_of]
+
+        def salient_top(k: int) -> np.ndarray:
+            top = (salience_rank < k) & content_pair
+            return np.divide(
+                per_sentence(present * top[cell_pair]),
+                np.minimum(k, content_words),
+                out=np.zeros(s),
+                where=content_words > 0,
+            )
+
+        # A titled text's are zero, in a batch as alone (each text's features are its own).
+        untitled = np.array([not doc.title_words for doc in docs])[doc_of]
+        salient = [
+            f * untitled for f in (salient_share, salient_mean, salient_max, salient_top(8), salient_top(4))
+        ]
+    else:
+        salient = [np.zeros(s)] * 5
+
     # Numbers and quotes found in each whole text at once, then given to their sentences
     # (the text between sentences is whitespace: no match starts there).
     text_start = np.cumsum([0] + [len(doc.text) for doc in docs[:-1]])
@@ -681,6 +797,7 @@ def _features_chunk(docs: Sequence[Prepared]) -> tuple[list[np.ndarray], list[np
             rank_of(after),
             log_length[doc_start][doc_of],
             forward[doc_start][doc_of],
+            *salient,
         ]
     ).astype(float)
     bounds = np.append(doc_start, s).tolist()
@@ -688,6 +805,52 @@ def _features_chunk(docs: Sequence[Prepared]) -> tuple[list[np.ndarray], list[np
         [features[a:z] for a, z in zip(bounds, bounds[1:])],
         [shared3[d, :size, :size] for d, size in enumerate(ns.tolist())],
     )
+
+
+def _word_rows(
+    vocabulary: list[str],
+    pair_doc: np.ndarray,
+    pair_word: np.ndarray,
+    doc_tf: np.ndarray,
+    cell_sentence: np.ndarray,
+    cell_pair: np.ndarray,
+    content_tf: np.ndarray,
+    positions: np.ndarray,
+    ns: np.ndarray,
+    rank: np.ndarray,
+) -> np.ndarray:
+    """:data:`WORD_FEATURES` of each (document, word) pair of a batch (stop words too;
+    their rows are not used)."""
+    npairs, b = len(pair_doc), len(ns)
+    most = np.zeros(b)
+    np.maximum.at(most, pair_doc, doc_tf)
+    n = ns[pair_doc].astype(float)
+    # Cells are in (sentence, word) order: a word's first cell is in its first sentence.
+    first_cell = np.unique(cell_pair, return_index=True)[1]
+    last_cell = len(cell_pair) - 1 - np.unique(cell_pair[::-1], return_index=True)[1]
+    first = positions[cell_sentence[first_cell]].astype(float)
+    last = positions[cell_sentence[last_cell]].astype(float)
+    where = positions[cell_sentence]
+    syllables = np.fromiter(map(str.count, vocabulary, repeat("_")), np.intp, len(vocabulary)) + 1
+    digits = np.fromiter(map(bool, map(_DIGIT.search, vocabulary)), bool, len(vocabulary))
+    content_words = np.bincount(pair_doc, weights=doc_tf > 0, minlength=b)[pair_doc]
+    return np.column_stack(
+        [
+            doc_tf,
+            np.divide(doc_tf, most[pair_doc], out=np.zeros(npairs), where=most[pair_doc] > 0),
+            np.bincount(cell_pair, minlength=npairs) / n,
+            first,
+            first / n,
+            last / n,
+            np.bincount(cell_pair, weights=np.where(where == 0, content_tf, 0.0), minlength=npairs),
+            np.bincount(cell_pair, weights=np.where(where < 3, content_tf, 0.0), minlength=npairs),
+            syllables[pair_word],
+            digits[pair_word],
+            rank,
+            np.divide(rank, content_words, out=np.zeros(npairs), where=content_words > 0),
+            np.log(n),
+        ]
+    ).astype(float)
 
 
 def _first_of_run(values: np.ndarray) -> np.ndarray:
@@ -794,6 +957,20 @@ def _learned_batch(docs: Sequence[Prepared], count: int) -> list[list[int]]:
     return chosen
 
 
+def _candidates(
+    with_words: np.ndarray, unigrams: np.ndarray, bigrams: np.ndarray, expected: np.ndarray, best: int
+) -> np.ndarray:
+    """The sentences a summary is chosen from: the ``best`` by share (short, dense
+    sentences) and the ``best`` by expected overlap (``expected``), those with words."""
+    density = np.where(with_words, unigrams + bigrams, -np.inf)
+    by_density = np.argsort(-density, kind="stable")[:best]
+    by_overlap = np.argsort(-expected, kind="stable")[:best]
+    return np.array(
+        [i for i in dict.fromkeys([*by_density.tolist(), *by_overlap.tolist()]) if with_words[i]],
+        dtype=np.intp,
+    )
+
+
 def _select(
     doc: Prepared,
     ranker: Ranker,
@@ -816,14 +993,10 @@ def _select(
     if count == 0:
         return []
     reference = selection.reference_length
-    # Candidates: the best by share (short, dense sentences) and by expected overlap.
-    density = np.where(with_words, unigrams + bigrams, -np.inf)
-    by_density = np.argsort(-density, kind="stable")[: selection.candidates]
-    by_overlap = np.argsort(-(expected1 + expected2), kind="stable")[: selection.candidates]
-    candidates = np.array(
-        [i for i in dict.fromkeys([*by_density.tolist(), *by_overlap.tolist()]) if with_words[i]],
-        dtype=np.intp,
-    )
+    candidates = _candidates(with_words, unigrams, bigrams, expected1 + expected2, selection.candidates)
+    if count in ranker.sets and len(candidates) >= count:
+        sets, rows = _set_rows(x, shared, unigrams, bigrams, syllables, np.sort(candidates), count)
+        return sets[int(np.argmax(ranker.sets[count].predict(rows)))].tolist()
     own = np.diag(shared).copy()
     own[own == 0] = 1.0
     containment = shared / own[:, None]  # [i, j]: the share of i's content words that j has
@@ -859,6 +1032,74 @@ def _select(
         gains = f1(trial) - np.where(repeat[rest][:, chosen].any(axis=1), np.inf, 0.0)
         chosen.append(int(rest[int(np.argmax(gains))]))
     return chosen
+
+
+# What a set's forest reads of each of its sentences, besides the predicted shares.
+_MEMBER = tuple(
+    FEATURES.index(name)
+    for name in (
+        "relative_position",
+        "log_length",
+        "centrality",
+        "forward_centrality",
+        "similarity_to_first",
+        "keyword_recall",
+        "keyword_first",
+        "no_final_punctuation",
+        "stigma_start",
+        "quote",
+        "reported_speech",
+        "max_similarity",
+        "digit_share",
+        "capital_share",
+        *(name for name in FEATURES if name.startswith("salient_")),
+    )
+)
+
+
+def _set_rows(
+    x: np.ndarray,
+    shared: np.ndarray,
+    unigrams: np.ndarray,
+    bigrams: np.ndarray,
+    syllables: np.ndarray,
+    candidates: np.ndarray,
+    size: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every ``size``-subset of ``candidates`` (in document order) and, for each, what a
+    set's forest reads: for each sentence its place, predicted shares, length and a few
+    features; for the set its length, expected overlaps and expected F1 at three reference
+    lengths (and how far from the best set's); for a pair the content words it shares."""
+    sets = candidates[_combinations(len(candidates), size)[0]]
+    positions = np.arange(len(x), dtype=float)
+    pair_lengths = np.maximum(syllables - 1, 0)
+    columns: list[np.ndarray] = []
+    for m in range(size):
+        at = sets[:, m]
+        columns += [
+            positions[at],
+            np.minimum(positions[at], 6),
+            unigrams[at],
+            bigrams[at],
+            syllables[at],
+            unigrams[at] * syllables[at],
+            bigrams[at] * pair_lengths[at],
+        ]
+        columns += list(x[at][:, _MEMBER].T)
+    length = syllables[sets].sum(axis=1)
+    overlap1 = (unigrams[sets] * syllables[sets]).sum(axis=1)
+    overlap2 = (bigrams[sets] * pair_lengths[sets]).sum(axis=1)
+    columns += [length, overlap1, overlap2]
+    for reference in (16.0, 22.0, 30.0):
+        f1 = overlap1 / (length + reference) + overlap2 / (np.maximum(length - size, 0) + reference)
+        columns += [f1, f1 - f1.max()]
+    if size == 2:
+        first, second = sets[:, 0], sets[:, 1]
+        sizes = np.maximum(np.diag(shared), 1)
+        both = shared[first, second]
+        columns += [both, both / sizes[first], both / sizes[second], (second - first).astype(float)]
+    columns += [np.full(len(sets), float(len(x))), np.full(len(sets), float(len(candidates)))]
+    return sets, np.column_stack(columns)
 
 
 def _lead(doc: Prepared, count: int) -> list[int]:

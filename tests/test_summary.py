@@ -192,6 +192,28 @@ def test_the_shipped_model_loads_for_both_settings() -> None:
         assert {1, 2, 3} <= set(ranker.selection)
         for forest in (ranker.unigrams, ranker.bigrams):
             assert forest.feature.max() < len(summary.FEATURES)
+    assert set(rankers[False].sets) == {1, 2}  # without a title, sets of one and two are scored
+    for forest in (rankers[True].unigrams, rankers[True].bigrams):  # no salience with a title
+        assert forest.feature.max() < summary.TITLED_FEATURES
+    assert summary._salience_forest().feature.max() < len(summary.WORD_FEATURES)
+
+
+@pytest.mark.parametrize("size", [1, 2])
+def test_a_set_forest_reads_every_column_of_its_rows(size: int) -> None:
+    import math
+
+    import numpy as np
+
+    text = normalize(ARTICLE)
+    doc = summary.prepare(text, _word_spans(text))
+    x, shared = summary._features(doc)
+    n = len(x)
+    shares = np.linspace(0.1, 0.5, n)
+    syllables = np.rint(np.expm1(x[:, summary.FEATURES.index("log_length")]))
+    sets, rows = summary._set_rows(x, shared, shares, shares / 2, syllables, np.arange(n), size)
+    assert len(sets) == len(rows) == math.comb(n, size)
+    assert (np.diff(sets, axis=1) > 0).all()  # each set in document order
+    assert summary._model()[False].sets[size].feature.max() < rows.shape[1]
 
 
 @pytest.mark.parametrize("count", [1, 2, 3, 4, 6])
