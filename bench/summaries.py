@@ -377,18 +377,16 @@ def _set_design(
         unigrams[~inside], bigrams[~inside] = ranker.predict(x[~inside])
     bounds = np.cumsum([0, *counts]).tolist()
     rows, targets = [], []
-    length = summary.FEATURES.index("log_length")
     for article, a, b in zip(articles, bounds, bounds[1:]):
         doc = article.untitled
         xa, shared = summary._features(doc)
-        u, g = unigrams[a:b], bigrams[a:b]
-        syllables = np.rint(np.expm1(xa[:, length]))
-        with_words = np.array([bool(ws) for ws in doc.words])
-        expected = np.where(with_words, u * syllables + g * np.maximum(syllables - 1, 0), -np.inf)
-        candidates = summary._candidates(with_words, u, g, expected, CANDIDATES)
-        if len(candidates) < size:
+        syllables, with_words = summary._sentence_sizes(doc, xa)
+        scored = summary._candidate_sets(
+            xa, shared, unigrams[a:b], bigrams[a:b], syllables, with_words, size, CANDIDATES
+        )
+        if scored is None:
             continue
-        sets, table = summary._set_rows(xa, shared, u, g, syllables, np.sort(candidates), size)
+        sets, table = scored
         tokens = [rouge_tokens(article.source[start:end]) for start, end in doc.spans]
         scores = np.array(
             [

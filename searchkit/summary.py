@@ -244,14 +244,20 @@ class Ranker:
         return self.unigrams + self.bigrams
 
 
+def _stored() -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The model's description and its forests' arrays, checked against the features
+    this code computes."""
+    spec = json.loads(_MODEL_FILE.read_text(encoding="utf-8"))
+    if spec["features"] != list(FEATURES) or spec.get("word_features") != list(WORD_FEATURES):
+        raise RuntimeError(f"{_MODEL_FILE.name} was trained on other features; retrain it")
+    with np.load(_DATA / spec["trees"]) as arrays:
+        return spec, {name: arrays[name] for name in arrays.files}
+
+
 @lru_cache(maxsize=1)
 def _model() -> dict[bool, Ranker]:
     """The learned rankers, with a title (``True``) and without (``False``)."""
-    spec = json.loads(_MODEL_FILE.read_text(encoding="utf-8"))
-    if spec["features"] != list(FEATURES):
-        raise RuntimeError(f"{_MODEL_FILE.name} was trained on other features; retrain it")
-    with np.load(_DATA / spec["trees"]) as arrays:
-        stored = {name: arrays[name] for name in arrays.files}
+    spec, stored = _stored()
     rankers = {}
     for setting, titled in (("titled", True), ("untitled", False)):
         selection = {int(k): Selection(**v) for k, v in spec[setting]["selection"].items()}
@@ -267,11 +273,7 @@ def _model() -> dict[bool, Ranker]:
 @lru_cache(maxsize=1)
 def _salience_forest() -> Forest:
     """The forest that predicts whether a content word of a text is in its sapo."""
-    spec = json.loads(_MODEL_FILE.read_text(encoding="utf-8"))
-    if spec.get("word_features") != list(WORD_FEATURES):
-        raise RuntimeError(f"{_MODEL_FILE.name} was trained on other word features; retrain it")
-    with np.load(_DATA / spec["trees"]) as arrays:
-        return Forest.from_arrays({name: arrays[name] for name in arrays.files}, "words.")
+    return Forest.from_arrays(_stored()[1], "words.")
 
 
 # --------------------------------------------------------------------------- documents
@@ -618,7 +620,8 @@ def _features_chunk(
     first_cell = np.unique(cell_pair[keyword_cells], return_index=True)[1]
     keyword_first = np.bincount(cell_sentence[keyword_cells][first_cell], minlength=s) / keyword_count
     # (Only where a text has no title, or for training: see TITLED_FEATURES.)
-    if word_rows is not None or word_forest is not None or not all(doc.title_words for doc in docs):
+    untitled = np.array([not doc.title_words for doc in docs])
+    if word_rows is not None or word_forest is not None or untitled.any():
         # Salience: how likely each content word is to be in the sapo, from its counts and
         # places in the text (a forest: without a title, what the title would have named),
         # then each sentence's share of its text's salience.
@@ -665,9 +668,9 @@ def _features_chunk(
             )
 
         # A titled text's are zero, in a batch as alone (each text's features are its own).
-        untitled = np.array([not doc.title_words for doc in docs])[doc_of]
         salient = [
-            f * untitled for f in (salient_share, salient_mean, salient_max, salient_top(8), salient_top(4))
+            f * untitled[doc_of]
+            for f in (salient_share, salient_mean, salient_max, salient_top(8), salient_top(4))
         ]
     else:
         salient = [np.zeros(s)] * 5
@@ -971,6 +974,33 @@ def _candidates(
     )
 
 
+def _sentence_sizes(doc: Prepared, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each sentence's length in syllables (from its features ``x``), and whether it has
+    words at all."""
+    syllables = np.rint(np.expm1(x[:, FEATURES.index("log_length")]))
+    return syllables, np.array([bool(ws) for ws in doc.words])
+
+
+def _candidate_sets(
+    x: np.ndarray,
+    shared: np.ndarray,
+    unigrams: np.ndarray,
+    bigrams: np.ndarray,
+    syllables: np.ndarray,
+    with_words: np.ndarray,
+    size: int,
+    best: int,
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """The sets of ``size`` sentences a set forest chooses among (of the :func:`_candidates`)
+    and their :func:`_set_rows`; None when there are fewer candidates than ``size``. The
+    path of :func:`_select` and of the set forests' training alike."""
+    expected = np.where(with_words, unigrams * syllables + bigrams * np.maximum(syllables - 1, 0), -np.inf)
+    candidates = _candidates(with_words, unigrams, bigrams, expected, best)
+    if len(candidates) < size:
+        return None
+    return _set_rows(x, shared, unigrams, bigrams, syllables, np.sort(candidates), size)
+
+
 def _select(
     doc: Prepared,
     ranker: Ranker,
@@ -983,20 +1013,21 @@ def _select(
     """The sentences :func:`_learned_batch` chooses in ``doc`` from its features ``x``, its
     shared-word matrix and ``ranker``'s predicted shares."""
     selection = ranker.selection[min(count, max(ranker.selection))]
-    lengths = x[:, FEATURES.index("log_length")]
-    syllables = np.rint(np.expm1(lengths))
-    with_words = np.array([bool(ws) for ws in doc.words])
-    expected1 = np.where(with_words, unigrams * syllables, -np.inf)
-    expected2 = np.where(with_words, bigrams * np.maximum(syllables - 1, 0), -np.inf)
-    usable = int(with_words.sum())
-    count = min(count, usable)
+    syllables, with_words = _sentence_sizes(doc, x)
+    count = min(count, int(with_words.sum()))
     if count == 0:
         return []
+    if count in ranker.sets:
+        scored = _candidate_sets(
+            x, shared, unigrams, bigrams, syllables, with_words, count, selection.candidates
+        )
+        if scored is not None:
+            sets, rows = scored
+            return sets[int(np.argmax(ranker.sets[count].predict(rows)))].tolist()
+    expected1 = np.where(with_words, unigrams * syllables, -np.inf)
+    expected2 = np.where(with_words, bigrams * np.maximum(syllables - 1, 0), -np.inf)
     reference = selection.reference_length
     candidates = _candidates(with_words, unigrams, bigrams, expected1 + expected2, selection.candidates)
-    if count in ranker.sets and len(candidates) >= count:
-        sets, rows = _set_rows(x, shared, unigrams, bigrams, syllables, np.sort(candidates), count)
-        return sets[int(np.argmax(ranker.sets[count].predict(rows)))].tolist()
     own = np.diag(shared).copy()
     own[own == 0] = 1.0
     containment = shared / own[:, None]  # [i, j]: the share of i's content words that j has
