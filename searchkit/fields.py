@@ -42,6 +42,9 @@ class TextField:
     terms: Terms
     zone: str | None = None  # None: every zone (terms never span two zones)
     positional: bool = False  # positions kept: phrases and the lead can be matched in it
+    # Or: its positions are those of this field's terms that fold to its term (read from
+    # them, not stored twice: a folded syllable is where its accented forms are).
+    positions_from: str | None = None
     keep_texts: bool = False  # term texts kept beside their keys: the vocabulary readers list
     # BM25F weight of a bare query word's syllable in this field relative to the others
     # (syllable fields only; 0: bare words are not scored in it).
@@ -56,7 +59,7 @@ TEXT_FIELDS: tuple[TextField, ...] = (
     TextField("title", "syllables", "title", positional=True, weight=1.5),
     TextField("title_fold", "folded", "title", positional=True),
     TextField("body", "syllables", "body", positional=True, keep_texts=True, weight=1.0),
-    TextField("body_fold", "folded", "body", positional=True),
+    TextField("body_fold", "folded", "body", positions_from="body"),
     TextField("words", "words"),
     TextField("words_fold", "folded_words"),
     TextField("pairs", "pairs"),

@@ -42,6 +42,11 @@ array           dtype     meaning
                           vocabulary that "did you mean" and accent restoration read)
 ==============  ========  ============================================================
 
+Positional fields are those the field table marks ``positional``; a field whose positions
+are another's (``body_fold``: a folded syllable is where its accented forms are in
+``body``, fields.py) stores none, and readers take them from those forms (reader.py).
+Parts written before stored them for ``body_fold`` too, and are read as they are.
+
 A term's postings are slices of these arrays: its documents decoded when read (a
 cumulative sum of the slice), its frequencies and positions used as stored but where
 the slice holds an escape (:meth:`PartReader.postings`, :meth:`PartReader.positions`).

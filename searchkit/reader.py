@@ -61,11 +61,11 @@ class IndexReader:
             self.parts += [(part, offset + part.base) for part in open_parts(folder, leaf.segment(), names)]
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}
-        # Per (field, term, part): the part-local documents and where each posting's
+        # Per (field, row, part): the part-local documents and where each posting's
         # positions end (cumulative tf), so that the positions of a few documents cost no
         # pass over a common term's postings (12 bytes per posting: a third as many
         # postings as the postings cache, 32 MB at most).
-        self._local: LRUCache[tuple[str, str, int], tuple[np.ndarray, np.ndarray]] = LRUCache(
+        self._local: LRUCache[tuple[str, int, int], tuple[np.ndarray, np.ndarray]] = LRUCache(
             POSTINGS_CACHE // 3, getsizeof=lambda found: len(found[0])
         )
         # Size-bounded in postings; a term's absence (None) costs one.
@@ -127,6 +127,17 @@ class IndexReader:
             ids_all, tf_all = ids_all[keep], tf_all[keep]
         return (ids_all, tf_all) if len(ids_all) else None
 
+    def _positional_rows(self, part: PartReader, field: str, term: str) -> list[tuple[str, int]]:
+        """Where ``part`` keeps the positions of ``term`` in ``field``: its own row, or,
+        for a field whose positions are those of another's terms (``body_fold``: of the
+        accented forms in ``body``), the rows of those terms there (field, row)."""
+        source = FIELD[field].positions_from if field in FIELD else None
+        if source is None or part.positional(field):  # (a part written before stored them)
+            i = part.find(field, term)
+            return [(field, i)] if i >= 0 else []
+        forms = (form for form, _ in self.accented_forms(term))
+        return [(source, i) for form in forms if (i := part.find(source, form)) >= 0]
+
     def lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
         """Live documents where ``term`` occurs among the first ``within`` positions of
         ``field`` (the article's lead: its sapo and first sentences)."""
@@ -134,27 +145,39 @@ class IndexReader:
         if key in self._lead:
             return self._lead[key]
         found = []
-        for part, base, i in self._term_in_parts(field, term):
-            docs, _ = part.postings(field, i)
-            found.append(docs[part.first_positions(field, i) < within].astype(np.int64) + base)
-        docs_all = np.concatenate(found) if found else None
-        if docs_all is not None:
+        for part, base in self.parts:
+            rows = self._positional_rows(part, field, term)
+            for name, i in rows:
+                docs, _ = part.postings(name, i)
+                found.append(docs[part.first_positions(name, i) < within].astype(np.int64) + base)
+        docs_all = None
+        if found:  # (in order: the parts' documents ascend, but a document may have two forms)
+            docs_all = np.unique(np.concatenate(found)) if len(found) > 1 else found[0]
             docs_all = docs_all[self._live[docs_all]]
         self._lead[key] = docs_all
         return docs_all
 
+    def _rows_in_parts(self, field: str, term: str) -> Iterator[tuple[PartReader, int, str, int]]:
+        """Each part with positions of ``term`` in ``field``: the part, its first docnum,
+        and the field and row of each term holding them (_positional_rows)."""
+        for part, base in self.parts:
+            for name, i in self._positional_rows(part, field, term):
+                yield part, base, name, i
+
     def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where ``term`` occurs in ``field`` of the documents ``docs``: the document and
-        the position of each occurrence (two arrays of one length, empty if none)."""
+        the position of each occurrence (two arrays of one length, empty if none; by
+        document, or by form and then document where a field's positions are its
+        forms')."""
         found_docs, found_positions = [], []
-        for part, base, i in self._term_in_parts(field, term):
+        for part, base, name, i in self._rows_in_parts(field, term):
             inside = docs[(docs >= base) & (docs < base + part.ndocs)]
             if not len(inside):
                 continue
-            key = (field, term, base)
+            key = (name, i, base)
             cached = self._local.get(key)
             if cached is None:
-                local, tf = part.postings(field, i)
+                local, tf = part.postings(name, i)
                 cached = local, tf.astype(np.int64).cumsum()
                 with contextlib.suppress(ValueError):  # larger than the whole cache
                     self._local[key] = cached
@@ -167,7 +190,7 @@ class IndexReader:
             # Only the wanted documents' runs of positions: a common syllable has far more.
             counts = ends[rows] - ends[rows - 1] * (rows > 0)  # (ends[-1] for row 0, times 0)
             found_docs.append((local[rows].astype(np.int64) + base).repeat(counts))
-            found_positions.append(part.positions(field, i, rows, ends).astype(np.int64))
+            found_positions.append(part.positions(name, i, rows, ends).astype(np.int64))
         if not found_docs:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(found_docs), np.concatenate(found_positions)
@@ -177,9 +200,8 @@ class IndexReader:
             query = wq.Phrase(field, syllables) if len(syllables) > 1 else wq.Term(field, syllables[0])
             return self.mask_of(query)
         mask = np.zeros(self.doc_count_all, dtype=bool)
-        keys = [key_of(field, s) for s in syllables]
         for part, base in self.parts:
-            docs = _phrase_docs(part, field, syllables, keys)
+            docs = _phrase_docs(part, [self._positional_rows(part, field, s) for s in syllables])
             if docs is not None and len(docs):
                 mask[docs.astype(np.int64) + base] = True
         return mask & self._live
@@ -277,27 +299,34 @@ _POSITION_BITS = 22
 _PHRASE_SLACK = 1024
 
 
-def _phrase_docs(part: PartReader, field: str, syllables: list[str], keys: list[int]) -> np.ndarray | None:
-    """Part-local documents where ``syllables`` (with their ``keys``) occur
-    consecutively in ``field``."""
-    entries = [part.find(field, s, key) for s, key in zip(syllables, keys)]
-    if any(i < 0 for i in entries):
+def _phrase_docs(part: PartReader, syllables: list[list[tuple[str, int]]]) -> np.ndarray | None:
+    """Part-local documents where the phrase occurs: ``syllables`` gives, for each of its
+    syllables in order, the (field, row) of the terms holding its positions (one, or its
+    forms: _positional_rows)."""
+    if any(not rows for rows in syllables):
         return None
-    candidates, _ = part.postings(field, entries[0])
-    for i in entries[1:]:  # documents holding every syllable first: cheap, and narrows a lot
-        docs, _ = part.postings(field, i)
-        candidates = np.intersect1d(candidates, docs, assume_unique=True)
+
+    def documents(rows: list[tuple[str, int]]) -> np.ndarray:
+        found = [part.postings(name, i)[0] for name, i in rows]
+        return found[0] if len(found) == 1 else np.unique(np.concatenate(found))
+
+    candidates = documents(syllables[0])
+    for rows in syllables[1:]:  # documents holding every syllable first: cheap, and narrows a lot
+        candidates = np.intersect1d(candidates, documents(rows), assume_unique=True)
     if len(syllables) == 1 or not len(candidates):
         return candidates
     found: np.ndarray | None = None  # position keys of the phrase so far
-    for k, i in enumerate(entries):
-        docs, tf = part.postings(field, i)
-        rows = np.flatnonzero(np.isin(docs, candidates, assume_unique=True))  # (read their positions only)
-        doc_of = np.repeat(docs[rows], tf[rows]).astype(np.int64)
-        positions = part.positions(field, i, rows, tf.astype(np.int64).cumsum()).astype(np.int64)
-        key = (doc_of << _POSITION_BITS) | (positions + _PHRASE_SLACK - k)
+    for k, rows in enumerate(syllables):
+        keys = []
+        for name, i in rows:
+            docs, tf = part.postings(name, i)
+            wanted = np.flatnonzero(np.isin(docs, candidates, assume_unique=True))  # (their positions only)
+            doc_of = np.repeat(docs[wanted], tf[wanted]).astype(np.int64)
+            positions = part.positions(name, i, wanted, tf.astype(np.int64).cumsum()).astype(np.int64)
+            keys.append((doc_of << _POSITION_BITS) | (positions + _PHRASE_SLACK - k))
+        key = keys[0] if len(keys) == 1 else np.unique(np.concatenate(keys))
         found = key if found is None else np.intersect1d(found, key, assume_unique=True)
         if not len(found):
             break
-    assert found is not None  # entries has two or more here
+    assert found is not None  # two syllables or more here
     return np.unique(found >> _POSITION_BITS)

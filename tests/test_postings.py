@@ -399,3 +399,71 @@ def test_a_damaged_part_is_reported_not_raised_raw(tmp_path, corpus_dir):
     assert index_paths([corpus_dir], tmp_path / "ix", jobs=1, rebuild=True).added == 2
     assert open_index(tmp_path / "ix").search("nông thôn").total == 2
     assert damaged.search("nông thôn").total == 2  # the open index recovers with the rebuild
+
+
+def test_folded_positions_read_from_the_accented_forms_are_those_a_part_would_store(tmp_path, monkeypatch):
+    """``body_fold`` keeps no positions of its own: its lead, phrases and positions are
+    read from the forms in ``body`` that fold to its term. The same articles indexed with
+    the folded positions stored (the layout before, which readers still read) answer
+    every such question alike, term by term, and searches score alike."""
+    import dataclasses
+
+    from searchkit import analysis, fields, text
+
+    records = RECORDS + [
+        {"id": f"x{i}", "title": f"Tin {i}", "body": body}
+        for i, body in enumerate(
+            [
+                "Hoà bình và hòa hợp, mới và mỗi, ma và má, lá và là. Giá vàng tăng.",
+                "Mỗi người mới đến đều được chào. Hòa giải thành, giá xăng giảm.",
+                "Ma túy bị bắt giữ ở Hải Phòng; má tôi nói mới biết chuyện lá vàng rơi.",
+            ]
+        )
+    ]
+    write = (tmp_path / "news.jsonl").write_text
+    write("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    index_paths([tmp_path / "news.jsonl"], tmp_path / "derived", jobs=1)
+    stored_layout = tuple(
+        dataclasses.replace(f, positional=True, positions_from=None) if f.name == "body_fold" else f
+        for f in fields.TEXT_FIELDS
+    )
+    with monkeypatch.context() as patch:
+        for module in (analysis, postings):
+            patch.setattr(module, "TEXT_FIELDS", stored_layout)
+        index_paths([tmp_path / "news.jsonl"], tmp_path / "stored", jobs=1)
+
+    with open_index(tmp_path / "derived") as derived, open_index(tmp_path / "stored") as stored:
+        a, b = derived._current(), stored._current()
+        assert not any(part.positional("body_fold") for part, _ in a.parts)
+        assert all(part.positional("body_fold") for part, _ in b.parts)
+        folded = sorted(
+            {
+                fold
+                for term, _ in (t for part, _ in b.parts for t in part.terms("body"))
+                for fold in [text.fold_diacritics(term)]
+            }
+        )
+        everything = np.arange(a.doc_count_all)
+        for term in folded:
+            for within in (3, 80):
+                assert np.array_equal(
+                    a.lead_docs("body_fold", term, within), b.lead_docs("body_fold", term, within)
+                )
+            docs_a, pos_a = a.positions("body_fold", term, everything)
+            docs_b, pos_b = b.positions("body_fold", term, everything)
+            order_a, order_b = np.lexsort((pos_a, docs_a)), np.lexsort((pos_b, docs_b))
+            assert np.array_equal(docs_a[order_a], docs_b[order_b]) and np.array_equal(
+                pos_a[order_a], pos_b[order_b]
+            )
+        for phrase in (
+            ["hoa", "binh"],
+            ["gia", "vang", "tang"],
+            ["ma", "tuy"],
+            ["moi", "nguoi"],
+            ["la", "vang"],
+        ):
+            assert np.array_equal(a.phrase_mask("body_fold", phrase), b.phrase_mask("body_fold", phrase))
+            assert a.phrase_mask("body_fold", phrase).any()
+        for query in ("hoa binh", '"gia vang"', "ma tuy hai phong", "moi nguoi moi den deu duoc chao"):
+            hits_a = [(h.id, h.score) for h in derived.search(query, limit=20)]
+            assert hits_a == [(h.id, h.score) for h in stored.search(query, limit=20)] and hits_a
