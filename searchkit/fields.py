@@ -66,6 +66,9 @@ TEXT_FIELDS: tuple[TextField, ...] = (
 )
 
 FIELD: dict[str, TextField] = {f.name: f for f in TEXT_FIELDS}
+# Readers find a folded syllable's forms in the vocabulary of the field its positions are
+# read from (IndexReader.accented_forms): that field must keep its term texts.
+assert all(f.positions_from is None or FIELD[f.positions_from].keep_texts for f in TEXT_FIELDS)
 
 _FOLDED_TERMS = {"syllables": "folded", "words": "folded_words"}
 
