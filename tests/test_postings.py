@@ -467,3 +467,57 @@ def test_folded_positions_read_from_the_accented_forms_are_those_a_part_would_st
         for query in ("hoa binh", '"gia vang"', "ma tuy hai phong", "moi nguoi moi den deu duoc chao"):
             hits_a = [(h.id, h.score) for h in derived.search(query, limit=20)]
             assert hits_a == [(h.id, h.score) for h in stored.search(query, limit=20)] and hits_a
+
+
+def test_an_index_with_folded_positions_stored_reads_with_new_parts(tmp_path, monkeypatch):
+    """An index written when ``body_fold`` stored positions, updated now (articles added,
+    changed, deleted): its old parts are read as stored and the new ones from the forms;
+    every search answers as on an index built now."""
+    import dataclasses
+
+    from searchkit import analysis, fields
+
+    bodies = [
+        "Hoà bình và hòa hợp, mới và mỗi. Giá vàng tăng mạnh.",
+        "Mỗi người mới đến đều được chào. Giá xăng giảm.",
+        "Ma túy bị bắt giữ ở Hải Phòng; lá vàng rơi.",
+        "Hòa bình cho mọi người, giá vàng hôm nay.",
+    ]
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+
+    def add(name: str, some: range) -> None:
+        lines = (
+            json.dumps({"id": f"x{i}", "title": f"Tin {i}", "body": bodies[i]}, ensure_ascii=False)
+            for i in some
+        )
+        (corpus / name).write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+
+    def answers(ix) -> list[list[tuple[str, float]]]:
+        queries = ('"hoa binh"', "gia vang", '"la vang"', "moi nguoi", "ma tuy hai phong", '"giá vàng"')
+        return [sorted((h.id, h.score) for h in ix.search(q, limit=20)) for q in queries]
+
+    stored_layout = tuple(
+        dataclasses.replace(f, positional=True, positions_from=None) if f.name == "body_fold" else f
+        for f in fields.TEXT_FIELDS
+    )
+    add("a.jsonl", range(2))
+    with monkeypatch.context() as patch:
+        for module in (analysis, postings):
+            patch.setattr(module, "TEXT_FIELDS", stored_layout)
+        index_paths([corpus], tmp_path / "updated", jobs=1)
+    add("b.jsonl", range(2, 4))
+    index_paths([corpus], tmp_path / "updated", jobs=1)
+    index_paths([corpus], tmp_path / "fresh", jobs=1)
+    with open_index(tmp_path / "updated") as updated, open_index(tmp_path / "fresh") as fresh:
+        stored = [part.positional("body_fold") for part, _ in updated._current().parts]
+        expected = answers(fresh)
+        assert all(expected) and answers(updated) == expected
+    add("a.jsonl", range(1))  # x1 deleted from the old segment, then added to a new one
+    index_paths([corpus], tmp_path / "updated", jobs=1)
+    (corpus / "a.jsonl").unlink()
+    add("a.jsonl", range(2))
+    index_paths([corpus], tmp_path / "updated", jobs=1)
+    with open_index(tmp_path / "updated") as updated, open_index(tmp_path / "fresh") as fresh:
+        assert answers(updated) == answers(fresh)
+    assert True in stored and False in stored  # (old and new parts)
