@@ -8,6 +8,7 @@ until the searcher is replaced by a newer one.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import os
 from collections import Counter
@@ -75,7 +76,7 @@ class IndexReader:
         self._lead: LRUCache[tuple[str, str, int], np.ndarray | None] = LRUCache(LEAD_CACHE)
         self._columns: dict[str, list] = {}
         self._dates: np.ndarray | None = None
-        self._forms: dict[str, list[tuple[str, int]]] | None = None
+        self._forms: tuple[list[str], list[str], list[int]] | None = None  # accented_forms
         self.cache: dict = {}
 
     def live(self) -> np.ndarray:
@@ -221,19 +222,22 @@ class IndexReader:
 
     def accented_forms(self, folded: str) -> list[tuple[str, int]]:
         if self._forms is None:
-            # One pass over the syllable vocabulary (tens of thousands of terms), once
-            # per searcher: fold → exact forms by document frequency.
+            # Once per searcher (the first query that needs it pays): the syllable
+            # vocabulary folded in one call and sorted by folded form, then by document
+            # frequency; a lookup is a bisection. (A dict of lists, a Python step per term,
+            # cost several times as much on a large vocabulary.)
             frequency: Counter[str] = Counter()
             for part, _ in self.parts:
-                for term, df in part.terms("body"):
-                    frequency[term] += df
-            forms: dict[str, list[tuple[str, int]]] = {}
-            for term, df in frequency.items():
-                forms.setdefault(text.fold_diacritics(term), []).append((term, df))
-            for entries in forms.values():
-                entries.sort(key=lambda e: -e[1])
-            self._forms = forms
-        return self._forms.get(folded, [])
+                frequency.update(dict(part.terms("body")))
+            terms = list(frequency)
+            plain = np.array(text.fold_diacritics("\n".join(terms)).split("\n") if terms else [], dtype=str)
+            counts = np.fromiter(frequency.values(), dtype=np.int64, count=len(terms))
+            by_count = np.argsort(-counts, kind="stable")
+            order = by_count[np.argsort(plain[by_count], kind="stable")]
+            self._forms = (plain[order].tolist(), [terms[k] for k in order.tolist()], counts[order].tolist())
+        keys, forms, dfs = self._forms
+        lo, hi = bisect.bisect_left(keys, folded), bisect.bisect_right(keys, folded)
+        return list(zip(forms[lo:hi], dfs[lo:hi]))
 
     def _leaf_columns(self, field: str, translate: bool, missing) -> list:
         """A column over all segments, by global docnum; ``missing`` where a segment has

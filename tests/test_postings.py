@@ -445,6 +445,10 @@ def test_folded_positions_read_from_the_accented_forms_are_those_a_part_would_st
         )
         everything = np.arange(a.doc_count_all)
         for term in folded:
+            forms = a.accented_forms(term)  # most documents first, each folding to ``term``
+            assert forms and all(text.fold_diacritics(f) == term for f, _ in forms)
+            assert [df for _, df in forms] == sorted((df for _, df in forms), reverse=True)
+            assert sum(df for _, df in forms) >= a.doc_frequency("body_fold", term)
             for within in (3, 80):
                 assert np.array_equal(
                     a.lead_docs("body_fold", term, within), b.lead_docs("body_fold", term, within)
