@@ -128,16 +128,26 @@ class IndexReader:
             ids_all, tf_all = ids_all[keep], tf_all[keep]
         return (ids_all, tf_all) if len(ids_all) else None
 
-    def _positional_rows(self, part: PartReader, field: str, term: str) -> list[tuple[str, int]]:
-        """Where ``part`` keeps the positions of ``term`` in ``field``: its own row, or,
-        for a field whose positions are those of another's terms (``body_fold``: of the
-        accented forms in ``body``), the rows of those terms there (field, row)."""
+    def _position_rows(self, field: str, term: str) -> list[tuple[PartReader, int, str, int]]:
+        """Where the positions of ``term`` in ``field`` are kept, part by part: the part,
+        its first docnum, and the field and row of each term holding them: the term's own
+        row, or, for a field whose positions are those of another's terms (``body_fold``:
+        of its accented forms in ``body``), the rows of those terms there."""
         source = FIELD[field].positions_from if field in FIELD else None
-        if source is None or part.positional(field):  # (a part written before stored them)
-            i = part.find(field, term)
-            return [(field, i)] if i >= 0 else []
-        forms = (form for form, _ in self.accented_forms(term))
-        return [(source, i) for form in forms if (i := part.find(source, form)) >= 0]
+        own = key_of(field, term)
+        forms: list[tuple[str, int]] | None = None  # (form, key), looked up once if needed
+        found = []
+        for part, base in self.parts:
+            if source is None or part.positional(field):  # (a part written before stored them)
+                i = part.find(field, term, own)
+                found += [(part, base, field, i)] if i >= 0 else []
+                continue
+            if forms is None:
+                forms = [(form, key_of(source, form)) for form, _ in self.accented_forms(term)]
+            found += [
+                (part, base, source, i) for form, key in forms if (i := part.find(source, form, key)) >= 0
+            ]
+        return found
 
     def lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
         """Live documents where ``term`` occurs among the first ``within`` positions of
@@ -146,11 +156,9 @@ class IndexReader:
         if key in self._lead:
             return self._lead[key]
         found = []
-        for part, base in self.parts:
-            rows = self._positional_rows(part, field, term)
-            for name, i in rows:
-                docs, _ = part.postings(name, i)
-                found.append(docs[part.first_positions(name, i) < within].astype(np.int64) + base)
+        for part, base, name, i in self._position_rows(field, term):
+            docs, _ = part.postings(name, i)
+            found.append(docs[part.first_positions(name, i) < within].astype(np.int64) + base)
         docs_all = None
         if found:  # (in order: the parts' documents ascend, but a document may have two forms)
             docs_all = np.unique(np.concatenate(found)) if len(found) > 1 else found[0]
@@ -158,20 +166,13 @@ class IndexReader:
         self._lead[key] = docs_all
         return docs_all
 
-    def _rows_in_parts(self, field: str, term: str) -> Iterator[tuple[PartReader, int, str, int]]:
-        """Each part with positions of ``term`` in ``field``: the part, its first docnum,
-        and the field and row of each term holding them (_positional_rows)."""
-        for part, base in self.parts:
-            for name, i in self._positional_rows(part, field, term):
-                yield part, base, name, i
-
     def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where ``term`` occurs in ``field`` of the documents ``docs``: the document and
         the position of each occurrence (two arrays of one length, empty if none; by
         document, or by form and then document where a field's positions are its
         forms')."""
         found_docs, found_positions = [], []
-        for part, base, name, i in self._rows_in_parts(field, term):
+        for part, base, name, i in self._position_rows(field, term):
             inside = docs[(docs >= base) & (docs < base + part.ndocs)]
             if not len(inside):
                 continue
@@ -201,8 +202,9 @@ class IndexReader:
             query = wq.Phrase(field, syllables) if len(syllables) > 1 else wq.Term(field, syllables[0])
             return self.mask_of(query)
         mask = np.zeros(self.doc_count_all, dtype=bool)
+        rows = [self._position_rows(field, s) for s in syllables]
         for part, base in self.parts:
-            docs = _phrase_docs(part, [self._positional_rows(part, field, s) for s in syllables])
+            docs = _phrase_docs(part, [[(name, i) for p, _, name, i in found if p is part] for found in rows])
             if docs is not None and len(docs):
                 mask[docs.astype(np.int64) + base] = True
         return mask & self._live
@@ -306,7 +308,7 @@ _PHRASE_SLACK = 1024
 def _phrase_docs(part: PartReader, syllables: list[list[tuple[str, int]]]) -> np.ndarray | None:
     """Part-local documents where the phrase occurs: ``syllables`` gives, for each of its
     syllables in order, the (field, row) of the terms holding its positions (one, or its
-    forms: _positional_rows)."""
+    forms: _position_rows)."""
     if any(not rows for rows in syllables):
         return None
 
