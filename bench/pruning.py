@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from searchkit import open_index, text  # noqa: E402
 from searchkit.fields import folded_twin, searched_fields  # noqa: E402
 from searchkit.query import parse_query  # noqa: E402
-from searchkit.ranking import _figures, _is_bare, _roles, bm25_idf, evaluate  # noqa: E402
+from searchkit.ranking import _Evaluator, _figures, _is_bare, _roles, bm25_idf, evaluate  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "scale"
 
@@ -129,13 +129,15 @@ class Bounds:
         bare = [(c.node.syllable, r) for c, r in zip(clauses, roles) if _is_bare(c) and r != "question"]  # type: ignore[union-attr]
         if not bare:
             return 1.0
-        if len(bare) <= self.params.short_query_words:
-            weighed = [s for s, _ in bare]
-            needed = float(len(weighed))
-        else:
-            significant = [s for s, r in bare if r == "content"] or [s for s, _ in bare]
-            weighed = [s for s in significant if len(self.docs[text.fold_diacritics(s)])]
-            needed = self.params.long_query_coverage * len(weighed)
+        # The rule's own weights and strictest threshold (ranking._Evaluator._rule); a word
+        # counts where a document has it in any form.
+        # (Each word's mask stands for its documents: the rule asks only whether it has any.)
+        counted = [
+            (np.array([len(self.docs[text.fold_diacritics(s)]) > 0]), role == "content") for s, role in bare
+        ]
+        weights, thresholds = _Evaluator(self.reader, self.params)._rule(counted)
+        weighed = [s for (s, _), weight in zip(bare, weights) if weight]
+        needed = thresholds[0] if thresholds else 0.0
         rarest = int(len(weighed) - max(needed, 1.0) + 1e-4) + 1
         by_rarity = sorted((text.fold_diacritics(s) for s in weighed), key=lambda f: len(self.docs[f]))
         return self._share(by_rarity[:rarest]) if weighed else 1.0
