@@ -64,8 +64,11 @@ class PostingsSource(Protocol):
 
     def doc_frequency(self, field: str, term: str) -> int: ...
 
-    def lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
-        """Live documents with ``term`` among the first ``within`` positions of ``field``."""
+    def lead_docs(
+        self, field: str, term: str, within: int, among: np.ndarray | None = None
+    ) -> np.ndarray | None:
+        """Live documents with ``term`` among the first ``within`` positions of ``field``
+        (only those of ``among``, ascending, when given)."""
 
     def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The document and position of each occurrence of ``term`` in ``field`` of ``docs``."""
@@ -289,7 +292,7 @@ class _Evaluator:
         if found is None:
             return None
         ids, tf = found
-        return self._scores(ids, tf, self.source.lengths(field)[ids], self.source.average_length(field))
+        return self._scores(ids, tf, ((field, 1.0),))
 
     def bm25f(self, fields: list[tuple[str, float]], term: str) -> np.ndarray | None:
         """BM25F of ``term`` over weighted ``fields``: the fields' term frequencies and
@@ -321,18 +324,31 @@ class _Evaluator:
                 dense[some] += weight * freqs
             ids = np.flatnonzero(dense != 0)  # (flatnonzero(dense), several times faster)
             tf = dense[ids]
-        lengths, average = self._combined_lengths(tuple(fields))
-        return self._scores(ids, tf, lengths[ids], average)
+        return self._scores(ids, tf, tuple(fields))
 
-    def _scores(self, ids: np.ndarray, tf: np.ndarray, lengths: np.ndarray, average: float) -> np.ndarray:
-        """BM25 for every document from one term's postings (``ids``, ``tf``) and the
-        matching documents' ``lengths``; zero elsewhere."""
+    def _scores(self, ids: np.ndarray, tf: np.ndarray, fields: tuple[tuple[str, float], ...]) -> np.ndarray:
+        """BM25 for every document from one term's postings (``ids``, ``tf``, summed over
+        the weighted ``fields``); zero elsewhere."""
         p = self.params
         idf = bm25_idf(self.source.doc_count, len(ids))
-        norm = lengths / max(average, 1e-9)
         scores = np.zeros(self.n, dtype=np.float32)
-        scores[ids] = idf * tf * (p.k1 + 1) / (tf + p.k1 * (1 - p.b + p.b * norm))
+        scores[ids] = idf * tf * (p.k1 + 1) / (tf + self._length_terms(fields)[ids])
         return scores
+
+    def _length_terms(self, fields: tuple[tuple[str, float], ...]) -> np.ndarray:
+        """BM25's ``k1 * (1 - b + b * length / average length)`` of every document for
+        ``fields``: it depends on no query, so it is computed once per searcher."""
+        p = self.params
+        key = ("length terms", fields, p.k1, p.b)
+        cache = self.source.cache
+        if key not in cache:
+            if len(fields) == 1 and fields[0][1] == 1.0:  # (one field's own mean, as stored)
+                lengths, average = self.source.lengths(fields[0][0]), self.source.average_length(fields[0][0])
+            else:
+                lengths, average = self._combined_lengths(fields)
+            norm = lengths / max(average, 1e-9)
+            cache[key] = p.k1 * (1 - p.b + p.b * norm)
+        return cache[key]
 
     def _combined_lengths(self, fields: tuple[tuple[str, float], ...]) -> tuple[np.ndarray, float]:
         """Weighted sum of the fields' lengths per document, and its mean over live ones."""
@@ -544,10 +560,14 @@ def evaluate(
         # Known-item evidence: the query's words in the article's lead (sapo, first
         # sentences), where news restates its headline.
         lead = np.zeros(ev.n, dtype=np.float32)
+        # Only the matches' lead counts: when they are few (a keyword query's), only their
+        # postings are read, not the whole lead of each syllable.
+        matched = np.flatnonzero(mask)
+        among = matched if len(matched) * _SPARSE_BELOW < ev.n else None
         # Sorted: float32 sums depend on their order, and a set's order changes with the
         # process's hash seed; the same query must score the same in every process.
         for syllable in sorted({text.fold_diacritics(s) for run in parsed.runs for s in run}):
-            docs = source.lead_docs("body_fold", syllable, params.lead_syllables)
+            docs = source.lead_docs("body_fold", syllable, params.lead_syllables, among)
             df = _live_df(source, "body_fold", syllable)  # live documents, as BM25's idf
             if docs is not None and len(docs) and df:
                 lead[docs] += bm25_idf(source.doc_count, df)

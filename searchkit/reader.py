@@ -31,8 +31,9 @@ __all__ = ["IndexReader", "POSTINGS_CACHE", "open_parts"]
 # Decoded postings kept per searcher, in number of postings (8 bytes each): enough for
 # the vocabulary of typical queries on a large archive, bounded on any archive.
 POSTINGS_CACHE = 8_000_000
-# Lead lookups kept per searcher (each an array of documents).
-LEAD_CACHE = 4096
+# Lead lookups kept per searcher, in documents (8 bytes each): a common syllable's lead
+# has a good share of the archive, so a count of lookups would not bound the memory.
+LEAD_CACHE = 4_000_000
 
 
 class IndexReader:
@@ -60,6 +61,7 @@ class IndexReader:
             if deleted:
                 self._live[offset + np.asarray(deleted, dtype=np.int64)] = False
             self.parts += [(part, offset + part.base) for part in open_parts(folder, leaf.segment(), names)]
+        self._deletions = not self._live.all()  # (else reading postings skips the live mask)
         self._lengths: dict[str, np.ndarray] = {}
         self._average: dict[str, float] = {}
         # Per (field, row, part): the part-local documents and where each posting's
@@ -73,7 +75,9 @@ class IndexReader:
         self._postings: LRUCache[tuple[str, str], tuple[np.ndarray, np.ndarray] | None] = LRUCache(
             POSTINGS_CACHE, getsizeof=lambda found: len(found[0]) if found else 1
         )
-        self._lead: LRUCache[tuple[str, str, int], np.ndarray | None] = LRUCache(LEAD_CACHE)
+        self._lead: LRUCache[tuple[str, str, int], np.ndarray | None] = LRUCache(
+            LEAD_CACHE, getsizeof=lambda docs: len(docs) if docs is not None else 1
+        )
         self._columns: dict[str, list] = {}
         self._dates: np.ndarray | None = None
         self._forms: tuple[list[str], list[str], list[int]] | None = None  # accented_forms
@@ -114,17 +118,20 @@ class IndexReader:
                 yield part, base, i
 
     def _read(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
-        id_parts, tf_parts = [], []
-        for part, base, i in self._term_in_parts(field, term):
-            docs, tf = part.postings(field, i)
-            id_parts.append(docs.astype(np.int64) + base)
-            tf_parts.append(tf.astype(np.float32))
-        if not id_parts:
+        found = [(base, *part.postings(field, i)) for part, base, i in self._term_in_parts(field, term)]
+        if not found:
             return None
-        ids_all = np.concatenate(id_parts)
-        tf_all = np.concatenate(tf_parts)
-        keep = self._live[ids_all]
-        if not keep.all():
+        # Written into arrays of the whole length, each part's in one pass (no concatenation).
+        ids_all = np.empty(sum(len(docs) for _, docs, _ in found), dtype=np.int64)
+        tf_all = np.empty(len(ids_all), dtype=np.float32)
+        start = 0
+        for base, docs, tf in found:
+            stop = start + len(docs)
+            np.add(docs, base, out=ids_all[start:stop], dtype=np.int64)
+            tf_all[start:stop] = tf
+            start = stop
+        if self._deletions:
+            keep = self._live[ids_all]
             ids_all, tf_all = ids_all[keep], tf_all[keep]
         return (ids_all, tf_all) if len(ids_all) else None
 
@@ -149,9 +156,19 @@ class IndexReader:
             ]
         return found
 
-    def lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
+    def lead_docs(
+        self, field: str, term: str, within: int, among: np.ndarray | None = None
+    ) -> np.ndarray | None:
         """Live documents where ``term`` occurs among the first ``within`` positions of
-        ``field`` (the article's lead: its sapo and first sentences)."""
+        ``field`` (the article's lead: its sapo and first sentences); only those of
+        ``among`` (live documents, ascending) when given: then only their postings are read, which costs
+        less than the whole lead of a common syllable when they are few."""
+        if among is not None:
+            found = [
+                local[rows][part.first_positions(name, i, rows, ends) < within].astype(np.int64) + base
+                for part, base, name, i, local, ends, rows in self._rows_of(field, term, among)
+            ]
+            return _merged(found) if found else None
         key = (field, term, within)
         if key in self._lead:
             return self._lead[key]
@@ -161,23 +178,17 @@ class IndexReader:
             found.append(docs[part.first_positions(name, i) < within].astype(np.int64) + base)
         docs_all = None
         if found:
-            docs_all = np.concatenate(found) if len(found) > 1 else found[0]
-            if len(found) > 1 and not (docs_all[1:] > docs_all[:-1]).all():
-                # The parts' documents ascend, but within a part a document may have two
-                # forms: the forms' sorted runs merged (a stable sort finds runs), then
-                # each document once. (np.unique hashes every element: much slower.)
-                docs_all = np.sort(docs_all, kind="stable")
-                docs_all = docs_all[np.concatenate(([True], docs_all[1:] != docs_all[:-1]))]
-            docs_all = docs_all[self._live[docs_all]]
+            docs_all = _merged(found)
+            if self._deletions:
+                docs_all = docs_all[self._live[docs_all]]
         self._lead[key] = docs_all
         return docs_all
 
-    def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Where ``term`` occurs in ``field`` of the documents ``docs``: the document and
-        the position of each occurrence (two arrays of one length, empty if none; by
-        document, or by form and then document where a field's positions are its
-        forms')."""
-        found_docs, found_positions = [], []
+    def _rows_of(self, field: str, term: str, docs: np.ndarray):
+        """For each term row holding the positions of ``term`` in ``field``
+        (:meth:`_position_rows`) that has some of ``docs``: the part, its first docnum,
+        the row's field and number, its part-local documents and where each posting's
+        positions end (cumulative tf), and the numbers of the postings of ``docs``."""
         for part, base, name, i in self._position_rows(field, term):
             inside = docs[(docs >= base) & (docs < base + part.ndocs)]
             if not len(inside):
@@ -193,8 +204,16 @@ class IndexReader:
             wanted = (inside - base).astype(local.dtype)  # (not the postings to int64: O(postings))
             rows = np.minimum(local.searchsorted(wanted), len(local) - 1)
             rows = rows[local[rows] == wanted]
-            if not len(rows):
-                continue
+            if len(rows):
+                yield part, base, name, i, local, ends, rows
+
+    def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where ``term`` occurs in ``field`` of the documents ``docs``: the document and
+        the position of each occurrence (two arrays of one length, empty if none; by
+        document, or by form and then document where a field's positions are its
+        forms')."""
+        found_docs, found_positions = [], []
+        for part, base, name, i, local, ends, rows in self._rows_of(field, term, docs):
             # Only the wanted documents' runs of positions: a common syllable has far more.
             counts = ends[rows] - ends[rows - 1] * (rows > 0)  # (ends[-1] for row 0, times 0)
             found_docs.append((local[rows].astype(np.int64) + base).repeat(counts))
@@ -342,3 +361,14 @@ def _phrase_docs(part: PartReader, syllables: list[list[tuple[str, int]]]) -> np
             break
     assert found is not None  # two syllables or more here
     return np.unique(found >> _POSITION_BITS)
+
+
+def _merged(found: list[np.ndarray]) -> np.ndarray:
+    """Ascending documents of the parts and forms found (each array ascending, the parts'
+    in order), each document once: within a part a document may have two forms, whose
+    sorted runs a stable sort merges (np.unique would hash every element: much slower)."""
+    docs = np.concatenate(found) if len(found) > 1 else found[0]
+    if len(found) > 1 and not (docs[1:] > docs[:-1]).all():
+        docs = np.sort(docs, kind="stable")
+        docs = docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
+    return docs
