@@ -28,9 +28,10 @@ from .store import UNDATED, epoch_seconds, part_path, segment_parts, verify_whoo
 
 __all__ = ["IndexReader", "POSTINGS_CACHE", "open_parts"]
 
-# Decoded postings kept per searcher, in number of postings (8 bytes each): enough for
-# the vocabulary of typical queries on a large archive, bounded on any archive.
-POSTINGS_CACHE = 8_000_000
+# Decoded postings kept per searcher, in number of postings (8 bytes each: an int32
+# document, a float32 frequency): the common syllables that most queries share stay
+# decoded on a large archive (bench/scale.py), and memory is bounded on any archive.
+POSTINGS_CACHE = 24_000_000
 # Lead lookups kept per searcher, in documents (8 bytes each): a common syllable's lead
 # has a good share of the archive, so a count of lookups would not bound the memory.
 LEAD_CACHE = 4_000_000
@@ -67,7 +68,7 @@ class IndexReader:
         # Per (field, row, part): the part-local documents and where each posting's
         # positions end (cumulative tf), so that the positions of a few documents cost no
         # pass over a common term's postings (12 bytes per posting: a third as many
-        # postings as the postings cache, 32 MB at most).
+        # postings as the postings cache, 96 MB at most).
         self._local: LRUCache[tuple[str, int, int], tuple[np.ndarray, np.ndarray]] = LRUCache(
             POSTINGS_CACHE // 3, getsizeof=lambda found: len(found[0])
         )
@@ -122,12 +123,13 @@ class IndexReader:
         if not found:
             return None
         # Written into arrays of the whole length, each part's in one pass (no concatenation).
-        ids_all = np.empty(sum(len(docs) for _, docs, _ in found), dtype=np.int64)
+        # (int32 documents: Whoosh numbers far fewer; half the cache of int64)
+        ids_all = np.empty(sum(len(docs) for _, docs, _ in found), dtype=np.int32)
         tf_all = np.empty(len(ids_all), dtype=np.float32)
         start = 0
         for base, docs, tf in found:
             stop = start + len(docs)
-            np.add(docs, base, out=ids_all[start:stop], dtype=np.int64)
+            np.add(docs, base, out=ids_all[start:stop], dtype=np.int32)
             tf_all[start:stop] = tf
             start = stop
         if self._deletions:
