@@ -967,20 +967,13 @@ class PartReader:
         np.add.accumulate(docs, out=docs)  # (np.cumsum's own overhead is most of it on few postings)
         return docs, self._values(field, "tf", a, b)
 
-    def first_positions(
-        self, field: str, i: int, rows: np.ndarray | None = None, ends: np.ndarray | None = None
-    ) -> np.ndarray:
-        """The first position of each of term ``i``'s postings, or of its postings
-        ``rows`` (ascending; ``ends``: the cumulative sum of the term's frequencies, as
-        :meth:`positions`) (unsigned or int32)."""
+    def first_positions(self, field: str, i: int) -> np.ndarray:
+        """The first position of each of term ``i``'s postings (unsigned or int32)."""
         assert self.positional(field), f"{field} is not positional"
+        a, b = self._range(field, "poff", i)
         x0, _ = self._range(field, "xoff", i)
-        if rows is None:
-            a, b = self._range(field, "poff", i)
-            tf = self._values(field, "tf", a, b).astype(np.int64)
-            return self._values_at(field, "pos", tf.cumsum() - tf + x0)
-        assert ends is not None
-        return self._values_at(field, "pos", ends[rows - 1] * (rows > 0) + x0)  # (row 0 starts at 0)
+        tf = self._values(field, "tf", a, b).astype(np.int64)
+        return self._values_at(field, "pos", tf.cumsum() - tf + x0)
 
     def positions(
         self, field: str, i: int, rows: np.ndarray | None = None, ends: np.ndarray | None = None

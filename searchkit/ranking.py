@@ -64,11 +64,8 @@ class PostingsSource(Protocol):
 
     def doc_frequency(self, field: str, term: str) -> int: ...
 
-    def lead_docs(
-        self, field: str, term: str, within: int, among: np.ndarray | None = None
-    ) -> np.ndarray | None:
-        """Live documents with ``term`` among the first ``within`` positions of ``field``
-        (only those of ``among``, ascending, when given)."""
+    def lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
+        """Live documents with ``term`` among the first ``within`` positions of ``field``."""
 
     def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The document and position of each occurrence of ``term`` in ``field`` of ``docs``."""
@@ -560,14 +557,10 @@ def evaluate(
         # Known-item evidence: the query's words in the article's lead (sapo, first
         # sentences), where news restates its headline.
         lead = np.zeros(ev.n, dtype=np.float32)
-        # Only the matches' lead counts: when they are few (a keyword query's), only their
-        # postings are read, not the whole lead of each syllable.
-        matched = np.flatnonzero(mask)
-        among = matched if len(matched) * _SPARSE_BELOW < ev.n else None
         # Sorted: float32 sums depend on their order, and a set's order changes with the
         # process's hash seed; the same query must score the same in every process.
         for syllable in sorted({text.fold_diacritics(s) for run in parsed.runs for s in run}):
-            docs = source.lead_docs("body_fold", syllable, params.lead_syllables, among)
+            docs = source.lead_docs("body_fold", syllable, params.lead_syllables)
             df = _live_df(source, "body_fold", syllable)  # live documents, as BM25's idf
             if docs is not None and len(docs) and df:
                 lead[docs] += bm25_idf(source.doc_count, df)

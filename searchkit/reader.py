@@ -28,9 +28,10 @@ from .store import UNDATED, epoch_seconds, part_path, segment_parts, verify_whoo
 
 __all__ = ["IndexReader", "POSTINGS_CACHE", "open_parts"]
 
-# Decoded postings kept per searcher, in number of postings (8 bytes each: an int32
-# document, a float32 frequency): the common syllables that most queries share stay
-# decoded on a large archive (bench/scale.py), and memory is bounded on any archive.
+# Decoded postings kept per searcher, in number of postings (12 bytes each: an int64
+# document, which numpy indexes with no conversion, and a float32 frequency): the common
+# syllables that most queries share stay decoded on a large archive (bench/scale.py),
+# and memory is bounded on any archive.
 POSTINGS_CACHE = 24_000_000
 # Lead lookups kept per searcher, in documents (8 bytes each): a common syllable's lead
 # has a good share of the archive, so a count of lookups would not bound the memory.
@@ -123,13 +124,12 @@ class IndexReader:
         if not found:
             return None
         # Written into arrays of the whole length, each part's in one pass (no concatenation).
-        # (int32 documents: Whoosh numbers far fewer; half the cache of int64)
-        ids_all = np.empty(sum(len(docs) for _, docs, _ in found), dtype=np.int32)
+        ids_all = np.empty(sum(len(docs) for _, docs, _ in found), dtype=np.int64)
         tf_all = np.empty(len(ids_all), dtype=np.float32)
         start = 0
         for base, docs, tf in found:
             stop = start + len(docs)
-            np.add(docs, base, out=ids_all[start:stop], dtype=np.int32)
+            np.add(docs, base, out=ids_all[start:stop], dtype=np.int64)
             tf_all[start:stop] = tf
             start = stop
         if self._deletions:
@@ -158,19 +158,9 @@ class IndexReader:
             ]
         return found
 
-    def lead_docs(
-        self, field: str, term: str, within: int, among: np.ndarray | None = None
-    ) -> np.ndarray | None:
+    def lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
         """Live documents where ``term`` occurs among the first ``within`` positions of
-        ``field`` (the article's lead: its sapo and first sentences); only those of
-        ``among`` (live documents, ascending) when given: then only their postings are read, which costs
-        less than the whole lead of a common syllable when they are few."""
-        if among is not None:
-            found = [
-                local[rows][part.first_positions(name, i, rows, ends) < within].astype(np.int64) + base
-                for part, base, name, i, local, ends, rows in self._rows_of(field, term, among)
-            ]
-            return _merged(found) if found else None
+        ``field`` (the article's lead: its sapo and first sentences)."""
         key = (field, term, within)
         if key in self._lead:
             return self._lead[key]
@@ -186,11 +176,12 @@ class IndexReader:
         self._lead[key] = docs_all
         return docs_all
 
-    def _rows_of(self, field: str, term: str, docs: np.ndarray):
-        """For each term row holding the positions of ``term`` in ``field``
-        (:meth:`_position_rows`) that has some of ``docs``: the part, its first docnum,
-        the row's field and number, its part-local documents and where each posting's
-        positions end (cumulative tf), and the numbers of the postings of ``docs``."""
+    def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Where ``term`` occurs in ``field`` of the documents ``docs``: the document and
+        the position of each occurrence (two arrays of one length, empty if none; by
+        document, or by form and then document where a field's positions are its
+        forms')."""
+        found_docs, found_positions = [], []
         for part, base, name, i in self._position_rows(field, term):
             inside = docs[(docs >= base) & (docs < base + part.ndocs)]
             if not len(inside):
@@ -206,16 +197,8 @@ class IndexReader:
             wanted = (inside - base).astype(local.dtype)  # (not the postings to int64: O(postings))
             rows = np.minimum(local.searchsorted(wanted), len(local) - 1)
             rows = rows[local[rows] == wanted]
-            if len(rows):
-                yield part, base, name, i, local, ends, rows
-
-    def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Where ``term`` occurs in ``field`` of the documents ``docs``: the document and
-        the position of each occurrence (two arrays of one length, empty if none; by
-        document, or by form and then document where a field's positions are its
-        forms')."""
-        found_docs, found_positions = [], []
-        for part, base, name, i, local, ends, rows in self._rows_of(field, term, docs):
+            if not len(rows):
+                continue
             # Only the wanted documents' runs of positions: a common syllable has far more.
             counts = ends[rows] - ends[rows - 1] * (rows > 0)  # (ends[-1] for row 0, times 0)
             found_docs.append((local[rows].astype(np.int64) + base).repeat(counts))

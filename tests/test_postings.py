@@ -457,14 +457,9 @@ def test_folded_positions_read_from_the_accented_forms_are_those_a_part_would_st
             assert [df for _, df in forms] == sorted((df for _, df in forms), reverse=True)
             assert sum(df for _, df in forms) >= a.doc_frequency("body_fold", term)
             for within in (3, 80):
-                whole = a.lead_docs("body_fold", term, within)
-                assert np.array_equal(whole, b.lead_docs("body_fold", term, within))
-                # The lead among some documents (a query's matches) is the whole lead's share.
-                for reader in (a, b):
-                    for among in (everything[::2], everything[1::3], everything[-1:]):
-                        some = reader.lead_docs("body_fold", term, within, among)
-                        expected = np.intersect1d(whole if whole is not None else [], among)
-                        assert np.array_equal(some if some is not None else [], expected)
+                assert np.array_equal(
+                    a.lead_docs("body_fold", term, within), b.lead_docs("body_fold", term, within)
+                )
             docs_a, pos_a = a.positions("body_fold", term, everything)
             docs_b, pos_b = b.positions("body_fold", term, everything)
             order_a, order_b = np.lexsort((pos_a, docs_a)), np.lexsort((pos_b, docs_b))
