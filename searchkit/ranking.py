@@ -339,16 +339,16 @@ class _Evaluator:
         key = ("length terms", fields, p.k1, p.b)
         cache = self.source.cache
         if key not in cache:
-            if len(fields) == 1 and fields[0][1] == 1.0:  # (one field's own mean, as stored)
-                lengths, average = self.source.lengths(fields[0][0]), self.source.average_length(fields[0][0])
-            else:
-                lengths, average = self._combined_lengths(fields)
+            lengths, average = self._combined_lengths(fields)
             norm = lengths / max(average, 1e-9)
             cache[key] = p.k1 * (1 - p.b + p.b * norm)
         return cache[key]
 
     def _combined_lengths(self, fields: tuple[tuple[str, float], ...]) -> tuple[np.ndarray, float]:
-        """Weighted sum of the fields' lengths per document, and its mean over live ones."""
+        """Weighted sum of the fields' lengths per document, and its mean over live ones
+        (one field of weight 1: its lengths and mean as the source keeps them)."""
+        if len(fields) == 1 and fields[0][1] == 1.0:
+            return self.source.lengths(fields[0][0]), self.source.average_length(fields[0][0])
         cache = self.source.cache
         key = ("lengths", fields)
         if key not in cache:

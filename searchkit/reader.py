@@ -323,8 +323,7 @@ def _phrase_docs(part: PartReader, syllables: list[list[tuple[str, int]]]) -> np
         return None
 
     def documents(rows: list[tuple[str, int]]) -> np.ndarray:
-        found = [part.postings(name, i)[0] for name, i in rows]
-        return found[0] if len(found) == 1 else np.unique(np.concatenate(found))
+        return _merged([part.postings(name, i)[0] for name, i in rows])
 
     candidates = documents(syllables[0])
     for rows in syllables[1:]:  # documents holding every syllable first: cheap, and narrows a lot
@@ -340,7 +339,7 @@ def _phrase_docs(part: PartReader, syllables: list[list[tuple[str, int]]]) -> np
             doc_of = np.repeat(docs[wanted], tf[wanted]).astype(np.int64)
             positions = part.positions(name, i, wanted, tf.astype(np.int64).cumsum()).astype(np.int64)
             keys.append((doc_of << _POSITION_BITS) | (positions + _PHRASE_SLACK - k))
-        key = keys[0] if len(keys) == 1 else np.unique(np.concatenate(keys))
+        key = _merged(keys)  # (each form's keys ascend: by document, then position)
         found = key if found is None else np.intersect1d(found, key, assume_unique=True)
         if not len(found):
             break
