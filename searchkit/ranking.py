@@ -3,7 +3,8 @@
 Whoosh's own matchers walk postings one document at a time in Python, which is slow for
 the long queries people paste and ask (bench/perf.py compares). Here each term's postings
 are read once as arrays (and cached by the searcher), and BM25 is computed for all
-documents at once: a query costs a few array operations per term.
+documents at once: a query costs a few array operations per term. A short query whose
+words are all in few documents computes it for those only (``_universe``).
 
 This module knows nothing about Whoosh: it asks a :class:`PostingsSource` (implemented
 in search.py) for postings, field lengths and the documents matching a phrase.
@@ -26,10 +27,11 @@ together in one passage (``window_*``).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -46,7 +48,9 @@ __all__ = ["PostingsSource", "RankingParams", "Match", "evaluate", "bm25_idf"]
 class PostingsSource(Protocol):
     doc_count_all: int  # size of the arrays (documents including deleted ones)
     doc_count: int  # live documents
-    cache: dict  # scratch space for derived arrays, living as long as the source
+    # What the ranking derives (BM25's length terms, document frequencies), living as long
+    # as the source; may be bounded, so an entry can be gone by the next lookup (_cached).
+    cache: MutableMapping
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(docnums, term frequencies) of live documents, or None if the term is absent."""
@@ -65,7 +69,8 @@ class PostingsSource(Protocol):
     def doc_frequency(self, field: str, term: str) -> int: ...
 
     def lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
-        """Live documents with ``term`` among the first ``within`` positions of ``field``."""
+        """Live documents with ``term`` among the first ``within`` positions of ``field``:
+        ascending docnums, or a boolean mask over all docnums."""
 
     def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The document and position of each occurrence of ``term`` in ``field`` of ``docs``."""
@@ -120,6 +125,10 @@ MAX_OR_WORD = 4  # syllables of the longest word an OR alternative grows to
 # BM25F sums a term's fields over its documents' ids rather than over every document when
 # it has fewer postings than 1/_SPARSE_BELOW of the documents.
 _SPARSE_BELOW = 16
+# A short query is scored among the documents with all its words (_universe) when they
+# are fewer than 1/_UNIVERSE_BELOW of the index (its rarest word's, 1/_RAREST_BELOW).
+_UNIVERSE_BELOW = 32
+_RAREST_BELOW = 8
 
 
 @dataclass
@@ -134,6 +143,16 @@ class Match:
     short: bool = True  # the rule for short queries (every word) rather than long ones (most)
     words: int | None = None  # short queries: how many of the words every match has
     other_diacritics: bool = False  # every word matched, but not all with the diacritics typed
+
+
+def _cached(cache: MutableMapping, key, make: Callable):
+    """``cache[key]``, made by ``make()`` if it is not there (and kept if it fits)."""
+    found = cache.get(key)
+    if found is None:
+        found = make()
+        with contextlib.suppress(ValueError):  # (larger than the whole of a bounded cache)
+            cache[key] = found
+    return found
 
 
 def _live_df(source: PostingsSource, field: str, term: str) -> int:
@@ -268,12 +287,121 @@ def _words_around_or(clauses: list[Clause], is_word: Callable[[list[str]], bool]
     return out
 
 
+def _scored_forms(
+    syllable: str, field: str | None, params: RankingParams
+) -> tuple[tuple[list[tuple[str, float]], str] | None, tuple[list[tuple[str, float]], str] | None]:
+    """What a query syllable is scored on: its exact form in the fields (accented
+    syllables only), and its folded form in their folded twins (unless an accented
+    syllable's ``fold_weight`` is 0); each as (weighted fields, term) or None."""
+    folded = text.fold_diacritics(syllable)
+    fields = _Evaluator._fields(field)
+    folded_fields = [(folded_twin(name), weight) for name, weight in fields]
+    if folded == syllable:
+        return None, (folded_fields, folded)
+    return (fields, syllable), ((folded_fields, folded) if params.fold_weight else None)
+
+
+def _universe(
+    parsed: ParsedQuery, source: PostingsSource, params: RankingParams, allowed: np.ndarray
+) -> np.ndarray | None:
+    """The documents a short query of bare words can match, when some document has every
+    one of its counted words (in any form): then its matches are among them, and scoring
+    only them gives each the scores it has over the whole index (every operation of the
+    ranking is per document) at a cost that grows with them, not with the archive.
+    None for other queries, and when no document has every word (the rule relaxes)."""
+    clauses = parsed.clauses
+    if not clauses or not all(_is_bare(c) for c in clauses):
+        return None
+    roles = _roles(clauses, source)
+    counted = [c.node.syllable for c, role in zip(clauses, roles) if role != "question"]  # type: ignore[union-attr]
+    if not counted or len(counted) > params.short_query_words:
+        return None
+    lists = []
+    for syllable in set(counted):
+        # The documents a syllable scores in: those with its folded form when that is
+        # scored (they include those with an accented form: a folded field holds its
+        # twin's syllables folded), else those with its exact form.
+        exact, folded = _scored_forms(syllable, None, params)
+        fields, term = folded or exact  # type: ignore[misc]
+        found = [postings[0] for name, _ in fields if (postings := source.postings(name, term)) is not None]
+        if not found:
+            return None
+        lists.append(found)
+    lists.sort(key=lambda found: sum(len(ids) for ids in found))  # the rarest word first
+    if sum(len(ids) for ids in lists[0]) * _RAREST_BELOW > len(allowed):
+        return None  # (as good as sure to be too many)
+    docs = np.sort(np.concatenate(lists[0]), kind="stable")  # (sorted runs: a merge)
+    docs = docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
+    docs = docs[allowed[docs]]
+    for found in lists[1:]:
+        inside = np.zeros(len(docs), dtype=bool)
+        for ids in found:
+            inside[_common(docs, ids)[0]] = True
+        docs = docs[inside]
+    # Among many documents, binary searches for them in each term's postings cost more
+    # than a pass over the whole index.
+    return docs if len(docs) and len(docs) * _UNIVERSE_BELOW <= len(allowed) else None
+
+
+def _common(docs: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the documents two ascending arrays share are in ``docs`` and in ``ids``
+    (a binary search in ``ids`` for each of ``docs``: cheap when ``docs`` are few)."""
+    if not len(ids):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+    shared = np.flatnonzero(ids[at] == docs)
+    return shared, at[shared]
+
+
 class _Evaluator:
-    def __init__(self, source: PostingsSource, params: RankingParams):
+    """Scores a query over the index's documents, or over a ``universe`` of them (ascending
+    docnums): then every array is over those documents, and what the ranking reads of the
+    whole index (document frequencies, lengths' mean) is still the whole index's."""
+
+    def __init__(self, source: PostingsSource, params: RankingParams, universe: np.ndarray | None = None):
         self.exact: dict[tuple[str, str | None], np.ndarray] = {}  # accented terms: exact-form matches
         self.source = source
         self.params = params
-        self.n = source.doc_count_all
+        self.universe = universe
+        self.n = source.doc_count_all if universe is None else len(universe)
+        self._lengths: dict[tuple, np.ndarray] = {}
+
+    def local(self, mask: np.ndarray) -> np.ndarray:
+        """A mask over the index's documents, over the evaluator's."""
+        return mask if self.universe is None else mask[self.universe]
+
+    def local_docs(self, docs: np.ndarray) -> np.ndarray:
+        """Ascending docnums of the index, as positions among the evaluator's documents."""
+        return docs if self.universe is None else _common(self.universe, docs)[0]
+
+    def index_docs(self, docs: np.ndarray) -> np.ndarray:
+        """Positions among the evaluator's documents, as docnums of the index."""
+        return docs if self.universe is None else self.universe[docs]
+
+    def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """The source's postings, among the evaluator's documents."""
+        found = self.source.postings(field, term)
+        if found is None or self.universe is None:
+            return found
+        at, rows = _common(self.universe, found[0])
+        return (at, found[1][rows]) if len(at) else None
+
+    def document_frequency(self, fields: tuple[tuple[str, float], ...], term: str) -> int:
+        """Live documents of the whole index with ``term`` in any of ``fields``."""
+
+        def count() -> int:
+            found = [p[0] for name, _ in fields if (p := self.source.postings(name, term)) is not None]
+            if len(found) < 2:
+                return len(found[0]) if found else 0
+            if sum(len(ids) for ids in found) * _SPARSE_BELOW < self.source.doc_count_all:
+                docs = np.sort(np.concatenate(found), kind="stable")  # (sorted runs: a merge)
+                return int(np.count_nonzero(docs[1:] != docs[:-1])) + 1
+            has = np.zeros(self.source.doc_count_all, dtype=bool)
+            for ids in found:
+                has[ids] = True
+            return int(np.count_nonzero(has))
+
+        return _cached(self.source.cache, ("df", fields, term), count)
 
     def is_word(self, syllables: list[str]) -> bool:
         """Whether the index has ``syllables`` as one word (``nông_thôn``), in any form."""
@@ -285,11 +413,11 @@ class _Evaluator:
 
     # -- BM25 of one term in one field ------------------------------------------------
     def bm25(self, field: str, term: str) -> np.ndarray | None:
-        found = self.source.postings(field, term)
+        found = self.postings(field, term)
         if found is None:
             return None
         ids, tf = found
-        return self._scores(ids, tf, ((field, 1.0),))
+        return self._scores(ids, tf, ((field, 1.0),), term)
 
     def bm25f(self, fields: list[tuple[str, float]], term: str) -> np.ndarray | None:
         """BM25F of ``term`` over weighted ``fields``: the fields' term frequencies and
@@ -303,7 +431,7 @@ class _Evaluator:
         found = [
             (postings, weight)
             for name, weight in fields
-            if (postings := self.source.postings(name, term)) is not None
+            if (postings := self.postings(name, term)) is not None
         ]
         if not found:
             return None
@@ -319,15 +447,31 @@ class _Evaluator:
             dense = np.zeros(self.n, dtype=np.float32)
             for (some, freqs), weight in found:
                 dense[some] += weight * freqs
+            p = self.params
+            if p.k1 > 0 and p.b < 1:  # length terms all positive: BM25 is 0 where tf is
+                # Over every document: no index of the documents to build and gather by.
+                df = self._df(tuple(fields), term, lambda: int(np.count_nonzero(dense)))
+                idf = bm25_idf(self.source.doc_count, df)
+                scores = idf * dense
+                scores *= p.k1 + 1
+                scores /= dense + self._length_terms(tuple(fields))
+                return scores
             ids = np.flatnonzero(dense != 0)  # (flatnonzero(dense), several times faster)
             tf = dense[ids]
-        return self._scores(ids, tf, tuple(fields))
+        return self._scores(ids, tf, tuple(fields), term)
 
-    def _scores(self, ids: np.ndarray, tf: np.ndarray, fields: tuple[tuple[str, float], ...]) -> np.ndarray:
+    def _df(self, fields: tuple[tuple[str, float], ...], term: str, here: Callable[[], int]) -> int:
+        """``term``'s document frequency in ``fields``: ``here()``, counted from its postings,
+        when they are the whole index's."""
+        return here() if self.universe is None else self.document_frequency(fields, term)
+
+    def _scores(
+        self, ids: np.ndarray, tf: np.ndarray, fields: tuple[tuple[str, float], ...], term: str
+    ) -> np.ndarray:
         """BM25 for every document from one term's postings (``ids``, ``tf``, summed over
         the weighted ``fields``); zero elsewhere."""
         p = self.params
-        idf = bm25_idf(self.source.doc_count, len(ids))
+        idf = bm25_idf(self.source.doc_count, self._df(fields, term, lambda: len(ids)))
         scores = np.zeros(self.n, dtype=np.float32)
         scores[ids] = idf * tf * (p.k1 + 1) / (tf + self._length_terms(fields)[ids])
         return scores
@@ -336,28 +480,33 @@ class _Evaluator:
         """BM25's ``k1 * (1 - b + b * length / average length)`` of every document for
         ``fields``: it depends on no query, so it is computed once per searcher."""
         p = self.params
-        key = ("length terms", fields, p.k1, p.b)
-        cache = self.source.cache
-        if key not in cache:
+
+        def make() -> np.ndarray:
             lengths, average = self._combined_lengths(fields)
             norm = lengths / max(average, 1e-9)
-            cache[key] = p.k1 * (1 - p.b + p.b * norm)
-        return cache[key]
+            return p.k1 * (1 - p.b + p.b * norm)
+
+        terms = _cached(self.source.cache, ("length terms", fields, p.k1, p.b), make)
+        if self.universe is None:
+            return terms
+        if fields not in self._lengths:
+            self._lengths[fields] = terms[self.universe]
+        return self._lengths[fields]
 
     def _combined_lengths(self, fields: tuple[tuple[str, float], ...]) -> tuple[np.ndarray, float]:
         """Weighted sum of the fields' lengths per document, and its mean over live ones
         (one field of weight 1: its lengths and mean as the source keeps them)."""
         if len(fields) == 1 and fields[0][1] == 1.0:
             return self.source.lengths(fields[0][0]), self.source.average_length(fields[0][0])
-        cache = self.source.cache
-        key = ("lengths", fields)
-        if key not in cache:
+
+        def make() -> tuple[np.ndarray, float]:
             lengths: np.ndarray = functools.reduce(
                 operator.add, (self.source.lengths(name) * weight for name, weight in fields)
             )
             live = self.source.live()
-            cache[key] = (lengths, float(lengths[live].mean()) if live.any() else 1.0)
-        return cache[key]
+            return lengths, float(lengths[live].mean()) if live.any() else 1.0
+
+        return _cached(self.source.cache, ("lengths", fields), make)
 
     @staticmethod
     def _fields(field: str | None) -> list[tuple[str, float]]:
@@ -369,21 +518,19 @@ class _Evaluator:
 
     # -- nodes ------------------------------------------------------------------------
     def term(self, syllable: str, field: str | None) -> np.ndarray:
-        folded = text.fold_diacritics(syllable)
-        fields = self._fields(field)
-        folded_fields = [(folded_twin(name), weight) for name, weight in fields]
-        if folded != syllable:
-            total = self.bm25f(fields, syllable)
+        exact, folded = _scored_forms(syllable, field, self.params)
+        total = None
+        if exact is not None:
+            total = self.bm25f(*exact)
             self.exact[(syllable, field)] = total > 0 if total is not None else np.zeros(self.n, dtype=bool)
-            if self.params.fold_weight:
-                total = _plus(total, self.bm25f(folded_fields, folded), self.params.fold_weight)
-        else:
-            total = self.bm25f(folded_fields, folded)
+        if folded is not None:
+            scores = self.bm25f(*folded)
+            total = scores if exact is None else _plus(total, scores, self.params.fold_weight)
         return total if total is not None else np.zeros(self.n, dtype=np.float32)
 
     def phrase(self, syllables: tuple[str, ...], field: str | None) -> tuple[np.ndarray, np.ndarray]:
         if field == "author":
-            mask = self.source.phrase_mask("author", [text.fold_diacritics(s) for s in syllables])
+            mask = self.local(self.source.phrase_mask("author", [text.fold_diacritics(s) for s in syllables]))
             return mask.astype(np.float32), mask
         scores = sum((self.term(s, field) for s in syllables), np.zeros(self.n, dtype=np.float32))
         if len(syllables) == 1:
@@ -392,10 +539,10 @@ class _Evaluator:
         mask = np.zeros(self.n, dtype=bool)
         for name, _ in self._fields(field):
             if accented:
-                mask |= self.source.phrase_mask(name, list(syllables))
+                mask |= self.local(self.source.phrase_mask(name, list(syllables)))
             else:
-                mask |= self.source.phrase_mask(
-                    folded_twin(name), [text.fold_diacritics(s) for s in syllables]
+                mask |= self.local(
+                    self.source.phrase_mask(folded_twin(name), [text.fold_diacritics(s) for s in syllables])
                 )
         return scores * mask, mask
 
@@ -490,6 +637,7 @@ class _Evaluator:
         """Per document, the idf-weighted share of the content words it has as typed (an
         accented word in its own form, in either tone-mark placement); None when the
         query has no content word that a document has."""
+        assert self.universe is None  # (it counts document frequencies here: _universe)
         found = [
             (typed, bm25_idf(self.source.doc_count, df))
             for (_, content), typed in zip(counted, exact)
@@ -546,9 +694,9 @@ def evaluate(
 ) -> Match:
     """Scores and matches of ``parsed`` over all documents (deleted ones masked out), among
     the documents of ``within`` when given (the filters: relaxing looks only there)."""
-    ev = _Evaluator(source, params)
-    live = source.live()
-    match = ev.clauses(parsed.clauses, live if within is None else live & within)
+    allowed = source.live() if within is None else source.live() & within
+    ev = _Evaluator(source, params, _universe(parsed, source, params, allowed))
+    match = ev.clauses(parsed.clauses, ev.local(allowed))
     scores, mask = match.scores, match.mask
     bonus = ev.word_bonus(parsed.runs)
     if bonus is not None:
@@ -562,8 +710,13 @@ def evaluate(
         for syllable in sorted({text.fold_diacritics(s) for run in parsed.runs for s in run}):
             docs = source.lead_docs("body_fold", syllable, params.lead_syllables)
             df = _live_df(source, "body_fold", syllable)  # live documents, as BM25's idf
-            if docs is not None and len(docs) and df:
-                lead[docs] += bm25_idf(source.doc_count, df)
+            if docs is None or not df:
+                continue
+            idf = np.float32(bm25_idf(source.doc_count, df))
+            if docs.dtype == bool:  # (adding zeros elsewhere: cheaper than indexing a mask)
+                lead += ev.local(docs) * idf
+            else:
+                lead[ev.local_docs(docs)] += idf
         scores += lead * np.float32(params.lead_weight) * mask
     if params.pair_weight:
         for run in parsed.runs:
@@ -577,11 +730,12 @@ def evaluate(
             if len(figure) > 1:
                 found = source.phrase_mask("body_fold", figure)
             else:
-                found = np.zeros(ev.n, dtype=bool)
+                found = np.zeros(source.doc_count_all, dtype=bool)
                 postings = source.postings("body_fold", figure[0])
                 if postings is not None:
                     found[postings[0]] = True
             df = int(found.sum())
+            found = ev.local(found)
             if df:
                 scores += np.float32(params.number_weight * bm25_idf(source.doc_count, df)) * (found & mask)
     if params.window_weight and params.window_depth:
@@ -593,8 +747,15 @@ def evaluate(
         weights = {key: bm25_idf(source.doc_count, df) for key in typed if (df := _live_df(source, *key))}
         if len(weights) > 1:
             top = _best(scores, mask, params.window_depth)
-            dense = _densest_passages(source, top, weights, params.window_syllables)
+            dense = _densest_passages(source, ev.index_docs(top), weights, params.window_syllables)
             scores[top] += dense * np.float32(params.window_weight)
+    if ev.universe is None:
+        return match
+    # Over the whole index again, as the search reads it.
+    match.scores = np.zeros(source.doc_count_all, dtype=np.float32)
+    match.scores[ev.universe] = scores
+    match.mask = np.zeros(source.doc_count_all, dtype=bool)
+    match.mask[ev.universe] = mask
     return match
 
 

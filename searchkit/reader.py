@@ -12,7 +12,7 @@ import bisect
 import contextlib
 import os
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from datetime import datetime
 from pathlib import Path
 
@@ -33,9 +33,13 @@ __all__ = ["IndexReader", "POSTINGS_CACHE", "open_parts"]
 # syllables that most queries share stay decoded on a large archive (bench/scale.py),
 # and memory is bounded on any archive.
 POSTINGS_CACHE = 24_000_000
-# Lead lookups kept per searcher, in documents (8 bytes each): a common syllable's lead
-# has a good share of the archive, so a count of lookups would not bound the memory.
-LEAD_CACHE = 4_000_000
+# Lead lookups kept per searcher, in bytes: a rare syllable's lead as its documents (8
+# bytes each), a common one's as a bit per document of the index, so that the leads of
+# the few hundred common syllables that questions share stay decoded on a large archive.
+LEAD_CACHE = 64_000_000
+# What the ranking derives and keeps per searcher (IndexReader.cache), in bytes: BM25's
+# length terms (4 bytes a document per field set) and document frequencies.
+DERIVED_CACHE = 64_000_000
 
 
 class IndexReader:
@@ -78,12 +82,12 @@ class IndexReader:
             POSTINGS_CACHE, getsizeof=lambda found: len(found[0]) if found else 1
         )
         self._lead: LRUCache[tuple[str, str, int], np.ndarray | None] = LRUCache(
-            LEAD_CACHE, getsizeof=lambda docs: len(docs) if docs is not None else 1
+            LEAD_CACHE, getsizeof=lambda docs: docs.nbytes if docs is not None else 8
         )
         self._columns: dict[str, list] = {}
         self._dates: np.ndarray | None = None
         self._forms: tuple[list[str], list[str], list[int]] | None = None  # accented_forms
-        self.cache: dict = {}
+        self.cache: MutableMapping = LRUCache(DERIVED_CACHE, getsizeof=_nbytes)
 
     def live(self) -> np.ndarray:
         return self._live.copy()
@@ -160,21 +164,31 @@ class IndexReader:
 
     def lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
         """Live documents where ``term`` occurs among the first ``within`` positions of
-        ``field`` (the article's lead: its sapo and first sentences)."""
+        ``field`` (the article's lead: its sapo and first sentences): ascending docnums,
+        or, when that would take more memory than a bit per document of the index, a
+        boolean mask over all docnums."""
         key = (field, term, within)
         if key in self._lead:
-            return self._lead[key]
+            kept = self._lead[key]
+        else:
+            kept = self._lead_docs(field, term, within)
+            if kept is not None and len(kept) * 64 > self.doc_count_all:
+                kept = np.packbits(_mask(kept, self.doc_count_all))
+            with contextlib.suppress(ValueError):  # larger than the whole cache
+                self._lead[key] = kept
+        if kept is None or kept.dtype != np.uint8:
+            return kept
+        return np.unpackbits(kept, count=self.doc_count_all).view(bool)
+
+    def _lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
         found = []
         for part, base, name, i in self._position_rows(field, term):
             docs, _ = part.postings(name, i)
             found.append(docs[part.first_positions(name, i) < within].astype(np.int64) + base)
-        docs_all = None
-        if found:
-            docs_all = _merged(found)
-            if self._deletions:
-                docs_all = docs_all[self._live[docs_all]]
-        self._lead[key] = docs_all
-        return docs_all
+        if not found:
+            return None
+        docs_all = _merged(found)
+        return docs_all[self._live[docs_all]] if self._deletions else docs_all
 
     def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where ``term`` occurs in ``field`` of the documents ``docs``: the document and
@@ -345,6 +359,20 @@ def _phrase_docs(part: PartReader, syllables: list[list[tuple[str, int]]]) -> np
             break
     assert found is not None  # two syllables or more here
     return np.unique(found >> _POSITION_BITS)
+
+
+def _nbytes(value) -> int:
+    """The bytes of the arrays in ``value`` (an array or a tuple of them); for anything
+    else, about what a small entry of a dict costs."""
+    if isinstance(value, tuple):
+        return sum(_nbytes(item) for item in value)
+    return value.nbytes if isinstance(value, np.ndarray) else 256
+
+
+def _mask(docs: np.ndarray, size: int) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    mask[docs] = True
+    return mask
 
 
 def _merged(found: list[np.ndarray]) -> np.ndarray:

@@ -6,6 +6,8 @@ match").
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from conftest import open_records_index, ranking_params
 
@@ -259,3 +261,55 @@ def test_search_result_is_a_sequence_of_its_hits(news):
     assert [hit.id for hit in result] == ids(result) and result[0] is result.hits[0]
     assert result[-1].id == result.hits[-1].id and list(result[:1]) == result.hits[:1]
     assert len(news.search("giá", limit=1)) == 1 and news.search("giá", limit=1).total == 2
+
+
+SHORT_QUERIES = [
+    "giá vàng",
+    "gia vang",
+    "vàng",
+    "ông bình",
+    "ong binh nam",
+    "hà nội",
+    "hai phong cang",
+    "ba năm",
+    "trồng rau sạch",
+    "của ông",
+    "gì",
+    "lá vàng 2023",  # (dates are not words of the text)
+    "giá vàng đỉnh mới",
+    "ông xăng",  # no document has both: relaxed, over the whole index
+]
+
+
+@pytest.mark.parametrize("within", [False, True])
+def test_a_short_query_scores_the_same_among_the_documents_with_every_word(archive, monkeypatch, within):
+    """A short query of bare words is scored among the documents that have all its words
+    (ranking._universe): each gets the score and match it has over the whole index."""
+    import numpy as np
+
+    from searchkit import ranking
+    from searchkit.query import parse_query
+
+    monkeypatch.setattr(ranking, "_UNIVERSE_BELOW", 0)  # (a small index: every query would be too many)
+    monkeypatch.setattr(ranking, "_RAREST_BELOW", 0)
+    reader = archive._current()
+    mask = reader.date_mask(datetime(2023, 1, 1), None) if within else None
+    found = {}
+    real = ranking._universe
+    for restricted in (True, False):
+        if not restricted:
+            monkeypatch.setattr(ranking, "_universe", lambda *args: None)
+        found[restricted] = [
+            ranking.evaluate(parse_query(q), reader, archive.params, mask) for q in SHORT_QUERIES
+        ]
+    monkeypatch.setattr(ranking, "_universe", real)
+    whole = {
+        q
+        for q in SHORT_QUERIES
+        if ranking._universe(parse_query(q), reader, archive.params, reader.live()) is None
+    }
+    assert whole == {"gì", "ông xăng", "lá vàng 2023"}  # question words only; no document with every word
+    for q, a, b in zip(SHORT_QUERIES, found[True], found[False]):
+        assert np.array_equal(a.mask, b.mask), q
+        assert np.array_equal(a.scores, b.scores), q
+        assert (a.relaxed, a.words, a.other_diacritics) == (b.relaxed, b.words, b.other_diacritics), q
