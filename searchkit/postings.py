@@ -87,6 +87,7 @@ __all__ = [
     "PartReader",
     "remap_part",
     "merge_parts",
+    "ascending_union",
     "PART_SUFFIX",
 ]
 
@@ -1262,3 +1263,14 @@ def _merged_texts(
         source = np.repeat(toff.astype(np.int64)[local[terms]] - before, n) + span
         tblob[np.repeat(toff_merged[terms] - before, n) + span] = blob[source]
     return {"toff": _narrow(toff_merged), "tblob": tblob}
+
+
+def ascending_union(found: list[np.ndarray]) -> np.ndarray:
+    """The values of ascending arrays (a term's documents in parts, forms or fields), each
+    once and ascending: their sorted runs merged by a stable sort (np.unique would hash
+    every element: much slower); arrays that follow one another are only joined."""
+    docs = np.concatenate(found) if len(found) > 1 else found[0]
+    if len(found) > 1 and not (docs[1:] > docs[:-1]).all():
+        docs = np.sort(docs, kind="stable")
+        docs = docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
+    return docs

@@ -39,6 +39,7 @@ import numpy as np
 
 from . import text
 from .fields import FIELD, folded_twin, searched_fields
+from .postings import ascending_union
 from .query import AnyOf, Clause, Group, ParsedQuery, Phrase, Term
 from .stopwords import QUESTION_WORDS, accented_forms_of, covered_syllables, stop_words
 
@@ -330,8 +331,7 @@ def _universe(
     lists.sort(key=lambda found: sum(len(ids) for ids in found))  # the rarest word first
     if sum(len(ids) for ids in lists[0]) * _RAREST_BELOW > len(allowed):
         return None  # (as good as sure to be too many)
-    docs = np.sort(np.concatenate(lists[0]), kind="stable")  # (sorted runs: a merge)
-    docs = docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
+    docs = ascending_union(lists[0])
     docs = docs[allowed[docs]]
     for found in lists[1:]:
         inside = np.zeros(len(docs), dtype=bool)
@@ -394,8 +394,7 @@ class _Evaluator:
             if len(found) < 2:
                 return len(found[0]) if found else 0
             if sum(len(ids) for ids in found) * _SPARSE_BELOW < self.source.doc_count_all:
-                docs = np.sort(np.concatenate(found), kind="stable")  # (sorted runs: a merge)
-                return int(np.count_nonzero(docs[1:] != docs[:-1])) + 1
+                return len(ascending_union(found))
             has = np.zeros(self.source.doc_count_all, dtype=bool)
             for ids in found:
                 has[ids] = True

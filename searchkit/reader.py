@@ -23,7 +23,7 @@ from whoosh import query as wq
 from . import text
 from .errors import IndexDamagedError
 from .fields import FIELD
-from .postings import PartReader, key_of
+from .postings import PartReader, ascending_union, key_of
 from .store import UNDATED, epoch_seconds, part_path, segment_parts, verify_whoosh_files
 
 __all__ = ["IndexReader", "POSTINGS_CACHE", "open_parts"]
@@ -187,7 +187,7 @@ class IndexReader:
             found.append(docs[part.first_positions(name, i) < within].astype(np.int64) + base)
         if not found:
             return None
-        docs_all = _merged(found)
+        docs_all = ascending_union(found)
         return docs_all[self._live[docs_all]] if self._deletions else docs_all
 
     def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -337,7 +337,7 @@ def _phrase_docs(part: PartReader, syllables: list[list[tuple[str, int]]]) -> np
         return None
 
     def documents(rows: list[tuple[str, int]]) -> np.ndarray:
-        return _merged([part.postings(name, i)[0] for name, i in rows])
+        return ascending_union([part.postings(name, i)[0] for name, i in rows])
 
     candidates = documents(syllables[0])
     for rows in syllables[1:]:  # documents holding every syllable first: cheap, and narrows a lot
@@ -353,7 +353,7 @@ def _phrase_docs(part: PartReader, syllables: list[list[tuple[str, int]]]) -> np
             doc_of = np.repeat(docs[wanted], tf[wanted]).astype(np.int64)
             positions = part.positions(name, i, wanted, tf.astype(np.int64).cumsum()).astype(np.int64)
             keys.append((doc_of << _POSITION_BITS) | (positions + _PHRASE_SLACK - k))
-        key = _merged(keys)  # (each form's keys ascend: by document, then position)
+        key = ascending_union(keys)  # (each form's keys ascend: by document, then position)
         found = key if found is None else np.intersect1d(found, key, assume_unique=True)
         if not len(found):
             break
@@ -373,14 +373,3 @@ def _mask(docs: np.ndarray, size: int) -> np.ndarray:
     mask = np.zeros(size, dtype=bool)
     mask[docs] = True
     return mask
-
-
-def _merged(found: list[np.ndarray]) -> np.ndarray:
-    """Ascending documents of the parts and forms found (each array ascending, the parts'
-    in order), each document once: within a part a document may have two forms, whose
-    sorted runs a stable sort merges (np.unique would hash every element: much slower)."""
-    docs = np.concatenate(found) if len(found) > 1 else found[0]
-    if len(found) > 1 and not (docs[1:] > docs[:-1]).all():
-        docs = np.sort(docs, kind="stable")
-        docs = docs[np.concatenate(([True], docs[1:] != docs[:-1]))]
-    return docs
