@@ -37,6 +37,9 @@ POSTINGS_CACHE = 24_000_000
 # bytes each), a common one's as a bit per document of the index, so that the leads of
 # the few hundred common syllables that questions share stay decoded on a large archive.
 LEAD_CACHE = 64_000_000
+# A lead with more than 1/LEAD_BITS_ABOVE of the index's documents is kept as bits (then
+# smaller than their docnums).
+LEAD_BITS_ABOVE = 64
 # What the ranking derives and keeps per searcher (IndexReader.cache), in bytes: BM25's
 # length terms (4 bytes a document per field set) and document frequencies.
 DERIVED_CACHE = 64_000_000
@@ -172,7 +175,7 @@ class IndexReader:
             kept = self._lead[key]
         else:
             kept = self._lead_docs(field, term, within)
-            if kept is not None and len(kept) * 64 > self.doc_count_all:
+            if kept is not None and len(kept) * LEAD_BITS_ABOVE > self.doc_count_all:
                 kept = np.packbits(_mask(kept, self.doc_count_all))
             with contextlib.suppress(ValueError):  # larger than the whole cache
                 self._lead[key] = kept

@@ -313,3 +313,32 @@ def test_a_short_query_scores_the_same_among_the_documents_with_every_word(archi
         assert np.array_equal(a.mask, b.mask), q
         assert np.array_equal(a.scores, b.scores), q
         assert (a.relaxed, a.words, a.other_diacritics) == (b.relaxed, b.words, b.other_diacritics), q
+
+
+@pytest.mark.parametrize("universe", [False, True])
+def test_a_lead_kept_as_bits_or_as_documents_scores_the_same(archive, monkeypatch, universe):
+    """The searcher keeps a common syllable's lead as a bit per document and a rare one's as
+    its documents (reader.LEAD_BITS_ABOVE); both add the same to every document's score,
+    over the whole index and among a short query's documents."""
+    import numpy as np
+
+    from searchkit import ranking, reader
+    from searchkit.query import parse_query
+
+    if universe:
+        monkeypatch.setattr(ranking, "_UNIVERSE_BELOW", 0)
+        monkeypatch.setattr(ranking, "_RAREST_BELOW", 0)
+    queries = SHORT_QUERIES + ["ông Bình mắc bệnh gì ba năm trước", "Hải Phòng khánh thành cảng nước sâu"]
+    found = {}
+    for above in (10**9, 1):  # every lead as bits, then every lead as documents
+        monkeypatch.setattr(reader, "LEAD_BITS_ABOVE", above)
+        source = archive._current()
+        source._lead.clear()
+        found[above] = [ranking.evaluate(parse_query(q), source, archive.params) for q in queries]
+        kinds = {
+            source.lead_docs("body_fold", s, archive.params.lead_syllables).dtype.kind
+            for s in ("ong", "hai", "nam")
+        }
+        assert kinds == ({"b"} if above > 1 else {"i"})
+    for q, a, b in zip(queries, found[10**9], found[1]):
+        assert np.array_equal(a.scores, b.scores), q
