@@ -281,10 +281,10 @@ SHORT_QUERIES = [
 ]
 
 
-@pytest.mark.parametrize("within", [False, True])
-def test_a_short_query_scores_the_same_among_the_documents_with_every_word(archive, monkeypatch, within):
-    """A short query of bare words is scored among the documents that have all its words
-    (ranking._universe): each gets the score and match it has over the whole index."""
+def _same_in_universe(ix, monkeypatch, within: bool) -> set[str]:
+    """Each of SHORT_QUERIES evaluated among the documents with all its words and over the
+    whole index: the same mask, scores and relaxation (asserted); the queries that were
+    scored over the whole index all the same (returned)."""
     import numpy as np
 
     from searchkit import ranking
@@ -292,27 +292,51 @@ def test_a_short_query_scores_the_same_among_the_documents_with_every_word(archi
 
     monkeypatch.setattr(ranking, "_UNIVERSE_BELOW", 0)  # (a small index: every query would be too many)
     monkeypatch.setattr(ranking, "_RAREST_BELOW", 0)
-    reader = archive._current()
+    reader = ix._current()
     mask = reader.date_mask(datetime(2023, 1, 1), None) if within else None
     found = {}
     real = ranking._universe
     for restricted in (True, False):
         if not restricted:
             monkeypatch.setattr(ranking, "_universe", lambda *args: None)
-        found[restricted] = [
-            ranking.evaluate(parse_query(q), reader, archive.params, mask) for q in SHORT_QUERIES
-        ]
+        found[restricted] = [ranking.evaluate(parse_query(q), reader, ix.params, mask) for q in SHORT_QUERIES]
     monkeypatch.setattr(ranking, "_universe", real)
-    whole = {
-        q
-        for q in SHORT_QUERIES
-        if ranking._universe(parse_query(q), reader, archive.params, reader.live()) is None
-    }
-    assert whole == {"gì", "ông xăng", "lá vàng 2023"}  # question words only; no document with every word
     for q, a, b in zip(SHORT_QUERIES, found[True], found[False]):
         assert np.array_equal(a.mask, b.mask), q
         assert np.array_equal(a.scores, b.scores), q
         assert (a.relaxed, a.words, a.other_diacritics) == (b.relaxed, b.words, b.other_diacritics), q
+    return {q for q in SHORT_QUERIES if real(parse_query(q), reader, ix.params, reader.live()) is None}
+
+
+@pytest.mark.parametrize("within", [False, True])
+def test_a_short_query_scores_the_same_among_the_documents_with_every_word(archive, monkeypatch, within):
+    """A short query of bare words is scored among the documents that have all its words
+    (ranking._universe): each gets the score and match it has over the whole index."""
+    whole = _same_in_universe(archive, monkeypatch, within)
+    assert whole == {"gì", "ông xăng", "lá vàng 2023"}  # question words only; no document with every word
+
+
+def test_a_short_query_scores_the_same_among_its_documents_with_deletions(tmp_path, monkeypatch):
+    """The same where re-indexing has deleted documents (changed and removed articles)."""
+    import os
+
+    from conftest import write_records
+
+    from searchkit import index_paths, open_index
+
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    write_records(first, LONG[:6])
+    write_records(second, LONG[6:])
+    index_paths([tmp_path], tmp_path / "index", jobs=1)
+    changed = [{**LONG[0], "body": LONG[0]["body"] + " Giá vàng thế giới giảm."}] + LONG[2:6]  # (one removed)
+    write_records(first, changed)
+    st = first.stat()  # (the modification time must move, even on coarse file systems)
+    os.utime(first, ns=(st.st_atime_ns, st.st_mtime_ns + 2_000_000_000))
+    index_paths([tmp_path], tmp_path / "index", jobs=1)
+    with open_index(tmp_path / "index") as ix:
+        assert ix._current()._deletions  # (the case under test)
+        whole = _same_in_universe(ix, monkeypatch, within=False)
+    assert "giá vàng" not in whole
 
 
 @pytest.mark.parametrize("universe", [False, True])
