@@ -288,15 +288,27 @@ def _words_around_or(clauses: list[Clause], is_word: Callable[[list[str]], bool]
     return out
 
 
+# Fields with their BM25F weights (a tuple: it keys the searcher's caches).
+Fields = tuple[tuple[str, float], ...]
+
+
+def _scored_fields(field: str | None) -> Fields:
+    """The fields a syllable is scored in: the one it is qualified with, or those of the
+    field table that score bare words."""
+    if field is not None and field in FIELD:
+        return ((field, 1.0),)
+    return searched_fields()
+
+
 def _scored_forms(
     syllable: str, field: str | None, params: RankingParams
-) -> tuple[tuple[list[tuple[str, float]], str] | None, tuple[list[tuple[str, float]], str] | None]:
+) -> tuple[tuple[Fields, str] | None, tuple[Fields, str] | None]:
     """What a query syllable is scored on: its exact form in the fields (accented
     syllables only), and its folded form in their folded twins (unless an accented
     syllable's ``fold_weight`` is 0); each as (weighted fields, term) or None."""
     folded = text.fold_diacritics(syllable)
-    fields = _Evaluator._fields(field)
-    folded_fields = [(folded_twin(name), weight) for name, weight in fields]
+    fields = _scored_fields(field)
+    folded_fields = tuple((folded_twin(name), weight) for name, weight in fields)
     if folded == syllable:
         return None, (folded_fields, folded)
     return (fields, syllable), ((folded_fields, folded) if params.fold_weight else None)
@@ -386,7 +398,7 @@ class _Evaluator:
         at, rows = _common(self.universe, found[0])
         return (at, found[1][rows]) if len(at) else None
 
-    def document_frequency(self, fields: tuple[tuple[str, float], ...], term: str) -> int:
+    def document_frequency(self, fields: Fields, term: str) -> int:
         """Live documents of the whole index with ``term`` in any of ``fields``."""
 
         def count() -> int:
@@ -418,7 +430,7 @@ class _Evaluator:
         ids, tf = found
         return self._scores(ids, tf, ((field, 1.0),), term)
 
-    def bm25f(self, fields: list[tuple[str, float]], term: str) -> np.ndarray | None:
+    def bm25f(self, fields: Fields, term: str) -> np.ndarray | None:
         """BM25F of ``term`` over weighted ``fields``: the fields' term frequencies and
         lengths are summed with the weights *before* saturation (Robertson et al. 2004),
         so a title occurrence counts the title's weight in body occurrences but cannot
@@ -449,24 +461,22 @@ class _Evaluator:
             p = self.params
             if p.k1 > 0 and p.b < 1:  # length terms all positive: BM25 is 0 where tf is
                 # Over every document: no index of the documents to build and gather by.
-                df = self._df(tuple(fields), term, lambda: int(np.count_nonzero(dense)))
+                df = self._df(fields, term, lambda: int(np.count_nonzero(dense)))
                 idf = bm25_idf(self.source.doc_count, df)
                 scores = idf * dense
                 scores *= p.k1 + 1
-                scores /= dense + self._length_terms(tuple(fields))
+                scores /= dense + self._length_terms(fields)
                 return scores
             ids = np.flatnonzero(dense != 0)  # (flatnonzero(dense), several times faster)
             tf = dense[ids]
-        return self._scores(ids, tf, tuple(fields), term)
+        return self._scores(ids, tf, fields, term)
 
-    def _df(self, fields: tuple[tuple[str, float], ...], term: str, here: Callable[[], int]) -> int:
+    def _df(self, fields: Fields, term: str, here: Callable[[], int]) -> int:
         """``term``'s document frequency in ``fields``: ``here()``, counted from its postings,
         when they are the whole index's."""
         return here() if self.universe is None else self.document_frequency(fields, term)
 
-    def _scores(
-        self, ids: np.ndarray, tf: np.ndarray, fields: tuple[tuple[str, float], ...], term: str
-    ) -> np.ndarray:
+    def _scores(self, ids: np.ndarray, tf: np.ndarray, fields: Fields, term: str) -> np.ndarray:
         """BM25 for every document from one term's postings (``ids``, ``tf``, summed over
         the weighted ``fields``); zero elsewhere."""
         p = self.params
@@ -475,7 +485,7 @@ class _Evaluator:
         scores[ids] = idf * tf * (p.k1 + 1) / (tf + self._length_terms(fields)[ids])
         return scores
 
-    def _length_terms(self, fields: tuple[tuple[str, float], ...]) -> np.ndarray:
+    def _length_terms(self, fields: Fields) -> np.ndarray:
         """BM25's ``k1 * (1 - b + b * length / average length)`` of every document for
         ``fields``: it depends on no query, so it is computed once per searcher."""
         p = self.params
@@ -492,7 +502,7 @@ class _Evaluator:
             self._lengths[fields] = terms[self.universe]
         return self._lengths[fields]
 
-    def _combined_lengths(self, fields: tuple[tuple[str, float], ...]) -> tuple[np.ndarray, float]:
+    def _combined_lengths(self, fields: Fields) -> tuple[np.ndarray, float]:
         """Weighted sum of the fields' lengths per document, and its mean over live ones
         (one field of weight 1: its lengths and mean as the source keeps them)."""
         if len(fields) == 1 and fields[0][1] == 1.0:
@@ -506,14 +516,6 @@ class _Evaluator:
             return lengths, float(lengths[live].mean()) if live.any() else 1.0
 
         return _cached(self.source.cache, ("lengths", fields), make)
-
-    @staticmethod
-    def _fields(field: str | None) -> list[tuple[str, float]]:
-        """The fields a syllable is scored in: the one it is qualified with, or those of
-        the field table that score bare words."""
-        if field is not None and field in FIELD:
-            return [(field, 1.0)]
-        return list(searched_fields())
 
     # -- nodes ------------------------------------------------------------------------
     def term(self, syllable: str, field: str | None) -> np.ndarray:
@@ -536,7 +538,7 @@ class _Evaluator:
             return scores, scores > 0
         accented = any(text.has_diacritics(s) for s in syllables)
         mask = np.zeros(self.n, dtype=bool)
-        for name, _ in self._fields(field):
+        for name, _ in _scored_fields(field):
             if accented:
                 mask |= self.local(self.source.phrase_mask(name, list(syllables)))
             else:

@@ -85,7 +85,7 @@ class IndexReader:
             POSTINGS_CACHE, getsizeof=lambda found: len(found[0]) if found else 1
         )
         self._lead: LRUCache[tuple[str, str, int], np.ndarray | None] = LRUCache(
-            LEAD_CACHE, getsizeof=lambda docs: docs.nbytes if docs is not None else 8
+            LEAD_CACHE, getsizeof=_nbytes
         )
         self._columns: dict[str, list] = {}
         self._dates: np.ndarray | None = None
