@@ -43,7 +43,7 @@ from .postings import ascending_union
 from .query import AnyOf, Clause, Group, ParsedQuery, Phrase, Term
 from .stopwords import QUESTION_WORDS, accented_forms_of, covered_syllables, stop_words
 
-__all__ = ["PostingsSource", "RankingParams", "Match", "evaluate", "bm25_idf"]
+__all__ = ["PostingsSource", "RankingParams", "Match", "evaluate", "best_first", "bm25_idf"]
 
 
 class PostingsSource(Protocol):
@@ -130,6 +130,9 @@ _SPARSE_BELOW = 16
 # are fewer than 1/_UNIVERSE_BELOW of the index (its rarest word's, 1/_RAREST_BELOW).
 _UNIVERSE_BELOW = 32
 _RAREST_BELOW = 8
+# A query asked for its best documents only is first scored without its bare syllables
+# in more than 1/_BOUND_ABOVE of the documents (_pruned).
+_BOUND_ABOVE = 5
 
 
 @dataclass
@@ -144,6 +147,18 @@ class Match:
     short: bool = True  # the rule for short queries (every word) rather than long ones (most)
     words: int | None = None  # short queries: how many of the words every match has
     other_diacritics: bool = False  # every word matched, but not all with the diacritics typed
+
+
+@dataclass(frozen=True)
+class _Rule:
+    """The match rule as the top of a query applied it: each counted word's weight, the
+    coverages needed (strictest first), the step taken, and the content words' weights
+    in the share of them a document has (index among the counted words, weight)."""
+
+    weights: list[float]
+    thresholds: list[float]
+    step: int
+    shares: list[tuple[int, np.float32]]
 
 
 def _cached(cache: MutableMapping, key, make: Callable):
@@ -370,13 +385,29 @@ class _Evaluator:
     docnums): then every array is over those documents, and what the ranking reads of the
     whole index (document frequencies, lengths' mean) is still the whole index's."""
 
-    def __init__(self, source: PostingsSource, params: RankingParams, universe: np.ndarray | None = None):
+    def __init__(
+        self,
+        source: PostingsSource,
+        params: RankingParams,
+        universe: np.ndarray | None = None,
+        *,
+        bound_common: bool = False,
+        rule: _Rule | None = None,
+    ):
         self.exact: dict[tuple[str, str | None], np.ndarray] = {}  # accented terms: exact-form matches
         self.source = source
         self.params = params
         self.universe = universe
         self.n = source.doc_count_all if universe is None else len(universe)
         self._lengths: dict[tuple, np.ndarray] = {}
+        # Bounding (_pruned): the query's bare syllables in many documents are matched but
+        # not scored; ``left_out`` is the most their scores could add to a document's.
+        self.bound_common = bound_common
+        self.left_out = 0.0
+        # The match rule as applied over the whole index (set by clauses() at the top of
+        # the query): given, a universe applies it rather than deciding it from its own
+        # documents, which may not have every word the index has.
+        self.rule = rule
 
     def local(self, mask: np.ndarray) -> np.ndarray:
         """A mask over the index's documents, over the evaluator's."""
@@ -579,8 +610,21 @@ class _Evaluator:
         uncounted = np.zeros(self.n, dtype=bool)  # question words: match but are not required
         clauses = _words_around_or(clauses, self.is_word)
         roles = _roles(clauses, self.source)
+        bounding = within is not None and self.bound_common
+        if bounding:
+            # In a long query with a content word, only the content words' documents decide
+            # the match (the rule weighs no other word, _rule): a bounded stop or question
+            # word needs neither scores nor documents here.
+            weighed = [r for c, r in zip(clauses, roles) if c.occur == "should" and r != "question"]
+            unweighed = len(weighed) > self.params.short_query_words and "content" in weighed
         for clause, role in zip(clauses, roles):
-            s, m = self.node(clause.node)
+            bare = clause.node.syllable if _is_bare(clause) else None  # type: ignore[union-attr]
+            if bare is not None and bounding and self.is_common(bare):
+                s = np.zeros(self.n, dtype=np.float32)
+                m = np.zeros(self.n, dtype=bool) if unweighed and role != "content" else self.presence(bare)
+                self.left_out += self.ceiling(bare)
+            else:
+                s, m = self.node(clause.node)
             if clause.occur == "not":
                 excluded |= m
                 continue
@@ -603,7 +647,8 @@ class _Evaluator:
             return Match(scores * mask, mask)
         # Required clauses (a phrase, +word) can stand alone; bare words alone need one.
         floor = 0.0 if any(c.occur == "must" for c in clauses) else 1.0
-        weights, thresholds = self._rule(counted)
+        decided = self.rule if within is not None else None
+        weights, thresholds = (decided.weights, decided.thresholds) if decided else self._rule(counted)
         # A word typed with diacritics counts where the document has it so (in either
         # tone-mark placement); where none has enough words so, in any accented form.
         as_typed = np.zeros(self.n, dtype=np.float32)
@@ -617,40 +662,88 @@ class _Evaluator:
         steps.append((any_form, floor))
         if within is None:  # inside parentheses: the strict rule only
             steps = steps[:1]
-        for step, (coverage, needed) in enumerate(steps):  # noqa: B007 - step is read after the loop
+        if decided:
+            step, (coverage, needed) = decided.step, steps[decided.step]
             mask = base & (coverage >= needed - 1e-4)
-            if mask.any():
-                break
-        else:  # nothing matches even relaxed: the query matches nothing, as it stands
-            step, (coverage, needed) = 0, steps[0]
+        else:
+            for step, (coverage, needed) in enumerate(steps):  # noqa: B007 - step is read after the loop
+                mask = base & (coverage >= needed - 1e-4)
+                if mask.any():
+                    break
+            else:  # nothing matches even relaxed: the query matches nothing, as it stands
+                step, (coverage, needed) = 0, steps[0]
         # (Where no word has diacritics the two coverages are one, so step 1 is never the one.)
+        shares: list[tuple[int, np.float32]] = []
         if not short and within is not None and self.params.coverage_weight:
             # (A short query's matches have every word: the share would add the same to all.)
-            share = self._content_share(counted, exact)
-            if share is not None:
+            shares = decided.shares if decided else self._content_shares(counted, exact)
+            if shares:
+                share = np.zeros(self.n, dtype=np.float32)
+                for i, part in shares:
+                    share += exact[i] * part
                 scores += share * np.float32(self.params.coverage_weight)
+        if within is not None and not decided:
+            self.rule = _Rule(weights, thresholds, step, shares)
         words = round(needed) if short else None
         return Match(scores * mask, mask, len(counted), step > 0, short, words, step == 1)
 
-    def _content_share(
+    def _content_shares(
         self, counted: list[tuple[np.ndarray, bool]], exact: list[np.ndarray]
-    ) -> np.ndarray | None:
-        """Per document, the idf-weighted share of the content words it has as typed (an
-        accented word in its own form, in either tone-mark placement); None when the
-        query has no content word that a document has."""
+    ) -> list[tuple[int, np.float32]]:
+        """The weight of each content word a document has as typed (an accented word in its
+        own form, in either tone-mark placement) in its idf-weighted share of the query's
+        content words: (index among ``counted``, weight), for the words some document has."""
         assert self.universe is None  # (it counts document frequencies here: _universe)
         found = [
-            (typed, bm25_idf(self.source.doc_count, df))
-            for (_, content), typed in zip(counted, exact)
+            (i, bm25_idf(self.source.doc_count, df))
+            for i, ((_, content), typed) in enumerate(zip(counted, exact))
             if content and (df := int(np.count_nonzero(typed)))
         ]
         total = sum(idf for _, idf in found)
-        if not total:
-            return None
-        share = np.zeros(self.n, dtype=np.float32)
-        for typed, idf in found:
-            share += typed * np.float32(idf / total)
-        return share
+        return [(i, np.float32(idf / total)) for i, idf in found]
+
+    # -- bounding (_pruned) -----------------------------------------------------------
+    def is_common(self, syllable: str) -> bool:
+        """Whether a bare query syllable is in more than 1/_BOUND_ABOVE of the documents
+        (in the form it is matched on: folded when that is scored)."""
+        exact, folded = _scored_forms(syllable, None, self.params)
+        fields, word = folded or exact  # type: ignore[misc]
+        return self.document_frequency(fields, word) * _BOUND_ABOVE > self.source.doc_count
+
+    def presence(self, syllable: str) -> np.ndarray:
+        """The documents :meth:`term` scores above zero (and, for an accented syllable,
+        those it records in ``exact``), from the postings alone."""
+        exact, folded = _scored_forms(syllable, None, self.params)
+        mask = np.zeros(self.n, dtype=bool)
+        if exact is not None:
+            has = np.zeros(self.n, dtype=bool)
+            for name, _ in exact[0]:
+                if (found := self.postings(name, syllable)) is not None:
+                    has[found[0]] = True
+            self.exact[(syllable, None)] = has
+            mask |= has
+        if folded is not None:
+            for name, _ in folded[0]:
+                if (found := self.postings(name, folded[1])) is not None:
+                    mask[found[0]] = True
+        return mask
+
+    def ceiling(self, syllable: str) -> float:
+        """The most :meth:`term` can score in a document: BM25's ``tf / (tf + length
+        term)`` is below 1 (the length term is not negative: _pruned asks ``b <= 1``), so a
+        form scores below ``idf * (k1 + 1)``, times its field's weight when it is scored
+        in one field."""
+        exact, folded = _scored_forms(syllable, None, self.params)
+        total = 0.0
+        for form, weight in ((exact, 1.0), (folded, 1.0 if exact is None else self.params.fold_weight)):
+            if form is None:
+                continue
+            fields, term = form
+            df = self.document_frequency(fields, term)
+            if df:
+                field_weight = fields[0][1] if len(fields) == 1 else 1.0
+                total += weight * field_weight * bm25_idf(self.source.doc_count, df) * (self.params.k1 + 1)
+        return total
 
     def _rule(self, counted: list[tuple[np.ndarray, bool]]) -> tuple[list[float], list[float]]:
         """Each bare word's weight in a document's coverage, and the coverage a document
@@ -692,11 +785,81 @@ def evaluate(
     source: PostingsSource,
     params: RankingParams = RankingParams(),
     within: np.ndarray | None = None,
+    best: int | None = None,
 ) -> Match:
     """Scores and matches of ``parsed`` over all documents (deleted ones masked out), among
-    the documents of ``within`` when given (the filters: relaxing looks only there)."""
+    the documents of ``within`` when given (the filters: relaxing looks only there).
+
+    With ``best``, the caller reads only the ``best`` highest-scored documents (and the
+    mask): those then have their scores, and a matching document that cannot be among
+    them may score zero (:func:`_pruned`)."""
     allowed = source.live() if within is None else source.live() & within
-    ev = _Evaluator(source, params, _universe(parsed, source, params, allowed))
+    universe = _universe(parsed, source, params, allowed)
+    if universe is None and best is not None and _boundable(parsed.clauses, params):
+        return _pruned(parsed, source, params, allowed, max(best, params.window_depth))
+    ev = _Evaluator(source, params, universe)
+    match = _before_window(ev, parsed, allowed)
+    _add_window(ev, parsed, match)
+    return _over_index(ev, match)
+
+
+def _pruned(
+    parsed: ParsedQuery, source: PostingsSource, params: RankingParams, allowed: np.ndarray, best: int
+) -> Match:
+    """The query's matches, and the scores of its ``best`` highest-scored ones, without
+    scoring its common syllables in every document (MaxScore, Turtle & Flood 1995).
+
+    Every part of a score is a sum of parts that are not negative, and a bare syllable's
+    part has a ceiling (:meth:`_Evaluator.ceiling`). First the query is matched and
+    scored without its bare syllables in many documents (the stop words, mostly, whose
+    postings are the longest): that gives every document's matches exactly (the syllables'
+    documents, not their scores, decide them) and a score that is at most the one it
+    would have, by at most the sum of those syllables' ceilings. The ``best``-th highest of
+    these partial scores is at most the ``best``-th highest score; a document whose partial
+    score plus the ceilings is below it cannot be among the best. The others are scored in
+    full, as a universe (each gets exactly its score over the whole index), with the rule
+    the whole index decided. MaxScore rather than WAND: the evaluation is by term over
+    arrays, not by document, and the first pass leaves few documents to score in full."""
+    bounded = _Evaluator(source, params, bound_common=True)
+    match = _before_window(bounded, parsed, allowed)
+    if not bounded.left_out:  # no common syllable: these are the scores
+        _add_window(bounded, parsed, match)
+        return match
+    matched = np.flatnonzero(match.mask)
+    partial = match.scores[matched]
+    if len(matched) > best:
+        floor = np.partition(partial, len(partial) - best)[len(partial) - best]
+        # (A margin for float32 rounding: the partial scores add their parts in another order.)
+        margin = 1e-4 * (abs(float(floor)) + bounded.left_out + 1)
+        matched = matched[partial + np.float32(bounded.left_out + margin) >= floor]
+    if not len(matched):
+        return match
+    # (Among many documents, binary searches in each term's postings cost more than a
+    # pass over the whole index: _universe.)
+    universe = matched if len(matched) * _UNIVERSE_BELOW <= len(allowed) else None
+    ev = _Evaluator(source, params, universe, rule=bounded.rule)
+    full = _before_window(ev, parsed, allowed)
+    _add_window(ev, parsed, full)
+    full = _over_index(ev, full)
+    full.mask = match.mask
+    return full
+
+
+def _boundable(clauses: list[Clause], params: RankingParams) -> bool:
+    """Whether :func:`_pruned` applies: BM25 has its ceiling (``k1 >= 0``, ``0 <= b <=
+    1``) and no group in parentheses decides its own rule from the documents it is
+    evaluated over (a universe may lack a word the index has)."""
+
+    def grouped(node) -> bool:
+        return isinstance(node, Group) or (isinstance(node, AnyOf) and any(map(grouped, node.options)))
+
+    return params.k1 >= 0 and 0 <= params.b <= 1 and not any(grouped(c.node) for c in clauses)
+
+
+def _before_window(ev: _Evaluator, parsed: ParsedQuery, allowed: np.ndarray) -> Match:
+    """Scores and matches of ``parsed`` over the evaluator's documents, all but the
+    proximity step."""
+    source, params = ev.source, ev.params
     match = ev.clauses(parsed.clauses, ev.local(allowed))
     scores, mask = match.scores, match.mask
     bonus = ev.word_bonus(parsed.runs)
@@ -739,6 +902,12 @@ def evaluate(
             found = ev.local(found)
             if df:
                 scores += np.float32(params.number_weight * bm25_idf(source.doc_count, df)) * (found & mask)
+    return match
+
+
+def _add_window(ev: _Evaluator, parsed: ParsedQuery, match: Match) -> None:
+    """The proximity step: the best-scored documents gain for their densest passage."""
+    source, params = ev.source, ev.params
     if params.window_weight and params.window_depth:
         # Each syllable as typed: an accented one in its exact form (the passage is the
         # one about ``sông``, not ``sống``), an unaccented one folded.
@@ -747,16 +916,20 @@ def evaluate(
         )
         weights = {key: bm25_idf(source.doc_count, df) for key in typed if (df := _live_df(source, *key))}
         if len(weights) > 1:
-            top = _best(scores, mask, params.window_depth)
+            top = _best(match.scores, match.mask, params.window_depth)
             dense = _densest_passages(source, ev.index_docs(top), weights, params.window_syllables)
-            scores[top] += dense * np.float32(params.window_weight)
+            match.scores[top] += dense * np.float32(params.window_weight)
+
+
+def _over_index(ev: _Evaluator, match: Match) -> Match:
+    """``match`` over the whole index, as the search reads it."""
     if ev.universe is None:
         return match
-    # Over the whole index again, as the search reads it.
-    match.scores = np.zeros(source.doc_count_all, dtype=np.float32)
-    match.scores[ev.universe] = scores
-    match.mask = np.zeros(source.doc_count_all, dtype=bool)
-    match.mask[ev.universe] = mask
+    scores = np.zeros(ev.source.doc_count_all, dtype=np.float32)
+    scores[ev.universe] = match.scores
+    mask = np.zeros(ev.source.doc_count_all, dtype=bool)
+    mask[ev.universe] = match.mask
+    match.scores, match.mask = scores, mask
     return match
 
 
@@ -779,12 +952,23 @@ def _figures(runs: list[list[str]]) -> list[list[str]]:
     return figures
 
 
+def best_first(matched: np.ndarray, scores: np.ndarray, wanted: int) -> np.ndarray:
+    """The (up to) ``wanted`` highest-scored of the ``matched`` documents (ascending
+    docnums), best first, ties in index order: also at the last place, so that which of
+    equal documents is taken depends on nothing else the array holds (the same with
+    scores computed for a few documents, _pruned, as for all)."""
+    if not wanted:
+        return matched[:0]
+    if wanted < len(matched):
+        negated = -scores[matched]
+        last = np.partition(negated, wanted - 1)[wanted - 1]
+        matched = matched[negated <= last]  # (every document tied with the last one)
+    return matched[np.lexsort((matched, -scores[matched]))][:wanted]
+
+
 def _best(scores: np.ndarray, mask: np.ndarray, depth: int) -> np.ndarray:
     """The (up to) ``depth`` matching documents with the highest scores, in docnum order."""
-    matched = np.flatnonzero(mask)
-    if len(matched) > depth:
-        matched = np.sort(matched[np.argpartition(-scores[matched], depth - 1)[:depth]])
-    return matched
+    return np.sort(best_first(np.flatnonzero(mask), scores, depth))
 
 
 def _densest_passages(

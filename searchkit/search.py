@@ -30,7 +30,7 @@ from .errors import (
 from .filters import Filters, facet_counts
 from .passages import best_passage, match_spans
 from .query import ParsedQuery, parse_query
-from .ranking import Match, RankingParams, evaluate
+from .ranking import Match, RankingParams, best_first, evaluate
 from .reader import IndexReader
 from .records import Document, Hit, MatchedDocument, SearchResult
 from .sentences import stored_sentence_ends
@@ -51,12 +51,7 @@ def _ranked(matched: np.ndarray, scores: np.ndarray, dates: np.ndarray | None, w
     if dates is not None:
         # ``~`` turns ascending into descending without the overflow of negating UNDATED.
         return matched[np.lexsort((matched, -scores[matched], ~dates[matched]))][:wanted].tolist()
-    if not wanted:
-        return []
-    top = (
-        matched[np.argpartition(-scores[matched], wanted - 1)[:wanted]] if wanted < len(matched) else matched
-    )
-    return top[np.lexsort((top, -scores[top]))].tolist()
+    return best_first(matched, scores, wanted).tolist()
 
 
 def _notes(parsed: ParsedQuery, match: Match) -> list[str]:
@@ -292,7 +287,8 @@ class Index:
     ) -> tuple[Match, np.ndarray, list[int]]:
         """The query's match, its matching documents, and the first ``wanted`` of them
         (all when None) in the order ``sort`` asks for."""
-        match = evaluate(parsed, reader, self.params, filters.mask(reader))
+        best = wanted if sort == "relevance" else None
+        match = evaluate(parsed, reader, self.params, filters.mask(reader), best)
         matched = np.flatnonzero(match.mask)
         count = len(matched) if wanted is None else min(wanted, len(matched))
         dates = reader.dates() if sort == "date" else None

@@ -366,3 +366,101 @@ def test_a_lead_kept_as_bits_or_as_documents_scores_the_same(archive, monkeypatc
         assert kinds == ({"b"} if above > 1 else {"i"})
     for q, a, b in zip(queries, found[10**9], found[1]):
         assert np.array_equal(a.scores, b.scores), q
+
+
+# Many articles restating a few sentences: queries with many matches, words in most of them.
+SENTENCES = [
+    "Giá vàng trong nước hôm nay tăng mạnh.",
+    "Thành phố Hải Phòng khánh thành cảng nước sâu.",
+    "Bệnh viện tỉnh mở khoa tim mạch cho bệnh nhân nghèo.",
+    "Ông An trồng rau sạch bán khắp tỉnh.",
+    "Hà Nội cấm xe máy ở các quận trung tâm từ năm sau.",
+    "Người dân được hỗ trợ vay vốn làm nhà.",
+    "Các nhà khoa học tìm ra loài cá mới ở sông Mê Kông.",
+    "Giá xăng giảm lần thứ ba trong năm.",
+    "Học sinh được nghỉ Tết từ ngày mai.",
+    "Ông Bình mắc bệnh tiểu đường ba năm trước.",
+]
+QUERIES = [
+    "giá vàng",
+    "bệnh viện",
+    "năm",
+    "của các",
+    "ông Bình mắc bệnh gì ba năm trước",
+    "Hải Phòng khánh thành cảng nước sâu ở đâu",
+    "bệnh viện tỉnh mở khoa tim mạch cho người bệnh",
+    "người dân được hỗ trợ gì khi làm nhà",
+    "gia vang trong nuoc hom nay tang manh",
+    "các nhà khoa học tìm ra loài cá nào ở sông",
+]
+
+
+@pytest.fixture(scope="module")
+def restated(tmp_path_factory):
+    import random
+
+    pick = random.Random(7)
+    records = [
+        {
+            "id": f"r{i}",
+            "title": pick.choice(SENTENCES).rstrip("."),
+            "body": " ".join(pick.sample(SENTENCES, pick.randint(1, 4))),
+            "date": f"202{i % 4}-0{1 + i % 9}-01T08:00:00+07:00",
+        }
+        for i in range(120)
+    ]
+    with _index(tmp_path_factory, "restated", records) as ix:
+        yield ix
+
+
+@pytest.mark.parametrize("universe", [False, True])
+@pytest.mark.parametrize("within", [False, True])
+def test_the_best_documents_score_the_same_when_common_syllables_are_bounded(
+    restated, monkeypatch, within, universe
+):
+    """A search that reads only the best documents scores its common syllables only where
+    their ceilings could still lift a document among them (ranking._pruned): the same
+    matches, and the same best documents with the same scores, as scoring every document
+    (those documents scored among themselves, as a universe, or over the whole index)."""
+    import dataclasses
+
+    import numpy as np
+
+    from searchkit import ranking
+    from searchkit.query import parse_query
+
+    monkeypatch.setattr(ranking, "_UNIVERSE_BELOW", 1 if universe else 10**9)
+    params = dataclasses.replace(restated.params, window_depth=3)  # (fewer than the matches)
+    reader = restated._current()
+    mask = reader.date_mask(datetime(2021, 1, 1), None) if within else None
+    unscored = 0
+    for q in QUERIES:
+        parsed = parse_query(q)
+        every = ranking.evaluate(parsed, reader, params, mask)
+        for best in (1, 5):
+            some = ranking.evaluate(parsed, reader, params, mask, best)
+            assert np.array_equal(some.mask, every.mask), q
+            assert (some.relaxed, some.words, some.other_diacritics) == (
+                every.relaxed,
+                every.words,
+                every.other_diacritics,
+            ), q
+            matched = np.flatnonzero(every.mask)
+            top = ranking.best_first(matched, every.scores, best)
+            assert np.array_equal(ranking.best_first(matched, some.scores, best), top), q
+            assert np.array_equal(some.scores[top], every.scores[top]), q
+            unscored += int(np.count_nonzero(every.scores[matched] != some.scores[matched]))
+    # (The case under test: some matches were not scored in full; a whole-index pass scores all.)
+    assert bool(unscored) == universe
+
+
+def test_a_syllables_ceiling_is_at_least_its_score_in_every_document(restated):
+    """What _pruned leaves out of a first pass is bounded by the syllables' ceilings."""
+    from searchkit import ranking, text
+
+    reader = restated._current()
+    ev = ranking._Evaluator(reader, restated.params)
+    syllables = {s for q in QUERIES for s in text.normalize(q).lower().replace("?", "").split()}
+    highest = {s: float(ev.term(s, None).max()) for s in syllables}
+    assert all(0 < highest[s] <= ev.ceiling(s) for s in syllables if highest[s])
+    assert max(highest[s] / ev.ceiling(s) for s in syllables if highest[s]) > 0.6  # (not a loose bound)
