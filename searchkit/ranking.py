@@ -393,6 +393,7 @@ class _Evaluator:
         *,
         bound_common: bool = False,
         rule: _Rule | None = None,
+        phrases: dict[tuple[str, tuple[str, ...]], np.ndarray] | None = None,
     ):
         self.exact: dict[tuple[str, str | None], np.ndarray] = {}  # accented terms: exact-form matches
         self.source = source
@@ -408,6 +409,16 @@ class _Evaluator:
         # the query): given, a universe applies it rather than deciding it from its own
         # documents, which may not have every word the index has.
         self.rule = rule
+        # The documents of each phrase read (over the whole index), which reading positions
+        # makes costly: shared with the universe that scores the query again (_pruned).
+        self.phrases = {} if phrases is None else phrases
+
+    def phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
+        """The source's phrase mask over the whole index, read once per query."""
+        key = (field, tuple(syllables))
+        if key not in self.phrases:
+            self.phrases[key] = self.source.phrase_mask(field, syllables)
+        return self.phrases[key]
 
     def local(self, mask: np.ndarray) -> np.ndarray:
         """A mask over the index's documents, over the evaluator's."""
@@ -562,7 +573,7 @@ class _Evaluator:
 
     def phrase(self, syllables: tuple[str, ...], field: str | None) -> tuple[np.ndarray, np.ndarray]:
         if field == "author":
-            mask = self.local(self.source.phrase_mask("author", [text.fold_diacritics(s) for s in syllables]))
+            mask = self.local(self.phrase_mask("author", [text.fold_diacritics(s) for s in syllables]))
             return mask.astype(np.float32), mask
         scores = sum((self.term(s, field) for s in syllables), np.zeros(self.n, dtype=np.float32))
         if len(syllables) == 1:
@@ -571,10 +582,10 @@ class _Evaluator:
         mask = np.zeros(self.n, dtype=bool)
         for name, _ in _scored_fields(field):
             if accented:
-                mask |= self.local(self.source.phrase_mask(name, list(syllables)))
+                mask |= self.local(self.phrase_mask(name, list(syllables)))
             else:
                 mask |= self.local(
-                    self.source.phrase_mask(folded_twin(name), [text.fold_diacritics(s) for s in syllables])
+                    self.phrase_mask(folded_twin(name), [text.fold_diacritics(s) for s in syllables])
                 )
         return scores * mask, mask
 
@@ -837,7 +848,7 @@ def _pruned(
     # (Among many documents, binary searches in each term's postings cost more than a
     # pass over the whole index: _universe.)
     universe = matched if len(matched) * _UNIVERSE_BELOW <= len(allowed) else None
-    ev = _Evaluator(source, params, universe, rule=bounded.rule)
+    ev = _Evaluator(source, params, universe, rule=bounded.rule, phrases=bounded.phrases)
     full = _before_window(ev, parsed, allowed)
     _add_window(ev, parsed, full)
     full = _over_index(ev, full)
@@ -892,7 +903,7 @@ def _before_window(ev: _Evaluator, parsed: ParsedQuery, allowed: np.ndarray) -> 
     if params.number_weight:
         for figure in _figures(parsed.runs):
             if len(figure) > 1:
-                found = source.phrase_mask("body_fold", figure)
+                found = ev.phrase_mask("body_fold", figure)
             else:
                 found = np.zeros(source.doc_count_all, dtype=bool)
                 postings = source.postings("body_fold", figure[0])
