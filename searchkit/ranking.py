@@ -4,7 +4,9 @@ Whoosh's own matchers walk postings one document at a time in Python, which is s
 the long queries people paste and ask (bench/perf.py compares). Here each term's postings
 are read once as arrays (and cached by the searcher), and BM25 is computed for all
 documents at once: a query costs a few array operations per term. A short query whose
-words are all in few documents computes it for those only (``_universe``).
+words are all in few documents computes it for those only (``_universe``); a search that
+reads only its best documents scores its common syllables only in the documents that could
+still be among them (``_pruned``).
 
 This module knows nothing about Whoosh: it asks a :class:`PostingsSource` (implemented
 in search.py) for postings, field lengths and the documents matching a phrase.
@@ -137,8 +139,9 @@ _BOUND_ABOVE = 5
 
 @dataclass
 class Match:
-    """What a query matched: a score per document (zero where it does not match), the
-    mask of matching documents, and how the bare-word rule was applied."""
+    """What a query matched: a score per document (zero where it does not match, and,
+    when :func:`evaluate` was asked for the ``best`` documents only, where a match cannot
+    be among them), the mask of matching documents, and how the bare-word rule was applied."""
 
     scores: np.ndarray
     mask: np.ndarray
@@ -394,6 +397,7 @@ class _Evaluator:
         bound_common: bool = False,
         rule: _Rule | None = None,
         phrases: dict[tuple[str, tuple[str, ...]], np.ndarray] | None = None,
+        terms: dict[tuple[str, str | None], tuple[np.ndarray, np.ndarray | None]] | None = None,
     ):
         self.exact: dict[tuple[str, str | None], np.ndarray] = {}  # accented terms: exact-form matches
         self.source = source
@@ -412,6 +416,10 @@ class _Evaluator:
         # The documents of each phrase read (over the whole index), which reading positions
         # makes costly: shared with the universe that scores the query again (_pruned).
         self.phrases = {} if phrases is None else phrases
+        # Bounding, the scores of the terms it did score (and their exact-form matches):
+        # when the query must be scored again over the whole index, they are not computed
+        # twice (None: not kept).
+        self.terms = terms if terms is not None else {} if bound_common else None
 
     def phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
         """The source's phrase mask over the whole index, read once per query."""
@@ -561,15 +569,24 @@ class _Evaluator:
 
     # -- nodes ------------------------------------------------------------------------
     def term(self, syllable: str, field: str | None) -> np.ndarray:
+        key = (syllable, field)
+        if self.terms is not None and key in self.terms:
+            total, typed = self.terms[key]
+            if typed is not None:
+                self.exact[key] = typed
+            return total
         exact, folded = _scored_forms(syllable, field, self.params)
-        total = None
+        found = None
         if exact is not None:
-            total = self.bm25f(*exact)
-            self.exact[(syllable, field)] = total > 0 if total is not None else np.zeros(self.n, dtype=bool)
+            found = self.bm25f(*exact)
+            self.exact[key] = found > 0 if found is not None else np.zeros(self.n, dtype=bool)
         if folded is not None:
             scores = self.bm25f(*folded)
-            total = scores if exact is None else _plus(total, scores, self.params.fold_weight)
-        return total if total is not None else np.zeros(self.n, dtype=np.float32)
+            found = scores if exact is None else _plus(found, scores, self.params.fold_weight)
+        total = found if found is not None else np.zeros(self.n, dtype=np.float32)
+        if self.terms is not None:
+            self.terms[key] = total, self.exact.get(key)
+        return total
 
     def phrase(self, syllables: tuple[str, ...], field: str | None) -> tuple[np.ndarray, np.ndarray]:
         if field == "author":
@@ -848,7 +865,8 @@ def _pruned(
     # (Among many documents, binary searches in each term's postings cost more than a
     # pass over the whole index: _universe.)
     universe = matched if len(matched) * _UNIVERSE_BELOW <= len(allowed) else None
-    ev = _Evaluator(source, params, universe, rule=bounded.rule, phrases=bounded.phrases)
+    terms = bounded.terms if universe is None else None  # (over the whole index: the same arrays)
+    ev = _Evaluator(source, params, universe, rule=bounded.rule, phrases=bounded.phrases, terms=terms)
     full = _before_window(ev, parsed, allowed)
     _add_window(ev, parsed, full)
     full = _over_index(ev, full)

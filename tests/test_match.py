@@ -380,6 +380,7 @@ SENTENCES = [
     "Giá xăng giảm lần thứ ba trong năm.",
     "Học sinh được nghỉ Tết từ ngày mai.",
     "Ông Bình mắc bệnh tiểu đường ba năm trước.",
+    "Hàng giả bán tràn lan ở chợ trong nước.",  # (``giả`` and ``giá``: one folded syllable)
 ]
 QUERIES = [
     "giá vàng",
@@ -391,6 +392,8 @@ QUERIES = [
     "bệnh viện tỉnh mở khoa tim mạch cho người bệnh",
     "người dân được hỗ trợ gì khi làm nhà",
     "gia vang trong nuoc hom nay tang manh",
+    "giả vàng trong nước hôm nay tăng mạnh",  # (``giả``: a form no document has, ``giá`` folded)
+    "giá bán hàng giả ở chợ",  # (either form, where the other is in many documents)
     "các nhà khoa học tìm ra loài cá nào ở sông",
 ]
 
@@ -413,10 +416,11 @@ def restated(tmp_path_factory):
         yield ix
 
 
+@pytest.mark.parametrize("common", [2, 5])
 @pytest.mark.parametrize("universe", [False, True])
 @pytest.mark.parametrize("within", [False, True])
 def test_the_best_documents_score_the_same_when_common_syllables_are_bounded(
-    restated, monkeypatch, within, universe
+    restated, monkeypatch, within, universe, common
 ):
     """A search that reads only the best documents scores its common syllables only where
     their ceilings could still lift a document among them (ranking._pruned): the same
@@ -430,6 +434,7 @@ def test_the_best_documents_score_the_same_when_common_syllables_are_bounded(
     from searchkit.query import parse_query
 
     monkeypatch.setattr(ranking, "_UNIVERSE_BELOW", 1 if universe else 10**9)
+    monkeypatch.setattr(ranking, "_BOUND_ABOVE", common)  # (syllables in over a half or a fifth)
     params = dataclasses.replace(restated.params, window_depth=3)  # (fewer than the matches)
     reader = restated._current()
     mask = reader.date_mask(datetime(2021, 1, 1), None) if within else None
