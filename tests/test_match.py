@@ -469,3 +469,19 @@ def test_a_syllables_ceiling_is_at_least_its_score_in_every_document(restated):
     highest = {s: float(ev.term(s, None).max()) for s in syllables}
     assert all(0 < highest[s] <= ev.ceiling(s) for s in syllables if highest[s])
     assert max(highest[s] / ev.ceiling(s) for s in syllables if highest[s]) > 0.6  # (not a loose bound)
+
+
+def test_documents_tied_at_the_last_hit_are_taken_in_index_order():
+    """Which of equal documents make the last hits depends on their order in the index,
+    not on the scores of others (the same when scores are computed for a few, _pruned)."""
+    import numpy as np
+
+    from searchkit.ranking import best_first
+
+    scores = np.full(40, 3, dtype=np.float32)
+    scores[20] = 5
+    assert best_first(np.arange(40), scores, 3).tolist() == [20, 0, 1]
+    scores[30:] = 0  # (documents that cannot be among the best, left unscored)
+    assert best_first(np.arange(40), scores, 3).tolist() == [20, 0, 1]
+    assert best_first(np.arange(40), scores, 0).tolist() == []
+    assert best_first(np.arange(3), scores, 5).tolist() == [0, 1, 2]
