@@ -88,6 +88,7 @@ __all__ = [
     "remap_part",
     "merge_parts",
     "ascending_union",
+    "documents_mask",
     "PART_SUFFIX",
 ]
 
@@ -1263,6 +1264,14 @@ def _merged_texts(
         source = np.repeat(toff.astype(np.int64)[local[terms]] - before, n) + span
         tblob[np.repeat(toff_merged[terms] - before, n) + span] = blob[source]
     return {"toff": _narrow(toff_merged), "tblob": tblob}
+
+
+def documents_mask(size: int, *docs: np.ndarray) -> np.ndarray:
+    """A boolean mask over ``size`` documents, true at each docnum of the arrays ``docs``."""
+    mask = np.zeros(size, dtype=bool)
+    for some in docs:
+        mask[some] = True
+    return mask
 
 
 def ascending_union(found: list[np.ndarray]) -> np.ndarray:

@@ -41,7 +41,7 @@ import numpy as np
 
 from . import text
 from .fields import FIELD, folded_twin, searched_fields
-from .postings import ascending_union
+from .postings import ascending_union, documents_mask
 from .query import AnyOf, Clause, Group, ParsedQuery, Phrase, Term
 from .stopwords import QUESTION_WORDS, accented_forms_of, covered_syllables, stop_words
 
@@ -332,6 +332,20 @@ def _scored_forms(
     return (fields, syllable), ((folded_fields, folded) if params.fold_weight else None)
 
 
+def _matched_form(syllable: str, params: RankingParams) -> tuple[Fields, str]:
+    """The form whose documents a bare syllable scores in: its folded form when that is
+    scored (its documents include those of every accented form: a folded field holds its
+    twin's syllables folded), else its exact form."""
+    exact, folded = _scored_forms(syllable, None, params)
+    return folded or exact  # type: ignore[return-value]
+
+
+def _documents(postings: Callable, fields: Fields, term: str) -> list[np.ndarray]:
+    """The documents with ``term`` in each of ``fields`` that has it, read by ``postings``
+    (a source's or an evaluator's)."""
+    return [found[0] for name, _ in fields if (found := postings(name, term)) is not None]
+
+
 def _universe(
     parsed: ParsedQuery, source: PostingsSource, params: RankingParams, allowed: np.ndarray
 ) -> np.ndarray | None:
@@ -349,12 +363,7 @@ def _universe(
         return None
     lists = []
     for syllable in set(counted):
-        # The documents a syllable scores in: those with its folded form when that is
-        # scored (they include those with an accented form: a folded field holds its
-        # twin's syllables folded), else those with its exact form.
-        exact, folded = _scored_forms(syllable, None, params)
-        fields, term = folded or exact  # type: ignore[misc]
-        found = [postings[0] for name, _ in fields if (postings := source.postings(name, term)) is not None]
+        found = _documents(source.postings, *_matched_form(syllable, params))
         if not found:
             return None
         lists.append(found)
@@ -395,9 +404,7 @@ class _Evaluator:
         universe: np.ndarray | None = None,
         *,
         bound_common: bool = False,
-        rule: _Rule | None = None,
-        phrases: dict[tuple[str, tuple[str, ...]], np.ndarray] | None = None,
-        terms: dict[tuple[str, str | None], tuple[np.ndarray, np.ndarray | None]] | None = None,
+        first: _Evaluator | None = None,
     ):
         self.exact: dict[tuple[str, str | None], np.ndarray] = {}  # accented terms: exact-form matches
         self.source = source
@@ -409,17 +416,19 @@ class _Evaluator:
         # not scored; ``left_out`` is the most their scores could add to a document's.
         self.bound_common = bound_common
         self.left_out = 0.0
+        # ``first``: the bounding pass of the same query, whose work this one reuses.
         # The match rule as applied over the whole index (set by clauses() at the top of
         # the query): given, a universe applies it rather than deciding it from its own
         # documents, which may not have every word the index has.
-        self.rule = rule
+        self.rule: _Rule | None = first.rule if first else None
         # The documents of each phrase read (over the whole index), which reading positions
-        # makes costly: shared with the universe that scores the query again (_pruned).
-        self.phrases = {} if phrases is None else phrases
-        # Bounding, the scores of the terms it did score (and their exact-form matches):
-        # when the query must be scored again over the whole index, they are not computed
-        # twice (None: not kept).
-        self.terms = terms if terms is not None else {} if bound_common else None
+        # makes costly.
+        self.phrases: dict[tuple[str, tuple[str, ...]], np.ndarray] = first.phrases if first else {}
+        # The scores of the terms bounding did score (and their exact-form matches), for a
+        # pass over the whole index again (None: not kept).
+        self.terms: dict[tuple[str, str | None], tuple[np.ndarray, np.ndarray | None]] | None = (
+            first.terms if first and universe is None else {} if bound_common else None
+        )
 
     def phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
         """The source's phrase mask over the whole index, read once per query."""
@@ -452,15 +461,12 @@ class _Evaluator:
         """Live documents of the whole index with ``term`` in any of ``fields``."""
 
         def count() -> int:
-            found = [p[0] for name, _ in fields if (p := self.source.postings(name, term)) is not None]
+            found = _documents(self.source.postings, fields, term)
             if len(found) < 2:
                 return len(found[0]) if found else 0
             if sum(len(ids) for ids in found) * _SPARSE_BELOW < self.source.doc_count_all:
                 return len(ascending_union(found))
-            has = np.zeros(self.source.doc_count_all, dtype=bool)
-            for ids in found:
-                has[ids] = True
-            return int(np.count_nonzero(has))
+            return int(np.count_nonzero(documents_mask(self.source.doc_count_all, *found)))
 
         return _cached(self.source.cache, ("df", fields, term), count)
 
@@ -734,27 +740,20 @@ class _Evaluator:
     def is_common(self, syllable: str) -> bool:
         """Whether a bare query syllable is in more than 1/_BOUND_ABOVE of the documents
         (in the form it is matched on: folded when that is scored)."""
-        exact, folded = _scored_forms(syllable, None, self.params)
-        fields, word = folded or exact  # type: ignore[misc]
-        return self.document_frequency(fields, word) * _BOUND_ABOVE > self.source.doc_count
+        return (
+            self.document_frequency(*_matched_form(syllable, self.params)) * _BOUND_ABOVE
+            > self.source.doc_count
+        )
 
     def presence(self, syllable: str) -> np.ndarray:
         """The documents :meth:`term` scores above zero (and, for an accented syllable,
         those it records in ``exact``), from the postings alone."""
         exact, folded = _scored_forms(syllable, None, self.params)
-        mask = np.zeros(self.n, dtype=bool)
-        if exact is not None:
-            has = np.zeros(self.n, dtype=bool)
-            for name, _ in exact[0]:
-                if (found := self.postings(name, syllable)) is not None:
-                    has[found[0]] = True
-            self.exact[(syllable, None)] = has
-            mask |= has
-        if folded is not None:
-            for name, _ in folded[0]:
-                if (found := self.postings(name, folded[1])) is not None:
-                    mask[found[0]] = True
-        return mask
+        mask = documents_mask(self.n, *(_documents(self.postings, *folded) if folded else []))
+        if exact is None:
+            return mask
+        typed = self.exact[(syllable, None)] = documents_mask(self.n, *_documents(self.postings, *exact))
+        return mask | typed
 
     def ceiling(self, syllable: str) -> float:
         """The most :meth:`term` can score in a document: BM25's ``tf / (tf + length
@@ -865,8 +864,7 @@ def _pruned(
     # (Among many documents, binary searches in each term's postings cost more than a
     # pass over the whole index: _universe.)
     universe = matched if len(matched) * _UNIVERSE_BELOW <= len(allowed) else None
-    terms = bounded.terms if universe is None else None  # (over the whole index: the same arrays)
-    ev = _Evaluator(source, params, universe, rule=bounded.rule, phrases=bounded.phrases, terms=terms)
+    ev = _Evaluator(source, params, universe, first=bounded)
     full = _before_window(ev, parsed, allowed)
     _add_window(ev, parsed, full)
     full = _over_index(ev, full)
@@ -923,10 +921,8 @@ def _before_window(ev: _Evaluator, parsed: ParsedQuery, allowed: np.ndarray) -> 
             if len(figure) > 1:
                 found = ev.phrase_mask("body_fold", figure)
             else:
-                found = np.zeros(source.doc_count_all, dtype=bool)
                 postings = source.postings("body_fold", figure[0])
-                if postings is not None:
-                    found[postings[0]] = True
+                found = documents_mask(source.doc_count_all, *([postings[0]] if postings else []))
             df = int(found.sum())
             found = ev.local(found)
             if df:

@@ -23,7 +23,7 @@ from whoosh import query as wq
 from . import text
 from .errors import IndexDamagedError
 from .fields import FIELD
-from .postings import PartReader, ascending_union, key_of
+from .postings import PartReader, ascending_union, documents_mask, key_of
 from .store import UNDATED, epoch_seconds, part_path, segment_parts, verify_whoosh_files
 
 __all__ = ["IndexReader", "POSTINGS_CACHE", "open_parts"]
@@ -176,7 +176,7 @@ class IndexReader:
         else:
             kept = self._lead_docs(field, term, within)
             if kept is not None and len(kept) * LEAD_BITS_ABOVE > self.doc_count_all:
-                kept = np.packbits(_mask(kept, self.doc_count_all))
+                kept = np.packbits(documents_mask(self.doc_count_all, kept))
             with contextlib.suppress(ValueError):  # larger than the whole cache
                 self._lead[key] = kept
         if kept is None or kept.dtype != np.uint8:
@@ -370,9 +370,3 @@ def _nbytes(value) -> int:
     if isinstance(value, tuple):
         return sum(_nbytes(item) for item in value)
     return value.nbytes if isinstance(value, np.ndarray) else 256
-
-
-def _mask(docs: np.ndarray, size: int) -> np.ndarray:
-    mask = np.zeros(size, dtype=bool)
-    mask[docs] = True
-    return mask
