@@ -985,16 +985,24 @@ class PartReader:
         other (unsigned or int32). ``ends``: the cumulative sum of the term's
         frequencies, when the caller keeps it (else it is computed)."""
         assert self.positional(field), f"{field} is not positional"
-        x0, x1 = self._range(field, "xoff", i)
         if rows is None:
-            return self._values(field, "pos", x0, x1)
+            return self._values(field, "pos", *self._range(field, "xoff", i))
         if ends is None:
             a, b = self._range(field, "poff", i)
             ends = self._values(field, "tf", a, b).astype(np.int64).cumsum()
         stop = ends[rows]
         counts = stop - ends[rows - 1] * (rows > 0)  # (ends[-1] for row 0, times 0)
-        before = counts.cumsum() - counts  # each row's first among the positions read
-        index = (stop - counts - before).repeat(counts) + np.arange(int(counts.sum()))
+        return self.positions_at(field, i, stop - counts, counts)
+
+    def positions_at(self, field: str, i: int, starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+        """Positions of term ``i`` in runs: ``counts[k]`` of them from the ``starts[k]``-th
+        of the term's positions (int64, ascending runs that do not overlap)."""
+        assert self.positional(field), f"{field} is not positional"
+        x0, x1 = self._range(field, "xoff", i)
+        if len(counts) and int(starts[-1] + counts[-1]) > x1 - x0:
+            raise self._damaged(f"has inconsistent {field}/xoff")
+        before = counts.cumsum() - counts  # each run's first among the positions read
+        index = (starts - before).repeat(counts) + np.arange(int(counts.sum()))
         return self._values_at(field, "pos", index + x0)
 
     def release(self) -> None:

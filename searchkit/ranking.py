@@ -5,8 +5,9 @@ the long queries people paste and ask (bench/perf.py compares). Here each term's
 are read once as arrays (and cached by the searcher), and BM25 is computed for all
 documents at once: a query costs a few array operations per term. A short query whose
 words are all in few documents computes it for those only (``_universe``); a search that
-reads only its best documents scores its common syllables only in the documents that could
-still be among them (``_pruned``).
+reads only its best documents matches a long query first, scores it among its matches
+when they are few, and scores its common syllables only in the documents that could
+still be among the best (``_pruned``).
 
 This module knows nothing about Whoosh: it asks a :class:`PostingsSource` (implemented
 in search.py) for postings, field lengths and the documents matching a phrase.
@@ -58,6 +59,10 @@ class PostingsSource(Protocol):
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """(docnums, term frequencies) of live documents, or None if the term is absent."""
 
+    def frequencies(self, field: str, term: str) -> np.ndarray | None:
+        """The frequency of ``term`` in ``field`` of every document (unsigned integers, 0
+        where it is absent or deleted) when the term is in many documents, else None."""
+
     def lengths(self, field: str) -> np.ndarray:
         """Per-document length of ``field`` (float32, one entry per docnum)."""
 
@@ -73,7 +78,7 @@ class PostingsSource(Protocol):
 
     def lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
         """Live documents with ``term`` among the first ``within`` positions of ``field``:
-        ascending docnums, or a boolean mask over all docnums."""
+        ascending docnums, or a bit per docnum (``np.packbits`` of a mask)."""
 
     def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The document and position of each occurrence of ``term`` in ``field`` of ``docs``."""
@@ -135,6 +140,9 @@ _RAREST_BELOW = 8
 # A query asked for its best documents only is first scored without its bare syllables
 # in more than 1/_BOUND_ABOVE of the documents (_pruned).
 _BOUND_ABOVE = 5
+# Its matches are scored as a universe when they are fewer than 1/_MATCHES_BELOW of the
+# documents.
+_MATCHES_BELOW = 4
 
 
 @dataclass
@@ -176,8 +184,13 @@ def _cached(cache: MutableMapping, key, make: Callable):
 
 def _live_df(source: PostingsSource, field: str, term: str) -> int:
     """How many live documents have ``term`` (the parts' own counts include deleted ones)."""
-    found = source.postings(field, term)
-    return len(found[0]) if found is not None else 0
+
+    def count() -> int:
+        found = source.postings(field, term)
+        return len(found[0]) if found is not None else 0
+
+    # (Kept: a stop word's count would otherwise decode its postings for every query.)
+    return _cached(source.cache, ("live df", field, term), count)
 
 
 def _roles(clauses: list[Clause], source: PostingsSource) -> list[str]:
@@ -346,21 +359,25 @@ def _documents(postings: Callable, fields: Fields, term: str) -> list[np.ndarray
     return [found[0] for name, _ in fields if (found := postings(name, term)) is not None]
 
 
-def _universe(
-    parsed: ParsedQuery, source: PostingsSource, params: RankingParams, allowed: np.ndarray
-) -> np.ndarray | None:
-    """The documents a short query of bare words can match, when some document has every
-    one of its counted words (in any form): then its matches are among them, and scoring
-    only them gives each the scores it has over the whole index (every operation of the
-    ranking is per document) at a cost that grows with them, not with the archive.
-    None for other queries, and when no document has every word (the rule relaxes)."""
+def _short_words(parsed: ParsedQuery, source: PostingsSource, params: RankingParams) -> list[str] | None:
+    """The words a short query of bare words counts (question words left out); None for
+    other queries."""
     clauses = parsed.clauses
     if not clauses or not all(_is_bare(c) for c in clauses):
         return None
     roles = _roles(clauses, source)
     counted = [c.node.syllable for c, role in zip(clauses, roles) if role != "question"]  # type: ignore[union-attr]
-    if not counted or len(counted) > params.short_query_words:
-        return None
+    return counted if counted and len(counted) <= params.short_query_words else None
+
+
+def _universe(
+    counted: list[str], source: PostingsSource, params: RankingParams, allowed: np.ndarray
+) -> np.ndarray | None:
+    """The documents a short query of bare words (its ``counted`` words, _short_words) can
+    match, when some document has every one of them (in any form): then its matches are
+    among them, and scoring only them gives each the scores it has over the whole index
+    (every operation of the ranking is per document) at a cost that grows with them, not
+    with the archive. None when no document has every word (the rule relaxes)."""
     lists = []
     for syllable in set(counted):
         found = _documents(source.postings, *_matched_form(syllable, params))
@@ -404,6 +421,7 @@ class _Evaluator:
         universe: np.ndarray | None = None,
         *,
         bound_common: bool = False,
+        matches_only: bool = False,
         first: _Evaluator | None = None,
     ):
         self.exact: dict[tuple[str, str | None], np.ndarray] = {}  # accented terms: exact-form matches
@@ -412,10 +430,15 @@ class _Evaluator:
         self.universe = universe
         self.n = source.doc_count_all if universe is None else len(universe)
         self._lengths: dict[tuple, np.ndarray] = {}
+        self._place: np.ndarray | None = None  # each docnum's position in the universe, or -1
+        self._bit: tuple[np.ndarray, np.ndarray] | None = None  # where the universe's bits are
         # Bounding (_pruned): the query's bare syllables in many documents are matched but
         # not scored; ``left_out`` is the most their scores could add to a document's.
         self.bound_common = bound_common
         self.left_out = 0.0
+        # Matching only (_pruned): no bare syllable is scored, only its documents read, so
+        # that the top of the query decides its matches and rule at the least cost.
+        self.matches_only = matches_only
         # ``first``: the bounding pass of the same query, whose work this one reuses.
         # The match rule as applied over the whole index (set by clauses() at the top of
         # the query): given, a universe applies it rather than deciding it from its own
@@ -426,9 +449,13 @@ class _Evaluator:
         self.phrases: dict[tuple[str, tuple[str, ...]], np.ndarray] = first.phrases if first else {}
         # The scores of the terms bounding did score (and their exact-form matches), for a
         # pass over the whole index again (None: not kept).
+        same = first is not None and first.universe is None and universe is None
         self.terms: dict[tuple[str, str | None], tuple[np.ndarray, np.ndarray | None]] | None = (
-            first.terms if first and universe is None else {} if bound_common else None
+            first.terms if same else {} if bound_common else None  # type: ignore[union-attr]
         )
+        # The documents of the bare syllables matched and not scored (presence()), for a
+        # pass over the whole index again.
+        self.present: dict[str, tuple[np.ndarray, np.ndarray | None]] = first.present if same else {}  # type: ignore[union-attr]
 
     def phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
         """The source's phrase mask over the whole index, read once per query."""
@@ -441,9 +468,34 @@ class _Evaluator:
         """A mask over the index's documents, over the evaluator's."""
         return mask if self.universe is None else mask[self.universe]
 
+    def bits(self, packed: np.ndarray) -> np.ndarray:
+        """A mask over the index's documents kept as bits (``np.packbits``), over the
+        evaluator's: a universe reads only its documents' bits."""
+        if self.universe is None:
+            return np.unpackbits(packed, count=self.n).view(bool)
+        if self._bit is None:
+            self._bit = self.universe >> 3, (7 - (self.universe & 7)).astype(np.uint8)
+        byte, shift = self._bit
+        return ((packed[byte] >> shift) & 1).view(bool)
+
     def local_docs(self, docs: np.ndarray) -> np.ndarray:
         """Ascending docnums of the index, as positions among the evaluator's documents."""
-        return docs if self.universe is None else _common(self.universe, docs)[0]
+        return docs if self.universe is None else self._shared(docs)[0]
+
+    def _shared(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The universe's documents among ascending docnums ``docs``: their positions in the
+        universe, and their rows in ``docs``."""
+        assert self.universe is not None
+        # A binary search in ``docs`` for each document of the universe, or a lookup of
+        # each of ``docs`` in a map of the universe: whichever reads fewer entries.
+        if len(self.universe) * math.log2(max(len(docs), 2)) <= len(docs):
+            return _common(self.universe, docs)
+        if self._place is None:
+            self._place = np.full(self.source.doc_count_all, -1, dtype=np.int32)
+            self._place[self.universe] = np.arange(len(self.universe), dtype=np.int32)
+        found = self._place[docs]
+        rows = np.flatnonzero(found >= 0)
+        return found[rows].astype(np.int64), rows
 
     def index_docs(self, docs: np.ndarray) -> np.ndarray:
         """Positions among the evaluator's documents, as docnums of the index."""
@@ -451,10 +503,14 @@ class _Evaluator:
 
     def postings(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """The source's postings, among the evaluator's documents."""
+        if self.universe is not None and (every := self.source.frequencies(field, term)) is not None:
+            tf = every[self.universe]  # (a common term: a lookup per document, not per posting)
+            at = np.flatnonzero(tf)
+            return (at, tf[at].astype(np.float32)) if len(at) else None
         found = self.source.postings(field, term)
         if found is None or self.universe is None:
             return found
-        at, rows = _common(self.universe, found[0])
+        at, rows = self._shared(found[0])
         return (at, found[1][rows]) if len(at) else None
 
     def document_frequency(self, fields: Fields, term: str) -> int:
@@ -653,10 +709,10 @@ class _Evaluator:
             unweighed = len(weighed) > self.params.short_query_words and "content" in weighed
         for clause, role in zip(clauses, roles):
             bare = clause.node.syllable if _is_bare(clause) else None  # type: ignore[union-attr]
-            if bare is not None and bounding and self.is_common(bare):
+            if bare is not None and bounding and (self.matches_only or self.is_common(bare)):
                 s = np.zeros(self.n, dtype=np.float32)
                 m = np.zeros(self.n, dtype=bool) if unweighed and role != "content" else self.presence(bare)
-                self.left_out += self.ceiling(bare)
+                self.left_out += 0.0 if self.matches_only else self.ceiling(bare)
             else:
                 s, m = self.node(clause.node)
             if clause.occur == "not":
@@ -748,12 +804,33 @@ class _Evaluator:
     def presence(self, syllable: str) -> np.ndarray:
         """The documents :meth:`term` scores above zero (and, for an accented syllable,
         those it records in ``exact``), from the postings alone."""
-        exact, folded = _scored_forms(syllable, None, self.params)
-        mask = documents_mask(self.n, *(_documents(self.postings, *folded) if folded else []))
-        if exact is None:
-            return mask
-        typed = self.exact[(syllable, None)] = documents_mask(self.n, *_documents(self.postings, *exact))
-        return mask | typed
+        if syllable in self.present:
+            mask, typed = self.present[syllable]
+        else:
+            exact, folded = _scored_forms(syllable, None, self.params)
+            mask = self._present(*folded) if folded else np.zeros(self.n, dtype=bool)
+            typed = None if exact is None else self._present(*exact)
+            if typed is not None:
+                mask = mask | typed
+            self.present[syllable] = mask, typed
+        if typed is not None:
+            self.exact[(syllable, None)] = typed
+        return mask
+
+    def _present(self, fields: Fields, term: str) -> np.ndarray:
+        """The evaluator's documents with ``term`` in any of ``fields``."""
+        lists = []
+        every = []  # (a common term's frequencies: a pass over them, not a scatter of its documents)
+        for name, _ in fields:
+            found = self.source.frequencies(name, term) if self.universe is None else None
+            if found is not None:
+                every.append(found)
+            elif (postings := self.postings(name, term)) is not None:
+                lists.append(postings[0])
+        mask = documents_mask(self.n, *lists)
+        for found in every:
+            mask |= found != 0
+        return mask
 
     def ceiling(self, syllable: str) -> float:
         """The most :meth:`term` can score in a document: BM25's ``tf / (tf + length
@@ -821,9 +898,12 @@ def evaluate(
     mask): those then have their scores, and a matching document that cannot be among
     them may score zero (:func:`_pruned`)."""
     allowed = source.live() if within is None else source.live() & within
-    universe = _universe(parsed, source, params, allowed)
+    short = _short_words(parsed, source, params)
+    universe = _universe(short, source, params, allowed) if short else None
     if universe is None and best is not None and _boundable(parsed.clauses, params):
-        return _pruned(parsed, source, params, allowed, max(best, params.window_depth))
+        # (A short query without a universe has too many matches for them to narrow the
+        # scoring: it is not matched first.)
+        return _pruned(parsed, source, params, allowed, max(best, params.window_depth), short is None)
     ev = _Evaluator(source, params, universe)
     match = _before_window(ev, parsed, allowed)
     _add_window(ev, parsed, match)
@@ -831,7 +911,12 @@ def evaluate(
 
 
 def _pruned(
-    parsed: ParsedQuery, source: PostingsSource, params: RankingParams, allowed: np.ndarray, best: int
+    parsed: ParsedQuery,
+    source: PostingsSource,
+    params: RankingParams,
+    allowed: np.ndarray,
+    best: int,
+    match_first: bool = True,
 ) -> Match:
     """The query's matches, and the scores of its ``best`` highest-scored ones, without
     scoring its common syllables in every document (MaxScore, Turtle & Flood 1995).
@@ -846,12 +931,27 @@ def _pruned(
     score plus the ceilings is below it cannot be among the best. The others are scored in
     full, as a universe (each gets exactly its score over the whole index), with the rule
     the whole index decided. MaxScore rather than WAND: the evaluation is by term over
-    arrays, not by document, and the first pass leaves few documents to score in full."""
-    bounded = _Evaluator(source, params, bound_common=True)
+    arrays, not by document, and the first pass leaves few documents to score in full.
+
+    With ``match_first`` (long queries: a short one without a universe has too many
+    matches for this to pay), the query is matched before anything is scored, from its
+    bare syllables' documents alone (which also decides the rule over the whole index);
+    when the matches are under 1/_MATCHES_BELOW of the documents, the first pass scores
+    only them, as a universe."""
+    among, matching = None, None
+    if match_first:
+        matching = _Evaluator(source, params, bound_common=True, matches_only=True)
+        matches = matching.clauses(parsed.clauses, allowed)
+        matched = np.flatnonzero(matches.mask)
+        if not len(matched):
+            return matches
+        among = matched if len(matched) * _MATCHES_BELOW <= len(allowed) else None
+    bounded = _Evaluator(source, params, among, bound_common=True, first=matching)
     match = _before_window(bounded, parsed, allowed)
     if not bounded.left_out:  # no common syllable: these are the scores
         _add_window(bounded, parsed, match)
-        return match
+        return _over_index(bounded, match)
+    match = _over_index(bounded, match)
     matched = np.flatnonzero(match.mask)
     partial = match.scores[matched]
     if len(matched) > best:
@@ -904,8 +1004,8 @@ def _before_window(ev: _Evaluator, parsed: ParsedQuery, allowed: np.ndarray) -> 
             if docs is None or not df:
                 continue
             idf = np.float32(bm25_idf(source.doc_count, df))
-            if docs.dtype == bool:  # (adding zeros elsewhere: cheaper than indexing a mask)
-                lead += ev.local(docs) * idf
+            if docs.dtype == np.uint8:  # (adding zeros elsewhere: cheaper than indexing a mask)
+                lead += ev.bits(docs) * idf
             else:
                 lead[ev.local_docs(docs)] += idf
         scores += lead * np.float32(params.lead_weight) * mask

@@ -17,7 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-from cachetools import LRUCache
+from cachetools import LFUCache, LRUCache
 from whoosh import query as wq
 
 from . import text
@@ -29,10 +29,10 @@ from .store import UNDATED, epoch_seconds, part_path, segment_parts, verify_whoo
 __all__ = ["IndexReader", "POSTINGS_CACHE", "open_parts"]
 
 # Decoded postings kept per searcher, in number of postings (12 bytes each: an int64
-# document, which numpy indexes with no conversion, and a float32 frequency): the common
-# syllables that most queries share stay decoded on a large archive (bench/scale.py),
-# and memory is bounded on any archive.
-POSTINGS_CACHE = 24_000_000
+# document, which numpy indexes with no conversion, and a float32 frequency), so that the
+# passes of a query and the queries that follow decode a term once; memory is bounded on
+# any archive (the stop words that most queries share are kept apart: FREQUENCIES_CACHE).
+POSTINGS_CACHE = 16_000_000
 # Lead lookups kept per searcher, in bytes: a rare syllable's lead as its documents (8
 # bytes each), a common one's as a bit per document of the index, so that the leads of
 # the few hundred common syllables that questions share stay decoded on a large archive.
@@ -40,6 +40,12 @@ LEAD_CACHE = 64_000_000
 # A lead with more than 1/LEAD_BITS_ABOVE of the index's documents is kept as bits (then
 # smaller than their docnums).
 LEAD_BITS_ABOVE = 64
+# A term in more than 1/FREQUENCIES_ABOVE of the documents is also kept as its frequency
+# in every document (a byte or two each, fewer than its postings' 12 bytes): a stop word's
+# frequencies in a few documents are then a lookup, not a pass over its postings, and the
+# stop words that most queries share stay decoded (in bytes, per searcher).
+FREQUENCIES_CACHE = 160_000_000
+FREQUENCIES_ABOVE = 2
 # What the ranking derives and keeps per searcher (IndexReader.cache), in bytes: BM25's
 # length terms (4 bytes a document per field set) and document frequencies.
 DERIVED_CACHE = 64_000_000
@@ -76,7 +82,7 @@ class IndexReader:
         # Per (field, row, part): the part-local documents and where each posting's
         # positions end (cumulative tf), so that the positions of a few documents cost no
         # pass over a common term's postings (12 bytes per posting: a third as many
-        # postings as the postings cache, 96 MB at most).
+        # postings as the postings cache, 64 MB at most).
         self._local: LRUCache[tuple[str, int, int], tuple[np.ndarray, np.ndarray]] = LRUCache(
             POSTINGS_CACHE // 3, getsizeof=lambda found: len(found[0])
         )
@@ -86,6 +92,10 @@ class IndexReader:
         )
         self._lead: LRUCache[tuple[str, str, int], np.ndarray | None] = LRUCache(
             LEAD_CACHE, getsizeof=_nbytes
+        )
+        # Least frequently used first out: the stop words most queries share stay.
+        self._frequencies: LFUCache[tuple[str, str], np.ndarray | None] = LFUCache(
+            FREQUENCIES_CACHE, getsizeof=_nbytes
         )
         self._columns: dict[str, list] = {}
         self._dates: np.ndarray | None = None
@@ -117,6 +127,23 @@ class IndexReader:
             self._postings[key] = found
         return found
 
+    def frequencies(self, field: str, term: str) -> np.ndarray | None:
+        key = (field, term)
+        if key in self._frequencies:
+            return self._frequencies[key]
+        found = None
+        if field in FIELD and self.doc_frequency(field, term) * FREQUENCIES_ABOVE > self.doc_count_all:
+            postings = self._postings.get(key) or self._read(field, term)  # (not cached twice)
+            if postings is not None:
+                docs, tf = postings
+                top = int(tf.max())
+                kind = np.uint8 if top <= 0xFF else np.uint16 if top <= 0xFFFF else np.uint32
+                found = np.zeros(self.doc_count_all, dtype=kind)
+                found[docs] = tf
+        with contextlib.suppress(ValueError):  # larger than the whole cache
+            self._frequencies[key] = found
+        return found
+
     def _term_in_parts(self, field: str, term: str) -> Iterator[tuple[PartReader, int, int]]:
         """Each part that has ``term`` in ``field``: the part, its first docnum and the
         term's row in it."""
@@ -144,11 +171,11 @@ class IndexReader:
             ids_all, tf_all = ids_all[keep], tf_all[keep]
         return (ids_all, tf_all) if len(ids_all) else None
 
-    def _position_rows(self, field: str, term: str) -> list[tuple[PartReader, int, str, int]]:
+    def _position_rows(self, field: str, term: str) -> list[tuple[PartReader, int, str, int, str]]:
         """Where the positions of ``term`` in ``field`` are kept, part by part: the part,
-        its first docnum, and the field and row of each term holding them: the term's own
-        row, or, for a field whose positions are those of another's terms (``body_fold``:
-        of its accented forms in ``body``), the rows of those terms there."""
+        its first docnum, and the field, row and term holding them: the term's own row,
+        or, for a field whose positions are those of another's terms (``body_fold``: of
+        its accented forms in ``body``), the rows of those terms there."""
         source = FIELD[field].positions_from if field in FIELD else None
         own = key_of(field, term)
         forms: list[tuple[str, int]] | None = None  # (form, key), looked up once if needed
@@ -156,20 +183,22 @@ class IndexReader:
         for part, base in self.parts:
             if source is None or part.positional(field):  # (a part written before stored them)
                 i = part.find(field, term, own)
-                found += [(part, base, field, i)] if i >= 0 else []
+                found += [(part, base, field, i, term)] if i >= 0 else []
                 continue
             if forms is None:
                 forms = [(form, key_of(source, form)) for form, _ in self.accented_forms(term)]
             found += [
-                (part, base, source, i) for form, key in forms if (i := part.find(source, form, key)) >= 0
+                (part, base, source, i, form)
+                for form, key in forms
+                if (i := part.find(source, form, key)) >= 0
             ]
         return found
 
     def lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
         """Live documents where ``term`` occurs among the first ``within`` positions of
         ``field`` (the article's lead: its sapo and first sentences): ascending docnums,
-        or, when that would take more memory than a bit per document of the index, a
-        boolean mask over all docnums."""
+        or, when that would take more memory than a bit per document of the index, those
+        bits (``np.packbits`` of a mask over all docnums)."""
         key = (field, term, within)
         if key in self._lead:
             kept = self._lead[key]
@@ -179,13 +208,11 @@ class IndexReader:
                 kept = np.packbits(documents_mask(self.doc_count_all, kept))
             with contextlib.suppress(ValueError):  # larger than the whole cache
                 self._lead[key] = kept
-        if kept is None or kept.dtype != np.uint8:
-            return kept
-        return np.unpackbits(kept, count=self.doc_count_all).view(bool)
+        return kept
 
     def _lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
         found = []
-        for part, base, name, i in self._position_rows(field, term):
+        for part, base, name, i, _ in self._position_rows(field, term):
             docs, _ = part.postings(name, i)
             found.append(docs[part.first_positions(name, i) < within].astype(np.int64) + base)
         if not found:
@@ -199,9 +226,16 @@ class IndexReader:
         document, or by form and then document where a field's positions are its
         forms')."""
         found_docs, found_positions = [], []
-        for part, base, name, i in self._position_rows(field, term):
+        for part, base, name, i, form in self._position_rows(field, term):
             inside = docs[(docs >= base) & (docs < base + part.ndocs)]
             if not len(inside):
+                continue
+            held = None if self._deletions else self._runs(name, form, base, part.ndocs, inside)
+            if held is not None:
+                local, starts, counts = held
+                if len(local):
+                    found_docs.append((local + base).repeat(counts))
+                    found_positions.append(part.positions_at(name, i, starts, counts).astype(np.int64))
                 continue
             key = (name, i, base)
             cached = self._local.get(key)
@@ -224,6 +258,44 @@ class IndexReader:
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
         return np.concatenate(found_docs), np.concatenate(found_positions)
 
+    def _runs(
+        self, field: str, term: str, base: int, size: int, docs: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+        """For ``docs`` (ascending, in the part of ``size`` documents from ``base``): those
+        with ``term`` in ``field`` (part-local), where their runs of positions start among
+        the term's positions in the part, and how long they are. Read from what the
+        searcher holds of the term over every part (its frequencies, or its postings
+        decoded), so that a few documents' positions cost no decoding of the part's
+        postings; None when it holds neither. (Only without deletions: what it holds
+        leaves deleted documents out, the part's positions do not.)"""
+        every = self.frequencies(field, term)
+        if every is not None:
+            frequencies = every[base : base + size]  # (one per document of the part)
+            at = docs - base
+            counts = frequencies[at].astype(np.int64)
+            at = at[counts > 0]
+            local = at
+        else:
+            held = self._postings.get((field, term))
+            if held is None:
+                return None
+            ids, tf = held
+            lo, hi = ids.searchsorted((base, base + size))
+            ids, frequencies = ids[lo:hi], tf[lo:hi]  # (one per posting in the part)
+            if not len(ids):
+                return None
+            at = np.minimum(ids.searchsorted(docs), len(ids) - 1)
+            at = at[ids[at] == docs]
+            local, counts = ids[at] - base, frequencies[at].astype(np.int64)
+        counts = counts[counts > 0]
+        if not len(at):
+            return local, counts, counts
+        # Each run's start: the frequencies before the first, then those between.
+        between = np.add.reduceat(frequencies[: at[-1]], at[:-1], dtype=np.float64)
+        first = frequencies[: at[0]].sum(dtype=np.float64)
+        starts = (first + np.concatenate(([0], np.cumsum(between)))).astype(np.int64)
+        return local, starts, counts
+
     def phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
         if field not in FIELD:  # author: a small Whoosh field
             query = wq.Phrase(field, syllables) if len(syllables) > 1 else wq.Term(field, syllables[0])
@@ -231,7 +303,7 @@ class IndexReader:
         mask = np.zeros(self.doc_count_all, dtype=bool)
         rows = [self._position_rows(field, s) for s in syllables]
         for part, base in self.parts:
-            docs = _phrase_docs(part, [[(name, i) for p, _, name, i in found if p is part] for found in rows])
+            docs = _phrase_docs(part, [[row[2:4] for row in found if row[0] is part] for found in rows])
             if docs is not None and len(docs):
                 mask[docs.astype(np.int64) + base] = True
         return mask & self._live

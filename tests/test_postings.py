@@ -520,3 +520,42 @@ def test_an_index_with_folded_positions_stored_reads_with_new_parts(tmp_path, mo
     with open_index(tmp_path / "updated") as updated, open_index(tmp_path / "fresh") as fresh:
         assert answers(updated) == answers(fresh)
     assert True in stored and False in stored  # (old and new parts)
+
+
+@pytest.mark.parametrize("held", ["frequencies", "postings"])
+def test_positions_read_from_what_the_searcher_holds_are_those_of_the_parts(tmp_path, monkeypatch, held):
+    """The positions of a term in given documents are found, part by part, from what the
+    searcher holds of the term over every part (a common term's frequencies in every
+    document, reader.FREQUENCIES_ABOVE, or its postings decoded for scoring) rather than
+    from the part's postings decoded again: the same documents and positions."""
+    from searchkit import reader as reader_module, text
+
+    corpus = tmp_path / "c"
+    corpus.mkdir()
+    _write(corpus / "a.jsonl", RECORDS + _records(150, 2, "r"))
+    monkeypatch.setattr(index_module, "MERGED_PART_BYTES", 0)
+    index_paths([corpus], tmp_path / "ix", jobs=1, memory_mb=0)  # (several parts)
+    found = {}
+    for holds in (False, True):
+        every = holds and held == "frequencies"
+        monkeypatch.setattr(reader_module, "FREQUENCIES_ABOVE", 10**9 if every else 0)
+        with open_index(tmp_path / "ix") as ix:
+            source = ix._current()
+            assert len(source.parts) > 1
+            terms = sorted({term for part, _ in source.parts for term, _ in part.terms("body")})
+            if holds and held == "postings":
+                for term in terms:
+                    source.postings("body", term)
+            assert (source.frequencies("body", terms[0]) is not None) == every
+            picked = np.random.default_rng(5)
+            some = np.unique(picked.choice(source.doc_count_all, 40))
+            found[holds] = {
+                (field, term, name): source.positions(field, term, docs)
+                for term in terms
+                for field in ("body", "body_fold")
+                for name, docs in (("all", np.arange(len(source.live()))), ("some", some), ("one", some[-1:]))
+                if field == "body" or text.fold_diacritics(term) == term
+            }
+    for key, (docs, positions) in found[False].items():
+        assert np.array_equal(docs, found[True][key][0]), key
+        assert np.array_equal(positions, found[True][key][1]), key
