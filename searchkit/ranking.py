@@ -134,8 +134,10 @@ MAX_OR_WORD = 4  # syllables of the longest word an OR alternative grows to
 # it has fewer postings than 1/_SPARSE_BELOW of the documents.
 _SPARSE_BELOW = 16
 # A short query is scored among the documents with all its words (_universe) when they
-# are fewer than 1/_UNIVERSE_BELOW of the index (its rarest word's, 1/_RAREST_BELOW).
-_UNIVERSE_BELOW = 32
+# are fewer than 1/_UNIVERSE_BELOW of the index (its rarest word's, 1/_RAREST_BELOW), and
+# so is the second pass of _pruned: beyond, finding them in each term's postings
+# (_Evaluator._shared) costs more than passes over the whole index.
+_UNIVERSE_BELOW = 8
 _RAREST_BELOW = 8
 # A query asked for its best documents only is first scored without its bare syllables
 # in more than 1/_BOUND_ABOVE of the documents (_pruned).
@@ -377,26 +379,42 @@ def _universe(
     match, when some document has every one of them (in any form): then its matches are
     among them, and scoring only them gives each the scores it has over the whole index
     (every operation of the ranking is per document) at a cost that grows with them, not
-    with the archive. None when no document has every word (the rule relaxes)."""
-    lists = []
-    for syllable in set(counted):
-        found = _documents(source.postings, *_matched_form(syllable, params))
-        if not found:
-            return None
-        lists.append(found)
-    lists.sort(key=lambda found: sum(len(ids) for ids in found))  # the rarest word first
-    if sum(len(ids) for ids in lists[0]) * _RAREST_BELOW > len(allowed):
-        return None  # (as good as sure to be too many)
-    docs = ascending_union(lists[0])
-    docs = docs[allowed[docs]]
-    for found in lists[1:]:
-        inside = np.zeros(len(docs), dtype=bool)
-        for ids in found:
-            inside[_common(docs, ids)[0]] = True
-        docs = docs[inside]
-    # Among many documents, binary searches for them in each term's postings cost more
-    # than a pass over the whole index.
-    return docs if len(docs) and len(docs) * _UNIVERSE_BELOW <= len(allowed) else None
+    with the archive. None when no document has every word (the rule relaxes).
+
+    The documents with every word as typed (an accented word in its own form) first: when
+    there are any, they are the matches (the rule's first step), and they are often far
+    fewer than those with every word in any form (``trọng`` folds to ``trong``, which
+    nearly every article has); else those with every word in any form."""
+    typed = any(text.has_diacritics(s) for s in counted)
+    for as_typed in (True, False) if typed else (False,):
+        lists = []
+        for syllable in set(counted):
+            exact, _ = _scored_forms(syllable, None, params)
+            form = exact if as_typed and exact is not None else _matched_form(syllable, params)
+            found = _documents(source.postings, *form)
+            if not found:
+                break
+            lists.append(found)
+        else:
+            lists.sort(key=lambda found: sum(len(ids) for ids in found))  # the rarest word first
+            if sum(len(ids) for ids in lists[0]) * _RAREST_BELOW > len(allowed):
+                return None  # (as good as sure to be too many)
+            docs = ascending_union(lists[0])
+            docs = docs[allowed[docs]]
+            for found in lists[1:]:
+                postings = sum(len(ids) for ids in found)
+                if len(docs) * math.log2(max(postings, 2)) > postings:  # (as _Evaluator._shared)
+                    docs = docs[documents_mask(len(allowed), *found)[docs]]
+                    continue
+                inside = np.zeros(len(docs), dtype=bool)
+                for ids in found:
+                    inside[_common(docs, ids)[0]] = True
+                docs = docs[inside]
+            if len(docs):
+                # Among many documents, finding them in each term's postings costs more
+                # than a pass over the whole index.
+                return docs if len(docs) * _UNIVERSE_BELOW <= len(allowed) else None
+    return None
 
 
 def _common(docs: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
