@@ -979,9 +979,10 @@ def _pruned(
         matched = matched[partial + np.float32(bounded.left_out + margin) >= floor]
     if not len(matched):
         return match
-    # (Among many documents, binary searches in each term's postings cost more than a
-    # pass over the whole index: _universe.)
-    universe = matched if len(matched) * _UNIVERSE_BELOW <= len(allowed) else None
+    # (Among many documents, finding them in each term's postings costs more than a pass
+    # over the whole index, _universe; not among fewer than the first pass's.)
+    few = len(matched) * _UNIVERSE_BELOW <= len(allowed) or among is not None
+    universe = matched if few else None
     ev = _Evaluator(source, params, universe, first=bounded)
     full = _before_window(ev, parsed, allowed)
     _add_window(ev, parsed, full)
