@@ -457,7 +457,8 @@ class _Evaluator:
         # Matching only (_pruned): no bare syllable is scored, only its documents read, so
         # that the top of the query decides its matches and rule at the least cost.
         self.matches_only = matches_only
-        # ``first``: the bounding pass of the same query, whose work this one reuses.
+        # ``first``: an earlier pass of the same query (matching or bounding, _pruned),
+        # whose work this one reuses.
         # The match rule as applied over the whole index (set by clauses() at the top of
         # the query): given, a universe applies it rather than deciding it from its own
         # documents, which may not have every word the index has.
@@ -467,13 +468,13 @@ class _Evaluator:
         self.phrases: dict[tuple[str, tuple[str, ...]], np.ndarray] = first.phrases if first else {}
         # The scores of the terms bounding did score (and their exact-form matches), for a
         # pass over the whole index again (None: not kept).
-        same = first is not None and first.universe is None and universe is None
+        same = first if first is not None and first.universe is None and universe is None else None
         self.terms: dict[tuple[str, str | None], tuple[np.ndarray, np.ndarray | None]] | None = (
-            first.terms if same else {} if bound_common else None  # type: ignore[union-attr]
+            same.terms if same else {} if bound_common else None
         )
         # The documents of the bare syllables matched and not scored (presence()), for a
         # pass over the whole index again.
-        self.present: dict[str, tuple[np.ndarray, np.ndarray | None]] = first.present if same else {}  # type: ignore[union-attr]
+        self.present: dict[str, tuple[np.ndarray, np.ndarray | None]] = same.present if same else {}
 
     def phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
         """The source's phrase mask over the whole index, read once per query."""
@@ -826,8 +827,8 @@ class _Evaluator:
             mask, typed = self.present[syllable]
         else:
             exact, folded = _scored_forms(syllable, None, self.params)
-            mask = self._present(*folded) if folded else np.zeros(self.n, dtype=bool)
-            typed = None if exact is None else self._present(*exact)
+            mask = self._documents_mask(*folded) if folded else np.zeros(self.n, dtype=bool)
+            typed = None if exact is None else self._documents_mask(*exact)
             if typed is not None:
                 mask = mask | typed
             self.present[syllable] = mask, typed
@@ -835,7 +836,7 @@ class _Evaluator:
             self.exact[(syllable, None)] = typed
         return mask
 
-    def _present(self, fields: Fields, term: str) -> np.ndarray:
+    def _documents_mask(self, fields: Fields, term: str) -> np.ndarray:
         """The evaluator's documents with ``term`` in any of ``fields``."""
         lists = []
         every = []  # (a common term's frequencies: a pass over them, not a scatter of its documents)
