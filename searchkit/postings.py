@@ -89,6 +89,7 @@ __all__ = [
     "merge_parts",
     "ascending_union",
     "documents_mask",
+    "shared_documents",
     "PART_SUFFIX",
 ]
 
@@ -1272,6 +1273,16 @@ def _merged_texts(
         source = np.repeat(toff.astype(np.int64)[local[terms]] - before, n) + span
         tblob[np.repeat(toff_merged[terms] - before, n) + span] = blob[source]
     return {"toff": _narrow(toff_merged), "tblob": tblob}
+
+
+def shared_documents(docs: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where the documents two ascending arrays share are in ``docs`` and in ``ids``
+    (a binary search in ``ids`` for each of ``docs``: cheap when ``docs`` are few)."""
+    if not len(ids):
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
+    shared = np.flatnonzero(ids[at] == docs)
+    return shared, at[shared]
 
 
 def documents_mask(size: int, *docs: np.ndarray) -> np.ndarray:

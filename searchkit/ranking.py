@@ -42,7 +42,7 @@ import numpy as np
 
 from . import text
 from .fields import FIELD, folded_twin, searched_fields
-from .postings import ascending_union, documents_mask
+from .postings import ascending_union, documents_mask, shared_documents
 from .query import AnyOf, Clause, Group, ParsedQuery, Phrase, Term
 from .stopwords import QUESTION_WORDS, accented_forms_of, covered_syllables, stop_words
 
@@ -402,13 +402,12 @@ def _universe(
             docs = ascending_union(lists[0])
             docs = docs[allowed[docs]]
             for found in lists[1:]:
-                postings = sum(len(ids) for ids in found)
-                if len(docs) * math.log2(max(postings, 2)) > postings:  # (as _Evaluator._shared)
+                if not _searched(len(docs), sum(len(ids) for ids in found)):
                     docs = docs[documents_mask(len(allowed), *found)[docs]]
                     continue
                 inside = np.zeros(len(docs), dtype=bool)
                 for ids in found:
-                    inside[_common(docs, ids)[0]] = True
+                    inside[shared_documents(docs, ids)[0]] = True
                 docs = docs[inside]
             if len(docs):
                 # Among many documents, finding them in each term's postings costs more
@@ -417,14 +416,11 @@ def _universe(
     return None
 
 
-def _common(docs: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Where the documents two ascending arrays share are in ``docs`` and in ``ids``
-    (a binary search in ``ids`` for each of ``docs``: cheap when ``docs`` are few)."""
-    if not len(ids):
-        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
-    at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
-    shared = np.flatnonzero(ids[at] == docs)
-    return shared, at[shared]
+def _searched(few: int, many: int) -> bool:
+    """Whether ``few`` documents are best found among ``many`` ascending docnums by a
+    binary search each (else by a pass over the ``many``: a mask or map of the few):
+    whichever reads fewer entries."""
+    return few * math.log2(max(many, 2)) <= many
 
 
 class _Evaluator:
@@ -505,10 +501,8 @@ class _Evaluator:
         """The universe's documents among ascending docnums ``docs``: their positions in the
         universe, and their rows in ``docs``."""
         assert self.universe is not None
-        # A binary search in ``docs`` for each document of the universe, or a lookup of
-        # each of ``docs`` in a map of the universe: whichever reads fewer entries.
-        if len(self.universe) * math.log2(max(len(docs), 2)) <= len(docs):
-            return _common(self.universe, docs)
+        if _searched(len(self.universe), len(docs)):
+            return shared_documents(self.universe, docs)
         if self._place is None:
             self._place = np.full(self.source.doc_count_all, -1, dtype=np.int32)
             self._place[self.universe] = np.arange(len(self.universe), dtype=np.int32)

@@ -23,7 +23,7 @@ from whoosh import query as wq
 from . import text
 from .errors import IndexDamagedError
 from .fields import FIELD
-from .postings import PartReader, ascending_union, documents_mask, key_of
+from .postings import PartReader, ascending_union, documents_mask, key_of, shared_documents
 from .store import UNDATED, epoch_seconds, part_path, segment_parts, verify_whoosh_files
 
 __all__ = ["IndexReader", "POSTINGS_CACHE", "open_parts"]
@@ -246,8 +246,7 @@ class IndexReader:
                     self._local[key] = cached
             local, ends = cached
             wanted = (inside - base).astype(local.dtype)  # (not the postings to int64: O(postings))
-            rows = np.minimum(local.searchsorted(wanted), len(local) - 1)
-            rows = rows[local[rows] == wanted]
+            rows = shared_documents(wanted, local)[1]
             if not len(rows):
                 continue
             # Only the wanted documents' runs of positions: a common syllable has far more.
@@ -273,8 +272,8 @@ class IndexReader:
             frequencies = every[base : base + size]  # (one per document of the part)
             at = docs - base
             counts = frequencies[at].astype(np.int64)
-            at = at[counts > 0]
-            local = at
+            local = at = at[counts > 0]
+            counts = counts[counts > 0]
         else:
             held = self._postings.get((field, term))
             if held is None:
@@ -284,10 +283,8 @@ class IndexReader:
             ids, frequencies = ids[lo:hi], tf[lo:hi]  # (one per posting in the part)
             if not len(ids):
                 return None
-            at = np.minimum(ids.searchsorted(docs), len(ids) - 1)
-            at = at[ids[at] == docs]
+            at = shared_documents(docs, ids)[1]
             local, counts = ids[at] - base, frequencies[at].astype(np.int64)
-        counts = counts[counts > 0]
         if not len(at):
             return local, counts, counts
         # Each run's start: the frequencies before the first, then those between.
