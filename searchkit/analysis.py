@@ -236,6 +236,9 @@ def _batch_postings(texts: list[list[_Zone]]) -> BatchPostings:
         select: np.ndarray | slice = (
             slice(None) if text_field.zone is None else zone == ZONES.index(text_field.zone)
         )
+        if text_field.first is not None:  # (syllable fields only: fields.py)
+            leading = positions < text_field.first
+            select = leading if isinstance(select, slice) else select & leading
         kept = positions[select] if text_field.positional and not in_words else None
         counted[text_field.name] = postings.count_field(
             vocabulary(text_field.terms),

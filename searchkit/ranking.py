@@ -76,9 +76,10 @@ class PostingsSource(Protocol):
 
     def doc_frequency(self, field: str, term: str) -> int: ...
 
-    def lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
-        """Live documents with ``term`` among the first ``within`` positions of ``field``:
-        ascending docnums, or a bit per docnum (``np.packbits`` of a mask)."""
+    def lead_docs(self, term: str) -> np.ndarray | None:
+        """Live documents with the folded syllable ``term`` in their lead (the first
+        fields.LEAD_SYLLABLES of sapo and body): ascending docnums, or a bit per docnum
+        (``np.packbits`` of a mask)."""
 
     def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The document and position of each occurrence of ``term`` in ``field`` of ``docs``."""
@@ -103,8 +104,7 @@ class RankingParams:
     # the significant ones (stop words and question words left out of the count).
     short_query_words: int = 4
     long_query_coverage: float = 0.5
-    lead_weight: float = 2.0  # idf of each query syllable found in the article's lead
-    lead_syllables: int = 80  # the lead: the first syllables of sapo and body
+    lead_weight: float = 2.0  # idf of each query syllable found in the article's lead (fields.py)
     soft_quotes_above: int = 8  # syllables: a longer query reads its plain quotes as words
     # Proximity: the best-scored documents gain ``window_weight`` times the idf of the
     # distinct query syllables in their densest passage of ``window_syllables``.
@@ -1013,7 +1013,7 @@ def _before_window(ev: _Evaluator, parsed: ParsedQuery, allowed: np.ndarray) -> 
         # Sorted: float32 sums depend on their order, and a set's order changes with the
         # process's hash seed; the same query must score the same in every process.
         for syllable in sorted({text.fold_diacritics(s) for run in parsed.runs for s in run}):
-            docs = source.lead_docs("body_fold", syllable, params.lead_syllables)
+            docs = source.lead_docs(syllable)
             df = _live_df(source, "body_fold", syllable)  # live documents, as BM25's idf
             if docs is None or not df:
                 continue

@@ -22,7 +22,7 @@ from whoosh import query as wq
 
 from . import text
 from .errors import IndexDamagedError
-from .fields import FIELD
+from .fields import FIELD, LEAD_FIELD
 from .postings import PartReader, ascending_union, documents_mask, key_of, shared_documents
 from .store import UNDATED, epoch_seconds, part_path, segment_parts, verify_whoosh_files
 
@@ -90,9 +90,7 @@ class IndexReader:
         self._postings: LRUCache[tuple[str, str], tuple[np.ndarray, np.ndarray] | None] = LRUCache(
             POSTINGS_CACHE, getsizeof=lambda found: len(found[0]) if found else 1
         )
-        self._lead: LRUCache[tuple[str, str, int], np.ndarray | None] = LRUCache(
-            LEAD_CACHE, getsizeof=_nbytes
-        )
+        self._lead: LRUCache[str, np.ndarray | None] = LRUCache(LEAD_CACHE, getsizeof=_nbytes)
         # Least frequently used first out: the stop words most queries share stay.
         self._frequencies: LFUCache[tuple[str, str], np.ndarray | None] = LFUCache(
             FREQUENCIES_CACHE, getsizeof=_nbytes
@@ -194,31 +192,19 @@ class IndexReader:
             ]
         return found
 
-    def lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
-        """Live documents where ``term`` occurs among the first ``within`` positions of
-        ``field`` (the article's lead: its sapo and first sentences): ascending docnums,
-        or, when that would take more memory than a bit per document of the index, those
-        bits (``np.packbits`` of a mask over all docnums)."""
-        key = (field, term, within)
-        if key in self._lead:
-            kept = self._lead[key]
-        else:
-            kept = self._lead_docs(field, term, within)
-            if kept is not None and len(kept) * LEAD_BITS_ABOVE > self.doc_count_all:
-                kept = np.packbits(documents_mask(self.doc_count_all, kept))
-            with contextlib.suppress(ValueError):  # larger than the whole cache
-                self._lead[key] = kept
+    def lead_docs(self, term: str) -> np.ndarray | None:
+        """Live documents with the folded syllable ``term`` in their lead (fields.LEAD_FIELD):
+        ascending docnums, or, when that would take more memory than a bit per document of
+        the index, those bits (``np.packbits`` of a mask over all docnums)."""
+        if term in self._lead:
+            return self._lead[term]
+        found = self._read(LEAD_FIELD, term)  # (not through the postings cache: kept here)
+        kept = None if found is None else found[0]
+        if kept is not None and len(kept) * LEAD_BITS_ABOVE > self.doc_count_all:
+            kept = np.packbits(documents_mask(self.doc_count_all, kept))
+        with contextlib.suppress(ValueError):  # larger than the whole cache
+            self._lead[term] = kept
         return kept
-
-    def _lead_docs(self, field: str, term: str, within: int) -> np.ndarray | None:
-        found = []
-        for part, base, name, i, _ in self._position_rows(field, term):
-            docs, _ = part.postings(name, i)
-            found.append(docs[part.first_positions(name, i) < within].astype(np.int64) + base)
-        if not found:
-            return None
-        docs_all = ascending_union(found)
-        return docs_all[self._live[docs_all]] if self._deletions else docs_all
 
     def positions(self, field: str, term: str, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Where ``term`` occurs in ``field`` of the documents ``docs``: the document and

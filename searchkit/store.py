@@ -15,7 +15,6 @@ import json
 import math
 import os
 import re
-import zlib
 from collections.abc import Iterable
 from datetime import datetime, timezone
 from io import BytesIO
@@ -24,6 +23,7 @@ from pathlib import Path
 from whoosh import columns, fields, index as whoosh_index
 from whoosh.filedb import compound, structfile
 from whoosh.filedb.filestore import FileStorage
+from zlib_ng.zlib_ng import crc32  # zlib's CRC-32, the same values, many times faster
 
 from . import analysis, postings
 from .errors import IndexDamagedError, IndexNotFoundError, SearchkitError
@@ -95,7 +95,8 @@ INDEX_NAME = "searchkit"
 # Version 2: text fields moved from Whoosh to postings parts (postings.py). Version 1 had no
 # FORMAT_FILE (it is told apart by its Whoosh schema); nor had version 2 before this file.
 # Version 3: postings parts carry checksums. Version 4: packed postings (postings.py).
-SCHEMA_VERSION = 4
+# Version 5: the lead field (fields.LEAD_FIELD; a version 4 part would read as no leads).
+SCHEMA_VERSION = 5
 FORMAT_FILE = "searchkit-format"
 # The name of Whoosh's write lock for INDEX_NAME (taken by hand while creating an index).
 WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"
@@ -231,7 +232,7 @@ def write_checksums(index_dir: str | Path, segment_id: str) -> None:
     line = json.dumps({"files": files})
     path = checksums_path(index_dir, segment_id)
     temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(f"{line}\n{zlib.crc32(line.encode()):08x}\n", encoding="ascii")
+    temporary.write_text(f"{line}\n{crc32(line.encode()):08x}\n", encoding="ascii")
     os.replace(temporary, path)
 
 
@@ -242,7 +243,7 @@ def read_checksums(index_dir: str | Path, segment_id: str) -> dict[str, tuple[in
     path = checksums_path(index_dir, segment_id)
     try:
         line, crc = path.read_text(encoding="ascii").split("\n")[:2]
-        if f"{zlib.crc32(line.encode()):08x}" != crc:
+        if f"{crc32(line.encode()):08x}" != crc:
             raise ValueError("checksum mismatch")
         return {name: (int(size), int(sum_)) for name, (size, sum_) in json.loads(line)["files"].items()}
     except FileNotFoundError:
@@ -256,7 +257,7 @@ def _size_and_crc(path: Path) -> tuple[int, int]:
     size = 0
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
-            crc = zlib.crc32(chunk, crc)
+            crc = crc32(chunk, crc)
             size += len(chunk)
     return size, crc
 

@@ -21,7 +21,7 @@ from conftest import RECORDS, SAMPLE_CORPUS, SAMPLE_IDS, write_records
 from searchkit import index_paths, open_index, postings
 from searchkit.check import check_index
 from searchkit.errors import DocumentNotFoundError, IndexDamagedError
-from searchkit.store import toc_name
+from searchkit.store import SCHEMA_VERSION, toc_name
 
 SEARCHKIT = [sys.executable, "-m", "searchkit.cli"]
 ENV = dict(os.environ, NO_COLOR="1", COLUMNS="300")
@@ -256,7 +256,7 @@ def test_check_reports_each_damaged_file_and_repair_rewrites_the_format_file(tmp
     report = check_index(index_dir)
     assert {p.file for p in report.problems} == {"searchkit-format", _missing_part_name(index_dir)}
     repaired = check_index(index_dir, repair=True)
-    assert repaired.repaired and (index_dir / "searchkit-format").read_text().strip() == "4"
+    assert repaired.repaired and (index_dir / "searchkit-format").read_text().strip() == str(SCHEMA_VERSION)
     assert check_index(index_dir).healthy
 
 

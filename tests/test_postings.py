@@ -417,12 +417,47 @@ def _index_with_folded_positions_stored(paths: list[Path], index_dir: Path, monk
         index_paths(paths, index_dir, jobs=1)
 
 
+def test_the_lead_is_the_first_syllables_of_sapo_and_body(tmp_path):
+    """An article's lead (fields.LEAD_FIELD) holds the folded syllables among the first
+    LEAD_SYLLABLES of its sapo then body, whatever their accents, and none after them."""
+    from searchkit.fields import LEAD_SYLLABLES
+
+    filler = " ".join(["xa"] * (LEAD_SYLLABLES - 3))
+    records = [
+        # sapo "Tin mới." (2 syllables), then the body: "mốc" is the lead's last syllable,
+        # "cuối" the first after it.
+        {"id": "a", "title": "Một", "sapo": "Tin mới.", "body": f"{filler} mốc cuối xa."},
+        {"id": "b", "title": "Hai", "body": "Mốc và cuối ở đầu bài."},
+        {"id": "c", "title": "Ba", "body": "Tin khác, không có hai từ ấy."},
+    ]
+    path = tmp_path / "news.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    index_paths([path], tmp_path / "ix", jobs=1)
+    with open_index(tmp_path / "ix") as ix:
+        source = ix._current()
+        number = {source.searcher.stored_fields(d)["id"]: d for d in range(source.doc_count_all)}
+        docs, positions = source.positions("body_fold", "moc", np.arange(source.doc_count_all))
+        assert positions[docs == number["a"]].tolist() == [LEAD_SYLLABLES - 1]  # (the case under test)
+
+        def lead(term: str) -> set[str]:
+            found = source.lead_docs(term)
+            if found is not None and found.dtype == np.uint8:  # kept as bits
+                found = np.flatnonzero(np.unpackbits(found, count=source.doc_count_all))
+            return {name for name, d in number.items() if found is not None and d in found}
+
+        assert lead("moc") == {"a", "b"}
+        assert lead("cuoi") == {"b"}
+        assert lead("tin") == {"a", "c"}
+        assert lead("khong") == {"c"}
+
+
 def test_folded_positions_read_from_the_accented_forms_are_those_a_part_would_store(tmp_path, monkeypatch):
-    """``body_fold`` keeps no positions of its own: its lead, phrases and positions are
-    read from the forms in ``body`` that fold to its term. The same articles indexed with
-    the folded positions stored (the layout before, which readers still read) answer
-    every such question alike, term by term, and searches score alike."""
-    from searchkit import text
+    """``body_fold`` keeps no positions of its own: its phrases and positions are read
+    from the forms in ``body`` that fold to its term, and its lead is the lead field's.
+    The same articles indexed with the folded positions stored (the layout before, which
+    readers still read) answer every such question alike, term by term, and searches
+    score alike; the lead field holds the documents where those positions start early."""
+    from searchkit import fields, reader, text
 
     records = RECORDS + [
         {"id": f"x{i}", "title": f"Tin {i}", "body": body}
@@ -451,17 +486,20 @@ def test_folded_positions_read_from_the_accented_forms_are_those_a_part_would_st
             }
         )
         everything = np.arange(a.doc_count_all)
+        monkeypatch.setattr(reader, "LEAD_BITS_ABOVE", 0)  # leads as documents, never bits
         for term in folded:
             forms = a.accented_forms(term)  # most documents first, each folding to ``term``
             assert forms and all(text.fold_diacritics(f) == term for f, _ in forms)
             assert [df for _, df in forms] == sorted((df for _, df in forms), reverse=True)
             assert sum(df for _, df in forms) >= a.doc_frequency("body_fold", term)
-            for within in (3, 80):
-                assert np.array_equal(
-                    a.lead_docs("body_fold", term, within), b.lead_docs("body_fold", term, within)
-                )
             docs_a, pos_a = a.positions("body_fold", term, everything)
             docs_b, pos_b = b.positions("body_fold", term, everything)
+            # The lead field holds exactly the documents where the term's first position
+            # is among the first LEAD_SYLLABLES.
+            in_lead = np.unique(docs_a[pos_a < fields.LEAD_SYLLABLES])
+            for reader_ in (a, b):
+                lead = reader_.lead_docs(term)
+                assert np.array_equal(in_lead, [] if lead is None else lead), term
             order_a, order_b = np.lexsort((pos_a, docs_a)), np.lexsort((pos_b, docs_b))
             assert np.array_equal(docs_a[order_a], docs_b[order_b]) and np.array_equal(
                 pos_a[order_a], pos_b[order_b]
