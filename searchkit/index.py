@@ -717,6 +717,7 @@ class _Apply:
         self.writer = self._new_writer()
         self._uncommitted = 0  # documents of the files written since the last commit
         self.committed = 0  # documents of the files committed so far by this run
+        self._drained = False  # every batch is with the workers: the last commit is next
 
     def _new_writer(self) -> _Writer:
         return _Writer(self._ix, self._wait, self._on_wait, self._policy)
@@ -731,15 +732,20 @@ class _Apply:
         file_docs = self._tally.written(batch, (a.article.id for a in analyzed.articles))
         if batch.last:
             self._uncommitted += file_docs
-            if self._policy.commit_due(self._uncommitted):
+            if self._policy.commit_due(self._uncommitted) and not self._drained:
                 with self._uninterrupted(False):
                     self.writer.commit(merge=self._policy.merges(last_commit=False))
                     self.committed += self._uncommitted
                     self._uncommitted = 0
                     self.writer = self._new_writer()
 
-    def write_out(self) -> None:
-        """Write out what the writer holds, in the background."""
+    def drained(self) -> None:
+        """Every batch is with the workers: write out what the writer holds, in the
+        background, and leave the files still to come to the last commit. That commit
+        merges the segment's parts, the run's largest use of memory, and it comes after
+        the workers have exited (a single large file would otherwise be committed, and its
+        parts merged, while they hold their memory)."""
+        self._drained = True
         self.writer.write_part()
 
     def finish(self, removed: Iterable[tuple[str, int]]) -> None:
@@ -869,7 +875,7 @@ def index_paths(
                 analyzer.start()
             # When the workers have their last batches, the writer writes out what it holds
             # meanwhile: the part left for the last commit is then a few batches.
-            for batch, analyzed in analyzer.run(_read_batches(plan, tally), on_drained=apply.write_out):
+            for batch, analyzed in analyzer.run(_read_batches(plan, tally), on_drained=apply.drained):
                 apply.batch(batch, analyzed)
             analyzer.close()
             apply.finish(plan.removed)

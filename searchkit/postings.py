@@ -1096,21 +1096,26 @@ def merge_parts(parts: Sequence[PartReader], path: str | Path) -> None:
     again in pieces of about :data:`_MERGE_CHUNK` values, so memory stays small whatever
     the parts' size."""
     assert parts and all(b.base == a.base + a.ndocs for a, b in zip(parts, parts[1:])), "consecutive parts"
-    arrays: list[tuple[str, np.ndarray | _Pieces]] = []
-    for field in TEXT_FIELDS:
-        merged = _merged_field(parts, field.name, field.positional)
-        arrays += [(f"{field.name}/{name}", values) for name, values in merged.items()]
-    documents: list[list[str] | tuple[str, str]] = []
-    for part in parts:
-        listed = part.documents()
-        if listed is None:  # (kept in all the parts or in none)
-            break
-        documents += [list(d) for d in listed]
-    else:
+
+    def arrays() -> Iterator[tuple[str, np.ndarray | _Pieces]]:
+        # One field at a time: a field's merged keys and the parts' rows and offsets are
+        # made when its turn comes and dropped before the next field's (the pairs field's
+        # alone are hundreds of MB in a merge of 1 GiB of parts).
+        for field in TEXT_FIELDS:
+            merged = _merged_field(parts, field.name, field.positional)
+            yield from ((f"{field.name}/{name}", values) for name, values in merged.items())
+            del merged
+        documents: list[list[str] | tuple[str, str]] = []
+        for part in parts:
+            listed = part.documents()
+            if listed is None:  # (kept in all the parts or in none)
+                return
+            documents += [list(d) for d in listed]
         encoded = json.dumps(documents, ensure_ascii=False).encode("utf-8")
-        arrays.append((_DOCUMENTS, np.frombuffer(encoded, dtype=np.uint8)))
+        yield _DOCUMENTS, np.frombuffer(encoded, dtype=np.uint8)
+
     meta = {"base": parts[0].base, "docs": sum(part.ndocs for part in parts)}
-    _write_arrays(Path(path), meta, arrays)
+    _write_arrays(Path(path), meta, arrays())
 
 
 def _merged_field(

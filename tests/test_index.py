@@ -107,6 +107,33 @@ def test_worker_processes_give_the_same_index(corpus_dir, tmp_path):
             assert [(h.id, h.score) for h in a.search(q).hits] == [(h.id, h.score) for h in b.search(q).hits]
 
 
+def test_the_last_commit_comes_after_the_workers_exit(tmp_path, monkeypatch):
+    # The last commit merges the segment's parts, the run's largest use of memory: not
+    # beside the workers'. A single file, whose end would otherwise be committed while
+    # the workers still hold its last batches, is committed once, after they exit.
+    import multiprocessing
+
+    import searchkit.index as indexing
+
+    monkeypatch.setattr(indexing, "COMMIT_EVERY_DOCS", 1)  # a commit at every file boundary
+    monkeypatch.setattr(indexing, "BATCH_ARTICLES", 2)  # more batches than the workers hold
+    workers_at_commits: list[int] = []
+    commit = indexing._Writer.commit
+
+    def recorded(self, merge: bool) -> None:
+        workers_at_commits.append(len(multiprocessing.active_children()))
+        commit(self, merge)
+
+    monkeypatch.setattr(indexing._Writer, "commit", recorded)
+    records = [dict(r, id=f"{r['id']}-{n}") for n in range(3) for r in RECORDS]
+    write_records(tmp_path / "news.jsonl", records)
+    report = index_paths([tmp_path / "news.jsonl"], tmp_path / "index", jobs=2)
+    assert report.added == len(records)
+    assert workers_at_commits == [0]
+    with open_index(tmp_path / "index") as ix:
+        assert ix.search("thuỷ điện").total == 3
+
+
 def test_the_format_version_is_written_and_checked(corpus_dir, tmp_path):
     """An index records its format; one from a newer searchkit is refused with a clear
     message instead of being misread, and a rebuild makes it current again."""
