@@ -140,9 +140,13 @@ class _CommitPolicy:
     def part_full(self, part_nbytes: int) -> bool:
         return part_nbytes >= self.part_bytes
 
-    def commit_due(self, uncommitted_docs: int) -> bool:
-        """Asked at file boundaries only: a commit inside a file would leave it half indexed."""
-        return uncommitted_docs >= self.commit_docs
+    def commit_due(self, uncommitted_docs: int, drained: bool) -> bool:
+        """Asked at file boundaries only: a commit inside a file would leave it half indexed.
+        Once every batch is with the workers (``drained``), the files still to come wait for
+        the last commit: it merges the segment's parts, the run's largest use of memory,
+        and it runs after the workers have exited (a single large file would otherwise be
+        committed, and its parts merged, while they hold their memory)."""
+        return uncommitted_docs >= self.commit_docs and not drained
 
     @staticmethod
     def merges(last_commit: bool) -> bool:
@@ -717,7 +721,7 @@ class _Apply:
         self.writer = self._new_writer()
         self._uncommitted = 0  # documents of the files written since the last commit
         self.committed = 0  # documents of the files committed so far by this run
-        self._drained = False  # every batch is with the workers: the last commit is next
+        self._drained = False  # every batch is with the workers (_CommitPolicy.commit_due)
 
     def _new_writer(self) -> _Writer:
         return _Writer(self._ix, self._wait, self._on_wait, self._policy)
@@ -732,7 +736,7 @@ class _Apply:
         file_docs = self._tally.written(batch, (a.article.id for a in analyzed.articles))
         if batch.last:
             self._uncommitted += file_docs
-            if self._policy.commit_due(self._uncommitted) and not self._drained:
+            if self._policy.commit_due(self._uncommitted, self._drained):
                 with self._uninterrupted(False):
                     self.writer.commit(merge=self._policy.merges(last_commit=False))
                     self.committed += self._uncommitted
@@ -741,10 +745,7 @@ class _Apply:
 
     def drained(self) -> None:
         """Every batch is with the workers: write out what the writer holds, in the
-        background, and leave the files still to come to the last commit. That commit
-        merges the segment's parts, the run's largest use of memory, and it comes after
-        the workers have exited (a single large file would otherwise be committed, and its
-        parts merged, while they hold their memory)."""
+        background; the files still to come wait for the last commit (the policy's)."""
         self._drained = True
         self.writer.write_part()
 
@@ -874,7 +875,8 @@ def index_paths(
             if any(file.to_read for file in plan.files):
                 analyzer.start()
             # When the workers have their last batches, the writer writes out what it holds
-            # meanwhile: the part left for the last commit is then a few batches.
+            # meanwhile (the part left for the last commit is then a few batches), and the
+            # last commit waits for them to exit.
             for batch, analyzed in analyzer.run(_read_batches(plan, tally), on_drained=apply.drained):
                 apply.batch(batch, analyzed)
             analyzer.close()
