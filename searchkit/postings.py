@@ -90,6 +90,7 @@ __all__ = [
     "ascending_union",
     "documents_mask",
     "shared_documents",
+    "ascending_intersection",
     "PART_SUFFIX",
 ]
 
@@ -1288,6 +1289,14 @@ def shared_documents(docs: np.ndarray, ids: np.ndarray) -> tuple[np.ndarray, np.
     at = np.minimum(np.searchsorted(ids, docs), len(ids) - 1)
     shared = np.flatnonzero(ids[at] == docs)
     return shared, at[shared]
+
+
+def ascending_intersection(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """The values two ascending arrays of distinct values share, ascending: the shorter's
+    searched for in the longer (np.intersect1d sorts both together: much slower when one
+    is a common term's millions of postings)."""
+    few, many = (a, b) if len(a) <= len(b) else (b, a)
+    return few[shared_documents(few, many)[0]]
 
 
 def documents_mask(size: int, *docs: np.ndarray) -> np.ndarray:

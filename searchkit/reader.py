@@ -23,7 +23,14 @@ from whoosh import query as wq
 from . import text
 from .errors import IndexDamagedError
 from .fields import FIELD, LEAD_FIELD
-from .postings import PartReader, ascending_union, documents_mask, key_of, shared_documents
+from .postings import (
+    PartReader,
+    ascending_intersection,
+    ascending_union,
+    documents_mask,
+    key_of,
+    shared_documents,
+)
 from .store import UNDATED, epoch_seconds, part_path, segment_parts, verify_whoosh_files
 
 __all__ = ["IndexReader", "POSTINGS_CACHE", "open_parts"]
@@ -285,8 +292,12 @@ class IndexReader:
             return self.mask_of(query)
         mask = np.zeros(self.doc_count_all, dtype=bool)
         rows = [self._position_rows(field, s) for s in syllables]
+        folded = [text.fold_diacritics(s) for s in syllables]
+        pairs = [f"{a}_{b}" for a, b in zip(folded, folded[1:])]
         for part, base in self.parts:
-            docs = _phrase_docs(part, [[row[2:4] for row in found if row[0] is part] for found in rows])
+            docs = _phrase_docs(
+                part, [[row[2:4] for row in found if row[0] is part] for found in rows], pairs
+            )
             if docs is not None and len(docs):
                 mask[docs.astype(np.int64) + base] = True
         return mask & self._live
@@ -387,32 +398,41 @@ _POSITION_BITS = 22
 _PHRASE_SLACK = 1024
 
 
-def _phrase_docs(part: PartReader, syllables: list[list[tuple[str, int]]]) -> np.ndarray | None:
+def _phrase_docs(
+    part: PartReader, syllables: list[list[tuple[str, int]]], pairs: list[str]
+) -> np.ndarray | None:
     """Part-local documents where the phrase occurs: ``syllables`` gives, for each of its
     syllables in order, the (field, row) of the terms holding its positions (one, or its
-    forms: _position_rows)."""
+    forms: _position_rows); ``pairs``, its adjacent syllables folded (``a_b``)."""
     if any(not rows for rows in syllables):
         return None
-
-    def documents(rows: list[tuple[str, int]]) -> np.ndarray:
-        return ascending_union([part.postings(name, i)[0] for name, i in rows])
-
-    candidates = documents(syllables[0])
-    for rows in syllables[1:]:  # documents holding every syllable first: cheap, and narrows a lot
-        candidates = np.intersect1d(candidates, documents(rows), assume_unique=True)
-    if len(syllables) == 1 or not len(candidates):
+    if len(syllables) == 1:
+        return ascending_union([part.postings(name, i)[0] for name, i in syllables[0]])
+    # Only documents with each of the phrase's pairs (fields.py: adjacent syllables of a
+    # zone, folded, in any zone) can hold it: far fewer than those with each of its
+    # syllables when these are common (``1,2 tỷ``: ``1`` and ``2`` are in most articles),
+    # so the positions read are few.
+    candidates: np.ndarray | None = None
+    for pair in pairs:
+        row = part.find("pairs", pair)
+        if row < 0:
+            return None
+        docs = part.postings("pairs", row)[0]
+        candidates = docs if candidates is None else ascending_intersection(candidates, docs)
+    assert candidates is not None  # (two syllables or more: a pair at least)
+    if not len(candidates):
         return candidates
     found: np.ndarray | None = None  # position keys of the phrase so far
     for k, rows in enumerate(syllables):
         keys = []
         for name, i in rows:
             docs, tf = part.postings(name, i)
-            wanted = np.flatnonzero(np.isin(docs, candidates, assume_unique=True))  # (their positions only)
+            wanted = shared_documents(candidates, docs)[1]  # (their positions only)
             doc_of = np.repeat(docs[wanted], tf[wanted]).astype(np.int64)
             positions = part.positions(name, i, wanted, tf.astype(np.int64).cumsum()).astype(np.int64)
             keys.append((doc_of << _POSITION_BITS) | (positions + _PHRASE_SLACK - k))
         key = ascending_union(keys)  # (each form's keys ascend: by document, then position)
-        found = key if found is None else np.intersect1d(found, key, assume_unique=True)
+        found = key if found is None else ascending_intersection(found, key)
         if not len(found):
             break
     assert found is not None  # two syllables or more here

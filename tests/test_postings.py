@@ -597,3 +597,43 @@ def test_positions_read_from_what_the_searcher_holds_are_those_of_the_parts(tmp_
     for key, (docs, positions) in found[False].items():
         assert np.array_equal(docs, found[True][key][0]), key
         assert np.array_equal(positions, found[True][key][1]), key
+
+
+def test_ascending_intersection_is_numpys():
+    rng = np.random.default_rng(7)
+    for size_a, size_b in ((0, 5), (5, 0), (1, 1000), (1000, 3), (500, 700)):
+        a = np.unique(rng.integers(0, 2000, size_a)).astype(np.int64)
+        b = np.unique(rng.integers(0, 2000, size_b)).astype(np.int64)
+        assert np.array_equal(postings.ascending_intersection(a, b), np.intersect1d(a, b))
+
+
+def test_phrases_of_common_syllables_match_only_where_adjacent_in_one_zone(tmp_path):
+    """A phrase's candidates are the documents with each of its pairs (reader._phrase_docs):
+    the answers are those of its syllables' positions, in the field asked, never across
+    the title and body, in either tone-mark placement."""
+    bodies = {
+        "adjacent": ("Giá vàng", "Lãi 1,2 tỷ đồng. Con số 2 và 1 khác."),
+        "apart": ("Tin", "Có 1 người và 2 con, 2 rồi 1."),
+        "across": ("Năm 1", "2 người đến dự."),
+        "title": ("Mất 1 2 tỷ", "Không có gì."),
+        "tones": ("Tin khác", "Hoà bình 1 2 3 và hòa hợp."),
+    }
+    records = [{"id": key, "title": title, "body": body} for key, (title, body) in bodies.items()]
+    for i in range(9):  # (each with 1 and 2, apart)
+        records.append({"id": f"filler{i}", "title": f"Số {i}", "body": f"Có {i} và 1 hay 2 người."})
+    _write(tmp_path / "news.jsonl", records)
+    index_paths([tmp_path / "news.jsonl"], tmp_path / "ix", jobs=1)
+    with open_index(tmp_path / "ix") as ix:
+        reader = ix._current()
+        ids = reader.column("id")
+
+        def found(field: str, phrase: list[str]) -> set[str]:
+            return {ids[d] for d in np.flatnonzero(reader.phrase_mask(field, phrase))}
+
+        assert found("body_fold", ["1", "2"]) == {"adjacent", "tones"}
+        assert found("body_fold", ["1", "2", "3"]) == {"tones"}
+        assert found("title_fold", ["1", "2"]) == {"title"}
+        assert found("body", ["hòa", "bình"]) == {"tones"}  # (written hoà)
+        assert found("body_fold", ["hoa", "binh", "1", "2"]) == {"tones"}
+        assert found("body_fold", ["2", "nguoi"]) == {"across"} | {f"filler{i}" for i in range(9)}
+        assert found("body_fold", ["2", "1"]) == set()
