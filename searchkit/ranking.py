@@ -722,8 +722,8 @@ class _Evaluator:
             unweighed = len(weighed) > self.params.short_query_words and "content" in weighed
         for clause, role in zip(clauses, roles):
             bare = clause.node.syllable if _is_bare(clause) else None  # type: ignore[union-attr]
+            s: np.ndarray | None = None  # (a bounded word adds no score)
             if bare is not None and bounding and (self.matches_only or self.is_common(bare)):
-                s = np.zeros(self.n, dtype=np.float32)
                 m = np.zeros(self.n, dtype=bool) if unweighed and role != "content" else self.presence(bare)
                 self.left_out += 0.0 if self.matches_only else self.ceiling(bare)
             else:
@@ -731,7 +731,8 @@ class _Evaluator:
             if clause.occur == "not":
                 excluded |= m
                 continue
-            scores += s
+            if s is not None:
+                scores += s
             if clause.occur == "must":
                 must &= m
             elif role == "question":
@@ -757,7 +758,10 @@ class _Evaluator:
         as_typed = np.zeros(self.n, dtype=np.float32)
         any_form = np.zeros(self.n, dtype=np.float32)
         for (m, _), typed, weight in zip(counted, exact, weights):
-            if weight:
+            if weight == 1:  # (the masks added in place: no product made over every document)
+                as_typed += typed
+                any_form += m
+            elif weight:
                 as_typed += typed * np.float32(weight)
                 any_form += m * np.float32(weight)
         short = len(counted) <= self.params.short_query_words
