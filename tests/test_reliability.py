@@ -182,6 +182,20 @@ SMALL_COMMITS = (
     "from searchkit.cli import main; sys.argv[0] = 'searchkit'; main()"
 )
 
+# A run that, once it holds the writer lock, waits for the file $HOLD_UNTIL: a test can
+# have a second run find the lock taken however fast the first would have been.
+HOLD_LOCK = (
+    "import os, sys, time, searchkit.index as i\n"
+    "take = i._writer\n"
+    "def held(*args, **kwargs):\n"
+    "    writer = take(*args, **kwargs)\n"
+    "    while not os.path.exists(os.environ['HOLD_UNTIL']):\n"
+    "        time.sleep(0.02)\n"
+    "    return writer\n"
+    "i._writer = held\n"
+    "from searchkit.cli import main; sys.argv[0] = 'searchkit'; main()"
+)
+
 
 def _bulk_corpus(root: Path) -> Path:
     c = root / "bulk"
@@ -202,15 +216,20 @@ def _bulk_corpus(root: Path) -> Path:
 
 
 def _start_index(
-    corpus: Path, index_dir: Path, jobs: int, small_commits: bool, log: Path
+    corpus: Path, index_dir: Path, jobs: int, small_commits: bool, log: Path, hold_until: Path | None = None
 ) -> subprocess.Popen:
+    """A ``searchkit index`` run in the background; with ``hold_until``, one that takes the
+    writer lock and does nothing more until that file exists (HOLD_LOCK)."""
     cmd = [sys.executable, "-c", SMALL_COMMITS] if small_commits else SEARCHKIT
+    env = ENV
+    if hold_until is not None:
+        cmd, env = [sys.executable, "-c", HOLD_LOCK], dict(ENV, HOLD_UNTIL=str(hold_until))
     with open(log, "wb") as out:
         return subprocess.Popen(
             [*cmd, "index", str(corpus), "--index", str(index_dir), "--jobs", str(jobs), "--quiet"],
             stdout=out,
             stderr=subprocess.STDOUT,
-            env=ENV,
+            env=env,
             start_new_session=True,
         )
 
@@ -293,10 +312,13 @@ def test_two_index_runs_at_once_second_waits_then_completes(tmp_path):
     )
     index_dir = tmp_path / "index"
     index_paths([other], index_dir, jobs=1)  # the index exists; both runs open it
-    first = _start_index(corpus, index_dir, 1, small_commits=False, log=tmp_path / "first.log")
+    go = tmp_path / "go"
+    first = _start_index(corpus, index_dir, 1, small_commits=False, log=tmp_path / "first.log", hold_until=go)
+    second_log = tmp_path / "second.log"
+    second: subprocess.Popen | None = None
     try:
         lock = index_dir / "searchkit_WRITELOCK"
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while time.monotonic() < deadline:  # until the first run holds the writer lock
             probe = subprocess.run(["flock", "-n", str(lock), "true"], capture_output=True)
             if probe.returncode != 0:
@@ -304,30 +326,27 @@ def test_two_index_runs_at_once_second_waits_then_completes(tmp_path):
             time.sleep(0.05)
         else:
             pytest.fail("the first run never took the lock")
-        second = subprocess.run(
-            [
-                *SEARCHKIT,
-                "index",
-                str(corpus),
-                str(other),
-                "--index",
-                str(index_dir),
-                "--jobs",
-                "1",
-                "--quiet",
-            ],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env=ENV,
-        )
+        both = [str(corpus), str(other)]
+        with open(second_log, "w") as err:
+            second = subprocess.Popen(
+                [*SEARCHKIT, "index", *both, "--index", str(index_dir), "--jobs", "1", "--quiet"],
+                stdout=subprocess.DEVNULL,
+                stderr=err,
+                env=ENV,
+            )
+        deadline = time.monotonic() + 60
+        while "another searchkit index is writing" not in second_log.read_text():  # it waits
+            assert second.poll() is None and time.monotonic() < deadline, second_log.read_text()
+            time.sleep(0.05)
+        go.touch()  # the first run goes on, finishes, and the second then writes
         assert first.wait(timeout=60) == 0, (tmp_path / "first.log").read_text()
+        assert second.wait(timeout=120) == 0, second_log.read_text()
     finally:
-        if first.poll() is None:
-            first.kill()
-            first.wait()
-    assert second.returncode == 0, second.stderr
-    assert "another searchkit index is writing" in second.stderr
+        go.touch()
+        for run in (first, second):
+            if run is not None and run.poll() is None:
+                run.kill()
+                run.wait()
     with open_index(index_dir) as ix:
         # The first run indexed only `corpus` and so removed nothing of `other`? It did not
         # cover `other`, so its documents stay; the second saw the first's work as unchanged.
