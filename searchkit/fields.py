@@ -41,6 +41,8 @@ __all__ = [
     "FIELD",
     "LEAD_FIELD",
     "LEAD_SYLLABLES",
+    "PAIRS_FIELD",
+    "pair_term",
     "folded_twin",
     "searched_fields",
 ]
@@ -84,6 +86,13 @@ TEXT_FIELDS: tuple[TextField, ...] = (
     TextField("lead_fold", "folded", "body", first=LEAD_SYLLABLES),
 )
 LEAD_FIELD = "lead_fold"
+PAIRS_FIELD = "pairs"
+
+
+def pair_term(first: str, second: str) -> str:
+    """The term of ``PAIRS_FIELD`` for two adjacent syllables, folded (``nong_thon``)."""
+    return f"{first}_{second}"
+
 
 FIELD: dict[str, TextField] = {f.name: f for f in TEXT_FIELDS}
 # Readers find a folded syllable's forms in the vocabulary of the field its positions are

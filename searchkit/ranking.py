@@ -41,7 +41,7 @@ from typing import Protocol
 import numpy as np
 
 from . import text
-from .fields import FIELD, folded_twin, searched_fields
+from .fields import FIELD, PAIRS_FIELD, folded_twin, pair_term, searched_fields
 from .postings import ascending_union, documents_mask, shared_documents
 from .query import AnyOf, Clause, Group, ParsedQuery, Phrase, Term
 from .stopwords import QUESTION_WORDS, accented_forms_of, covered_syllables, stop_words
@@ -1031,7 +1031,7 @@ def _before_window(ev: _Evaluator, parsed: ParsedQuery, allowed: np.ndarray) -> 
         for run in parsed.runs:
             folded = [text.fold_diacritics(s) for s in run]
             for a, b in zip(folded, folded[1:]):
-                pair = ev.bm25("pairs", f"{a}_{b}")
+                pair = ev.bm25(PAIRS_FIELD, pair_term(a, b))
                 if pair is not None:
                     scores += pair * params.pair_weight * mask
     if params.number_weight:

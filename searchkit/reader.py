@@ -22,7 +22,7 @@ from whoosh import query as wq
 
 from . import text
 from .errors import IndexDamagedError
-from .fields import FIELD, LEAD_FIELD
+from .fields import FIELD, LEAD_FIELD, PAIRS_FIELD, pair_term
 from .postings import (
     PartReader,
     ascending_intersection,
@@ -293,7 +293,7 @@ class IndexReader:
         mask = np.zeros(self.doc_count_all, dtype=bool)
         rows = [self._position_rows(field, s) for s in syllables]
         folded = [text.fold_diacritics(s) for s in syllables]
-        pairs = [f"{a}_{b}" for a, b in zip(folded, folded[1:])]
+        pairs = [pair_term(a, b) for a, b in zip(folded, folded[1:])]
         for part, base in self.parts:
             docs = _phrase_docs(
                 part, [[row[2:4] for row in found if row[0] is part] for found in rows], pairs
@@ -414,10 +414,10 @@ def _phrase_docs(
     # so the positions read are few.
     candidates: np.ndarray | None = None
     for pair in pairs:
-        row = part.find("pairs", pair)
+        row = part.find(PAIRS_FIELD, pair)
         if row < 0:
             return None
-        docs = part.postings("pairs", row)[0]
+        docs = part.postings(PAIRS_FIELD, row)[0]
         candidates = docs if candidates is None else ascending_intersection(candidates, docs)
     assert candidates is not None  # (two syllables or more: a pair at least)
     if not len(candidates):
