@@ -42,7 +42,7 @@ __all__ = [
     "LEAD_FIELD",
     "LEAD_SYLLABLES",
     "PAIRS_FIELD",
-    "pair_term",
+    "pair_terms",
     "folded_twin",
     "searched_fields",
 ]
@@ -89,9 +89,10 @@ LEAD_FIELD = "lead_fold"
 PAIRS_FIELD = "pairs"
 
 
-def pair_term(first: str, second: str) -> str:
-    """The term of ``PAIRS_FIELD`` for two adjacent syllables, folded (``nong_thon``)."""
-    return f"{first}_{second}"
+def pair_terms(folded: list[str]) -> list[str]:
+    """The terms of ``PAIRS_FIELD`` for a run of adjacent syllables, folded: each
+    syllable with the next (``nong thon moi`` → ``nong_thon``, ``thon_moi``)."""
+    return [f"{first}_{second}" for first, second in zip(folded, folded[1:])]
 
 
 FIELD: dict[str, TextField] = {f.name: f for f in TEXT_FIELDS}

@@ -41,7 +41,7 @@ from typing import Protocol
 import numpy as np
 
 from . import text
-from .fields import FIELD, PAIRS_FIELD, folded_twin, pair_term, searched_fields
+from .fields import FIELD, PAIRS_FIELD, folded_twin, pair_terms, searched_fields
 from .postings import ascending_union, documents_mask, shared_documents
 from .query import AnyOf, Clause, Group, ParsedQuery, Phrase, Term
 from .stopwords import QUESTION_WORDS, accented_forms_of, covered_syllables, stop_words
@@ -164,11 +164,12 @@ class Match:
 
 @dataclass(frozen=True)
 class _Rule:
-    """The match rule as the top of a query applied it: each counted word's weight, the
-    coverages needed (strictest first), the step taken, and the content words' weights
-    in the share of them a document has (index among the counted words, weight)."""
+    """The match rule as the top of a query applied it: whether each counted word counts
+    in a document's coverage, the coverages needed (strictest first), the step taken, and
+    the content words' weights in the share of them a document has (index among the
+    counted words, weight)."""
 
-    weights: list[float]
+    counts: list[bool]
     thresholds: list[float]
     step: int
     shares: list[tuple[int, np.float32]]
@@ -752,18 +753,15 @@ class _Evaluator:
         # Required clauses (a phrase, +word) can stand alone; bare words alone need one.
         floor = 0.0 if any(c.occur == "must" for c in clauses) else 1.0
         decided = self.rule if within is not None else None
-        weights, thresholds = (decided.weights, decided.thresholds) if decided else self._rule(counted)
+        counts, thresholds = (decided.counts, decided.thresholds) if decided else self._rule(counted)
         # A word typed with diacritics counts where the document has it so (in either
         # tone-mark placement); where none has enough words so, in any accented form.
         as_typed = np.zeros(self.n, dtype=np.float32)
         any_form = np.zeros(self.n, dtype=np.float32)
-        for (m, _), typed, weight in zip(counted, exact, weights):
-            if weight == 1:  # (the masks added in place: no product made over every document)
+        for (m, _), typed, word_counts in zip(counted, exact, counts):
+            if word_counts:  # (the masks added in place: no product made over every document)
                 as_typed += typed
                 any_form += m
-            elif weight:
-                as_typed += typed * np.float32(weight)
-                any_form += m * np.float32(weight)
         short = len(counted) <= self.params.short_query_words
         steps = [(coverage, max(t, floor)) for t in thresholds for coverage in (as_typed, any_form)]
         steps.append((any_form, floor))
@@ -790,7 +788,7 @@ class _Evaluator:
                     share += exact[i] * part
                 scores += share * np.float32(self.params.coverage_weight)
         if within is not None and not decided:
-            self.rule = _Rule(weights, thresholds, step, shares)
+            self.rule = _Rule(counts, thresholds, step, shares)
         words = round(needed) if short else None
         return Match(scores * mask, mask, len(counted), step > 0, short, words, step == 1)
 
@@ -866,9 +864,10 @@ class _Evaluator:
                 total += weight * field_weight * bm25_idf(self.source.doc_count, df) * (self.params.k1 + 1)
         return total
 
-    def _rule(self, counted: list[tuple[np.ndarray, bool]]) -> tuple[list[float], list[float]]:
-        """Each bare word's weight in a document's coverage, and the coverage a document
-        needs, strictest first (the later ones are the relaxed steps).
+    def _rule(self, counted: list[tuple[np.ndarray, bool]]) -> tuple[list[bool], list[float]]:
+        """Whether each bare word counts in a document's coverage (its number of counted
+        words), and the coverage a document needs, strictest first (the later ones are the
+        relaxed steps).
 
         A short query needs every word. A long one (a question, a pasted title) needs a
         share of its significant words, so that a document phrasing one word otherwise
@@ -877,14 +876,14 @@ class _Evaluator:
         p = self.params
         if len(counted) <= p.short_query_words:
             n = len(counted)
-            return [1.0] * n, [float(k) for k in range(n, 0, -1)]
+            return [True] * n, [float(k) for k in range(n, 0, -1)]
         significant = (
             [content for _, content in counted] if any(c for _, c in counted) else [True] * len(counted)
         )
-        weights = [1.0 if keep and m.any() else 0.0 for (m, _), keep in zip(counted, significant)]
-        total = sum(weights)
+        counts = [keep and bool(m.any()) for (m, _), keep in zip(counted, significant)]
+        total = sum(counts)
         shares = [p.long_query_coverage - 0.1 * k for k in range(int(p.long_query_coverage * 10 + 1e-9))]
-        return weights, [share * total for share in shares if share > 0]
+        return counts, [share * total for share in shares if share > 0]
 
     def word_bonus(self, runs: list[list[str]]) -> np.ndarray | None:
         total = None
@@ -1029,9 +1028,8 @@ def _before_window(ev: _Evaluator, parsed: ParsedQuery, allowed: np.ndarray) -> 
         scores += lead * np.float32(params.lead_weight) * mask
     if params.pair_weight:
         for run in parsed.runs:
-            folded = [text.fold_diacritics(s) for s in run]
-            for a, b in zip(folded, folded[1:]):
-                pair = ev.bm25(PAIRS_FIELD, pair_term(a, b))
+            for term in pair_terms([text.fold_diacritics(s) for s in run]):
+                pair = ev.bm25(PAIRS_FIELD, term)
                 if pair is not None:
                     scores += pair * params.pair_weight * mask
     if params.number_weight:

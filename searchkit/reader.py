@@ -22,7 +22,7 @@ from whoosh import query as wq
 
 from . import text
 from .errors import IndexDamagedError
-from .fields import FIELD, LEAD_FIELD, PAIRS_FIELD, pair_term
+from .fields import FIELD, LEAD_FIELD, PAIRS_FIELD, pair_terms
 from .postings import (
     PartReader,
     ascending_intersection,
@@ -292,8 +292,7 @@ class IndexReader:
             return self.mask_of(query)
         mask = np.zeros(self.doc_count_all, dtype=bool)
         rows = [self._position_rows(field, s) for s in syllables]
-        folded = [text.fold_diacritics(s) for s in syllables]
-        pairs = [pair_term(a, b) for a, b in zip(folded, folded[1:])]
+        pairs = pair_terms([text.fold_diacritics(s) for s in syllables])
         for part, base in self.parts:
             docs = _phrase_docs(
                 part, [[row[2:4] for row in found if row[0] is part] for found in rows], pairs

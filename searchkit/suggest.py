@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
-
 from . import text
+from .postings import ascending_intersection
 from .query import ParsedQuery
 from .ranking import PostingsSource
 
@@ -92,7 +91,7 @@ def _together(source: PostingsSource, a: str, b: str) -> int:
     pa, pb = source.postings("body", a), source.postings("body", b)
     if pa is None or pb is None:
         return 0
-    return len(np.intersect1d(pa[0], pb[0], assume_unique=True))
+    return len(ascending_intersection(pa[0], pb[0]))
 
 
 def likely_reading(syllables: list[str], source: PostingsSource) -> list[str]:
