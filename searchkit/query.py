@@ -24,7 +24,8 @@ follows, with one line in :attr:`ParsedQuery.notes` for each kind of repair:
 
 * an unbalanced ``"`` opens a phrase that runs to the end of the query; a ``"`` inside
   a word (``ab"cd``) separates two words;
-* curly quotes ``“ ”`` are quotes when they pair up (``“…” … “…”``), else punctuation
+* curly quotes ``“ ”`` are quotes when they pair up (``“…” … “…”``), also with straight
+  ones when every quote pairs up in order (``"giá vàng” tăng``), else punctuation
   (ignored), so a pasted ``“Trùm`` is the word ``trùm``;
 * an unmatched ``(`` or ``)`` is ignored, the rest parsed as if it were not there;
 * an ``OR`` without an item on each side (at either end, next to a parenthesis or to
@@ -163,16 +164,39 @@ _SHOWN_PHRASE = 40  # characters of a phrase quoted back in a note
 
 
 def _straighten_curly_quotes(query: str, problems: _Problems) -> str:
-    """``“…”`` pairs as ``"…"``; curly quotes that do not pair up stay punctuation.
+    """``“…”`` pairs as ``"…"``; so are pairs that mix a straight quote with a curly one
+    (``"giá vàng” tăng``, ``“giá vàng" tăng``), when every quote of the query pairs up in
+    order that way; curly quotes that do not pair up stay punctuation.
 
     Pasted text often carries one curly quote of a pair cut off (``“Trùm ma tuý``);
-    guessing where its phrase ends would be worse than reading the words one by one.
+    guessing where its phrase ends would be worse than reading the words one by one. A
+    mixed pair is no guess: text edited in several places (a headline retyped in part)
+    mixes the two kinds, and each quote has one other to close it.
     """
-    marks = [ch for ch in query if ch in (_CURLY_OPEN, _CURLY_CLOSE)]
-    if not marks:
+    marks = [i for i, ch in enumerate(query) if ch in (_CURLY_OPEN, _CURLY_CLOSE, '"')]
+    curly = [query[i] for i in marks if query[i] != '"']
+    if not curly:
         return query
-    if marks == [_CURLY_OPEN, _CURLY_CLOSE] * (len(marks) // 2):
-        return query.replace(_CURLY_OPEN, '"').replace(_CURLY_CLOSE, '"')
+    straightened = query.replace(_CURLY_OPEN, '"').replace(_CURLY_CLOSE, '"')
+    if curly == [_CURLY_OPEN, _CURLY_CLOSE] * (len(curly) // 2):
+        return straightened
+
+    def opens(i: int) -> bool:
+        """Whether the quote at ``i`` can open a phrase: a curly opening one, or a straight
+        one where the lexer starts a chunk (after a space, a bracket, ``+``/``-`` or a
+        known ``field:``); elsewhere a straight quote only separates two words."""
+        if query[i] != '"':
+            return query[i] == _CURLY_OPEN
+        start = i - 1 if i and query[i - 1] in "+-" else i
+        before = query[:start].rstrip(":")
+        field = any(before.lower().endswith(name) for name in FIELDS) and query[start - 1 : start] == ":"
+        return field or start == 0 or query[start - 1].isspace() or query[start - 1] in "()"
+
+    if len(marks) % 2 == 0 and all(
+        opens(i) and query[j] != _CURLY_OPEN for i, j in zip(marks[::2], marks[1::2])
+    ):
+        problems.note(f'read mixed quotes (" with {_CURLY_OPEN} or {_CURLY_CLOSE}) as pairs')
+        return straightened
     problems.note(f"ignored unmatched curly quotes ({_CURLY_OPEN} {_CURLY_CLOSE})")
     return query
 

@@ -244,7 +244,7 @@ def test_bad_parameters_are_usage_errors_and_json_errors_are_json(cli_index):
 # -- lenient queries --------------------------------------------------------------------------
 
 PASTED = [  # (query as pasted, the note it gets)
-    ('“Trùm "ma tuý nổi tiếng Hải Phòng bị bắt', "unbalanced quote"),
+    ('“Trùm "ma tuý nổi tiếng Hải Phòng bị bắt', "read mixed quotes"),
     ("(quý II", 'ignored an unmatched "("'),
     ("nông thôn OR", "ignored a dangling OR"),
 ]

@@ -89,12 +89,17 @@ TITLES = {r["id"]: r["title"] for r in NEWS}
 
 # (query as pasted, a part of the note it gets, the article it is after)
 PASTED = [
-    ('“Trùm "ma tuý nổi tiếng Hải Phòng bị bắt', "unbalanced quote", "trum-ma-tuy-hai-phong"),
+    ('“Trùm "ma tuý nổi tiếng Hải Phòng bị bắt', "read mixed quotes", "trum-ma-tuy-hai-phong"),
     ("(quý II", 'ignored an unmatched "("', "gdp-quy-ii"),
     ("nông thôn OR", "ignored a dangling OR", "nong-thon-moi"),
 ]
 # The article's own title pasted with its (balanced) quotes, and curly variants of it.
-TITLE_PASTES = [TRUM_TITLE, "Trùm “ma tuý” nổi tiếng Hải Phòng bị bắt", f"“{TRUM_TITLE}”"]
+TITLE_PASTES = [
+    TRUM_TITLE,
+    "Trùm “ma tuý” nổi tiếng Hải Phòng bị bắt",
+    f"“{TRUM_TITLE}”",
+    'Trùm "ma tuý” nổi tiếng Hải Phòng bị bắt',  # (a headline retyped in part: mixed quotes)
+]
 
 
 @pytest.fixture(scope="module")
@@ -182,3 +187,17 @@ def test_the_targets_win_over_matching_distractors(ix):
         found = [h.id for h in ix.search(query, limit=20)]
         assert found[0] == want and len(found) > 1, found
     assert "xuat-khau-quy-i" not in {h.id for h in ix.search("(quý II")}  # "II" is required, not "I"
+
+
+@pytest.mark.parametrize("mixed", ['"ma tuý” Hải Phòng', '“ma tuý" Hải Phòng'])
+def test_a_phrase_in_mixed_quotes_finds_what_the_straight_phrase_finds(ix, mixed):
+    straight = ix.search('"ma tuý" Hải Phòng')
+    result = ix.search(mixed)
+    assert [h.id for h in result] == [h.id for h in straight] == ["trum-ma-tuy-hai-phong"]
+    assert result.total == straight.total == 1
+    # A phrase, not two words: in the other order it finds nothing, as words it does.
+    reordered = mixed.replace("ma tuý", "tuý ma")
+    assert (
+        ix.search(reordered).total == 0
+        and ix.search(reordered.replace("”", "").replace("“", "").replace('"', "")).total == 1
+    )

@@ -191,13 +191,10 @@ def test_strict_mode_still_raises_each(query, clauses, runs, notes, error):
 def test_the_pasted_examples_are_answered_with_a_note():
     headline = parse_query('“Trùm "ma tuý nổi tiếng Hải Phòng bị bắt')
     assert nodes(headline) == [
-        ("should", Term("trùm")),
-        ("must", Phrase(("ma", "túy", "nổi", "tiếng", "hải", "phòng", "bị", "bắt"))),
+        ("must", Term("trùm")),
+        *should("ma", "túy", "nổi", "tiếng", "hải", "phòng", "bị", "bắt"),
     ]
-    assert headline.notes == [
-        "ignored unmatched curly quotes (“ ”)",
-        'unbalanced quote: read "ma túy nổi tiếng Hải Phòng bị bắt" to the end of the query as a phrase',
-    ]
+    assert headline.notes == [MIXED_QUOTES]
     assert parse_query("(quý II").notes == ['ignored an unmatched "("']
     assert parse_query("nông thôn OR").notes == [DANGLING_OR]
 
@@ -218,6 +215,42 @@ def test_curly_quotes_in_pairs_are_quotes():
     ]
     assert parsed.notes == []
     assert nodes(parse_query("-“hà nội” x")) == [("not", Phrase(("hà", "nội"))), *should("x")]
+
+
+MIXED_QUOTES = 'read mixed quotes (" with “ or ”) as pairs'
+
+
+@pytest.mark.parametrize(
+    "query, clauses",
+    [
+        ('"giá vàng” tăng', [("must", Phrase(("giá", "vàng"))), *should("tăng")]),
+        ('“giá vàng" tăng', [("must", Phrase(("giá", "vàng"))), *should("tăng")]),
+        (
+            'tăng “giá vàng" “sjc”',
+            [*should("tăng"), ("must", Phrase(("giá", "vàng"))), ("must", Term("sjc"))],
+        ),
+        ('-"hà nội” x', [("not", Phrase(("hà", "nội"))), *should("x")]),
+        ('title:"hà nội” x', [("must", Phrase(("hà", "nội"), "title")), *should("x")]),
+    ],
+)
+def test_a_straight_and_a_curly_quote_pair_up_when_every_quote_does(query, clauses):
+    parsed = parse_query(query)
+    assert nodes(parsed) == clauses
+    assert parsed.notes == [MIXED_QUOTES]
+
+
+@pytest.mark.parametrize(
+    "query, words",
+    [
+        ('5"x ”y', ("5", "x", "y")),  # (a straight quote inside a word opens nothing)
+        ('nhà:"x” y', ("nhà", "x", "y")),  # (nor after an unknown name and a colon)
+        ('”giá vàng" tăng', ("giá", "vàng", "tăng")),  # (a closing curly quote opens nothing)
+    ],
+)
+def test_a_straight_quote_that_cannot_open_a_phrase_pairs_with_no_curly_one(query, words):
+    parsed = parse_query(query)
+    assert nodes(parsed) == should(*words)
+    assert "ignored unmatched curly quotes (“ ”)" in parsed.notes and MIXED_QUOTES not in parsed.notes
 
 
 @pytest.mark.parametrize("query", ["“nông thôn", "nông thôn”", "”nông thôn“", "“nông “thôn”"])

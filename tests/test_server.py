@@ -591,7 +591,7 @@ def test_did_you_mean_is_a_link(site):
 # -- lenient queries, in-process ---------------------------------------------------------------
 
 PASTED = {
-    '“Trùm "ma tuý nổi tiếng Hải Phòng bị bắt': "unbalanced quote",
+    '“Trùm "ma tuý nổi tiếng Hải Phòng bị bắt': "read mixed quotes",
     "(quý II": 'ignored an unmatched "("',
     "nông thôn OR": "ignored a dangling OR",
 }
