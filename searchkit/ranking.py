@@ -46,7 +46,7 @@ from .postings import ascending_union, documents_mask, shared_documents
 from .query import AnyOf, Clause, Group, ParsedQuery, Phrase, Term
 from .stopwords import QUESTION_WORDS, accented_forms_of, covered_syllables, stop_words
 
-__all__ = ["PostingsSource", "RankingParams", "Match", "evaluate", "best_first", "bm25_idf"]
+__all__ = ["PostingsSource", "RankingParams", "Match", "evaluate", "best_first", "bm25_idf", "kth_highest"]
 
 
 class PostingsSource(Protocol):
@@ -971,7 +971,7 @@ def _pruned(
     matched = np.flatnonzero(match.mask)
     partial = match.scores[matched]
     if len(matched) > best:
-        floor = np.partition(partial, len(partial) - best)[len(partial) - best]
+        floor = kth_highest(partial, best)
         # (A margin for float32 rounding: the partial scores add their parts in another order.)
         margin = 1e-4 * (abs(float(floor)) + bounded.left_out + 1)
         matched = matched[partial + np.float32(bounded.left_out + margin) >= floor]
@@ -1101,10 +1101,38 @@ def best_first(matched: np.ndarray, scores: np.ndarray, wanted: int) -> np.ndarr
     if not wanted:
         return matched[:0]
     if wanted < len(matched):
-        negated = -scores[matched]
-        last = np.partition(negated, wanted - 1)[wanted - 1]
-        matched = matched[negated <= last]  # (every document tied with the last one)
+        found = scores[matched]
+        matched = matched[found >= kth_highest(found, wanted)]  # (every document tied with the last one)
     return matched[np.lexsort((matched, -scores[matched]))][:wanted]
+
+
+# kth_highest looks among at least this many blocks of the values for the k-th highest.
+_SELECT_BLOCKS = 4096
+
+
+def kth_highest(values: np.ndarray, k: int) -> np.floating:
+    """The ``k``-th highest of ``values`` (``1 <= k <= len(values)``), as ``np.partition``
+    finds it, at a cost that does not depend on how the values are spread.
+
+    ``np.partition`` slows down tenfold when most values are equal and the rest spread
+    (a query's partial scores, _pruned: its bounded syllables left out, most matches score
+    the same), so it is asked only about the few values that can be among the ``k``
+    highest. Cut ``values`` into at least ``k`` blocks: the ``k``-th highest of the
+    blocks' maxima, ``low``, is at most the ``k``-th highest value (``k`` blocks each hold
+    a value at least ``low``). If fewer than ``k`` values are above ``low``, ``low`` is
+    the answer; else the answer is among the values above it, which come from fewer than
+    ``k`` blocks."""
+    n = len(values)
+    blocks = max(_SELECT_BLOCKS, 4 * k)
+    if n <= 2 * blocks:
+        return np.partition(values, n - k)[n - k]
+    size = n // blocks
+    maxima = np.maximum.reduceat(values, np.arange(0, n, size))
+    low = np.partition(maxima, len(maxima) - k)[len(maxima) - k]
+    above = values[values > low]
+    if len(above) < k:
+        return low
+    return np.partition(above, len(above) - k)[len(above) - k]
 
 
 def _best(scores: np.ndarray, mask: np.ndarray, depth: int) -> np.ndarray:
