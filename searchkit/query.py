@@ -183,14 +183,16 @@ def _straighten_curly_quotes(query: str, problems: _Problems) -> str:
 
     def opens(i: int) -> bool:
         """Whether the quote at ``i`` can open a phrase: a curly opening one, or a straight
-        one where the lexer starts a chunk (after a space, a bracket, ``+``/``-`` or a
+        one where the lexer reads a phrase (first in its chunk, after a ``+``/``-`` or a
         known ``field:``); elsewhere a straight quote only separates two words."""
         if query[i] != '"':
             return query[i] == _CURLY_OPEN
-        start = i - 1 if i and query[i - 1] in "+-" else i
-        before = query[:start].rstrip(":")
-        field = any(before.lower().endswith(name) for name in FIELDS) and query[start - 1 : start] == ":"
-        return field or start == 0 or query[start - 1].isspace() or query[start - 1] in "()"
+        chunk = i
+        while chunk and not query[chunk - 1].isspace() and query[chunk - 1] not in "()":
+            chunk -= 1
+        if chunk < i and query[chunk] in "+-":
+            chunk += 1
+        return chunk == i or _field_prefix(query, chunk) == i - 1
 
     if len(marks) % 2 == 0 and all(
         opens(i) and query[j] != _CURLY_OPEN for i, j in zip(marks[::2], marks[1::2])

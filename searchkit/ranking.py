@@ -1114,14 +1114,14 @@ def kth_highest(values: np.ndarray, k: int) -> np.floating:
     """The ``k``-th highest of ``values`` (``1 <= k <= len(values)``), as ``np.partition``
     finds it, at a cost that does not depend on how the values are spread.
 
-    ``np.partition`` slows down tenfold when most values are equal and the rest spread
+    ``np.partition`` is many times slower when most values are equal and the rest spread
     (a query's partial scores, _pruned: its bounded syllables left out, most matches score
-    the same), so it is asked only about the few values that can be among the ``k``
-    highest. Cut ``values`` into at least ``k`` blocks: the ``k``-th highest of the
-    blocks' maxima, ``low``, is at most the ``k``-th highest value (``k`` blocks each hold
-    a value at least ``low``). If fewer than ``k`` values are above ``low``, ``low`` is
-    the answer; else the answer is among the values above it, which come from fewer than
-    ``k`` blocks."""
+    the same; bench/selection.py), so it is asked only about the few values that can be
+    among the ``k`` highest. Cut ``values`` into blocks, at least ``k`` of them: the
+    ``k``-th highest of the blocks' maxima, ``low``, is at most the ``k``-th highest value
+    (``k`` blocks each hold a value at least ``low``). If fewer than ``k`` values are above
+    ``low``, ``low`` is the answer; else the answer is among the values above it, which
+    come from fewer than ``k`` blocks."""
     n = len(values)
     blocks = max(_SELECT_BLOCKS, 4 * k)
     if n <= 2 * blocks:

@@ -244,6 +244,7 @@ def test_a_straight_and_a_curly_quote_pair_up_when_every_quote_does(query, claus
     [
         ('5"x ”y', ("5", "x", "y")),  # (a straight quote inside a word opens nothing)
         ('nhà:"x” y', ("nhà", "x", "y")),  # (nor after an unknown name and a colon)
+        ('xtitle:"x” y', ("xtitle", "x", "y")),  # (nor after a field's name inside a word)
         ('”giá vàng" tăng', ("giá", "vàng", "tăng")),  # (a closing curly quote opens nothing)
     ],
 )
