@@ -16,6 +16,7 @@ __all__ = ["in_vietnamese", "no_result_hints"]
 _CATALOGUE: tuple[tuple[str, str], ...] = (
     # query.py: how a malformed query was read (notes), and the strict mode's errors
     (r"ignored unmatched curly quotes \((.*)\)", r"Đã bỏ qua dấu ngoặc kép cong không thành cặp (\1)."),
+    (r'read mixed quotes \(" with “ or ”\) as pairs', r'Đã ghép dấu " với dấu “ hoặc ” thành cặp ngoặc kép.'),
     (
         r'unbalanced quote: read "(.*)" to the end of the query as a phrase',
         r'Thiếu dấu " đóng: đã đọc "\1" đến hết truy vấn như một cụm từ.',
