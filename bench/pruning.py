@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 from searchkit import open_index, text  # noqa: E402
 from searchkit.fields import folded_twin, searched_fields  # noqa: E402
 from searchkit.query import parse_query  # noqa: E402
-from searchkit.ranking import _Evaluator, _figures, _is_bare, _roles, bm25_idf, evaluate  # noqa: E402
+from searchkit.ranking import _Evaluator, _figures, _is_bare, _roles, bm25_idf, evaluate, kth_highest  # noqa: E402
 
 OUT = ROOT / "bench" / "out" / "scale"
 
@@ -182,7 +182,7 @@ def main() -> None:
             if len(scores) < k:
                 few += 1
                 continue
-            theta = float(np.partition(scores, len(scores) - k)[len(scores) - k])
+            theta = float(kth_highest(scores, k))
             bounds = Bounds(reader, params, query)
             rows.append(
                 [bounds.terms_share(theta), bounds.rule_share()]
