@@ -46,7 +46,16 @@ from .postings import ascending_union, documents_mask, shared_documents
 from .query import AnyOf, Clause, Group, ParsedQuery, Phrase, Term
 from .stopwords import QUESTION_WORDS, accented_forms_of, covered_syllables, stop_words
 
-__all__ = ["PostingsSource", "RankingParams", "Match", "evaluate", "best_first", "bm25_idf", "kth_highest"]
+__all__ = [
+    "PostingsSource",
+    "RankingParams",
+    "Match",
+    "evaluate",
+    "best_first",
+    "bm25_idf",
+    "kth_highest",
+    "leading",
+]
 
 
 class PostingsSource(Protocol):
@@ -1098,19 +1107,28 @@ def best_first(matched: np.ndarray, scores: np.ndarray, wanted: int) -> np.ndarr
     docnums), best first, ties in index order: also at the last place, so that which of
     equal documents is taken depends on nothing else the array holds (the same with
     scores computed for a few documents, _pruned, as for all)."""
-    if not wanted:
-        return matched[:0]
-    if wanted < len(matched):
-        found = scores[matched]
-        matched = matched[found >= kth_highest(found, wanted)]  # (every document tied with the last one)
+    matched = leading(matched, scores[matched], wanted)
     return matched[np.lexsort((matched, -scores[matched]))][:wanted]
+
+
+def leading(matched: np.ndarray, keys: np.ndarray, wanted: int) -> np.ndarray:
+    """The ``matched`` documents that can be among the first ``wanted`` in the descending
+    order of their ``keys`` (one per document): those whose key is at least the
+    ``wanted``-th highest, every one tied with it included (all of them when there are
+    no more than ``wanted``, none when none is wanted). What is left to sort is then about
+    ``wanted`` documents, not every match."""
+    if wanted <= 0:
+        return matched[:0]
+    if wanted >= len(matched):
+        return matched
+    return matched[keys >= kth_highest(keys, wanted)]
 
 
 # kth_highest looks among at least this many blocks of the values for the k-th highest.
 _SELECT_BLOCKS = 4096
 
 
-def kth_highest(values: np.ndarray, k: int) -> np.floating:
+def kth_highest(values: np.ndarray, k: int) -> np.generic:
     """The ``k``-th highest of ``values`` (``1 <= k <= len(values)``), as ``np.partition``
     finds it, at a cost that does not depend on how the values are spread.
 
@@ -1122,17 +1140,17 @@ def kth_highest(values: np.ndarray, k: int) -> np.floating:
     (``k`` blocks each hold a value at least ``low``). If fewer than ``k`` values are above
     ``low``, ``low`` is the answer; else the answer is among the values above it, which
     come from fewer than ``k`` blocks."""
+
+    def partitioned(some: np.ndarray) -> np.generic:
+        return np.partition(some, len(some) - k)[len(some) - k]
+
     n = len(values)
     blocks = max(_SELECT_BLOCKS, 4 * k)
     if n <= 2 * blocks:
-        return np.partition(values, n - k)[n - k]
-    size = n // blocks
-    maxima = np.maximum.reduceat(values, np.arange(0, n, size))
-    low = np.partition(maxima, len(maxima) - k)[len(maxima) - k]
+        return partitioned(values)
+    low = partitioned(np.maximum.reduceat(values, np.arange(0, n, n // blocks)))
     above = values[values > low]
-    if len(above) < k:
-        return low
-    return np.partition(above, len(above) - k)[len(above) - k]
+    return low if len(above) < k else partitioned(above)
 
 
 def _best(scores: np.ndarray, mask: np.ndarray, depth: int) -> np.ndarray:

@@ -30,7 +30,7 @@ from .errors import (
 from .filters import Filters, facet_counts
 from .passages import best_passage, match_spans
 from .query import ParsedQuery, parse_query
-from .ranking import Match, RankingParams, best_first, evaluate, kth_highest
+from .ranking import Match, RankingParams, best_first, evaluate, leading
 from .reader import IndexReader
 from .records import Document, Hit, MatchedDocument, SearchResult
 from .sentences import stored_sentence_ends
@@ -49,11 +49,7 @@ def _ranked(matched: np.ndarray, scores: np.ndarray, dates: np.ndarray | None, w
     """The first ``wanted`` of the ``matched`` documents, best score first, or newest first
     (undated last, then by score) when their ``dates`` are given; ties in index order."""
     if dates is not None:
-        if 0 < wanted < len(matched):
-            # Only the newest can come first: those are sorted (ties at the last date too),
-            # not every match.
-            newest = dates[matched]
-            matched = matched[newest >= kth_highest(newest, wanted)]
+        matched = leading(matched, dates[matched], wanted)  # (only the newest can come first)
         # ``~`` turns ascending into descending without the overflow of negating UNDATED.
         return matched[np.lexsort((matched, -scores[matched], ~dates[matched]))][:wanted].tolist()
     return best_first(matched, scores, wanted).tolist()
