@@ -204,9 +204,12 @@ def _batch_postings(texts: list[list[_Zone]]) -> BatchPostings:
     # Every zone's syllables of every article as one stream, numbered once; the folded
     # forms, each field's selection and positions and the pairs are derived from it
     # with numpy, as are the compound words from the stream of words.
+    # Terms in their one spelling of i/y (text.canonical_spelling), as queries look them up.
+    spell = text.canonical_spelling
     syllables = postings.Vocabulary.of([s for zones in texts for zone in zones for s in zone.syllables])
+    syllables = syllables.mapped(spell)
     zone_of, docs, positions = _stream_layout([[len(z.syllables) for z in zones] for zones in texts])
-    words = postings.Vocabulary.of([w for zones in texts for zone in zones for w in zone.words])
+    words = postings.Vocabulary.of([w for zones in texts for zone in zones for w in zone.words]).mapped(spell)
     word_zone, word_docs, _ = _stream_layout([[len(z.words) for z in zones] for zones in texts])
     vocabularies: dict[str, postings.Vocabulary] = {}
 

@@ -76,6 +76,7 @@ def match_spans(source: str, syllables: Iterable[str]) -> list[tuple[int, int]]:
 def _exact_and_folded(syllables: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
     """The query syllables typed with diacritics, and those typed without (every hit of a
     search asks for the same split)."""
+    syllables = tuple(map(text.canonical_spelling, syllables))  # (the index's spelling of i/y)
     exact = frozenset(s for s in syllables if text.has_diacritics(s))
     return exact, frozenset(syllables) - exact
 
@@ -121,7 +122,7 @@ def _matches_in_nfc(
     # than the scan); only the candidates the pattern finds are.
     found = []
     for m in _candidates(frozenset(exact), frozenset(folded)).finditer(lowered):
-        syllable = m.group()
+        syllable = text.canonical_spelling(m.group())  # (the query's are: _exact_and_folded)
         if syllable in exact:
             found.append((*m.span(), syllable))
         elif folded:
@@ -146,7 +147,7 @@ def _candidates(exact: frozenset[str], folded: frozenset[str]) -> re.Pattern[str
 
     A match is always a whole run of letters and digits (the lookarounds), so which
     alternative matched does not matter: :func:`_matches_in_nfc` checks the syllable."""
-    spelled = {re.escape(w) for w in exact} | {
+    spelled = {re.escape(form) for w in exact for form in text.spellings(w)} | {
         "".join(_ANY_LETTER if c in _MARKED_LETTERS else re.escape(c) for c in w) for w in folded
     }
     return re.compile(rf"(?<![^\W_])(?:{'|'.join(sorted(spelled))})(?![^\W_\u0300-\u036f])")
@@ -157,10 +158,11 @@ def _matches_by_syllable(
 ) -> list[tuple[int, int, str]]:
     found = []
     for syl in text.syllables(source):
-        if syl.text in exact:
-            found.append((syl.start, syl.end, syl.text))
+        syllable = text.canonical_spelling(syl.text)
+        if syllable in exact:
+            found.append((syl.start, syl.end, syllable))
         elif folded:
-            f = text.fold_diacritics(syl.text)
+            f = text.fold_diacritics(syllable)
             if f in folded:
                 found.append((syl.start, syl.end, f))
     return found

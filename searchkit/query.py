@@ -390,6 +390,8 @@ class _Parser:
         syllables = [s.text for s in text.syllables(lx.value)]
         if not syllables:
             return []  # punctuation only
+        if lx.field != "author":  # (the byline is matched in Whoosh, folded as written)
+            syllables = list(map(text.canonical_spelling, syllables))
         occur: Occur = "not" if lx.prefix == "-" else "must" if lx.prefix == "+" else "should"
         if lx.field is not None or lx.kind == "phrase":
             node: Node = (

@@ -9,7 +9,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from .text import fold_diacritics, has_diacritics
+from .text import canonical_spelling, fold_diacritics, has_diacritics
 
 __all__ = ["stop_words", "QUESTION_WORDS", "covered_syllables", "accented_forms_of"]
 
@@ -30,7 +30,10 @@ _LONGEST = 4  # syllables in the longest entry worth looking for in a query
 def stop_words() -> frozenset[str]:
     """The Vietnamese stop words as pyvi word forms (``ai_nấy``), loaded once."""
     lines = (_DATA / "vietnamese-stopwords.txt").read_text(encoding="utf-8").splitlines()
-    return frozenset("_".join(line.split()) for line in lines if line.strip())
+    words = {"_".join(line.split()) for line in lines if line.strip()}
+    # Also in the index's spelling of i/y (text.canonical_spelling), as queries are
+    # written: ``lý_do`` is ``lí_do`` there. The summariser reads the writer's spelling.
+    return frozenset(words | {canonical_spelling(word) for word in words})
 
 
 @lru_cache(maxsize=8)

@@ -96,7 +96,8 @@ INDEX_NAME = "searchkit"
 # FORMAT_FILE (it is told apart by its Whoosh schema); nor had version 2 before this file.
 # Version 3: postings parts carry checksums. Version 4: packed postings (postings.py).
 # Version 5: the lead field (fields.LEAD_FIELD; a version 4 part would read as no leads).
-SCHEMA_VERSION = 5
+# Version 6: terms in one spelling of i/y (text.canonical_spelling: ``kỹ`` is ``kĩ``).
+SCHEMA_VERSION = 6
 FORMAT_FILE = "searchkit-format"
 # The name of Whoosh's write lock for INDEX_NAME (taken by hand while creating an index).
 WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"

@@ -15,6 +15,11 @@ Normal form used everywhere (documents and queries alike):
 
 Case is kept by :func:`normalize` (pyvi's segmentation depends on it) and removed by
 :func:`normalize_term`, which is what index terms and query terms use.
+
+Index and query terms also take one spelling of the syllables that Vietnamese writes with
+a final ``i`` or ``y`` alike after ``h``, ``k``, ``l``, ``m``, ``s`` or ``t`` (``kỹ``/``kĩ``,
+``lý``/``lí``, ``tỷ``/``tỉ``, ``sỹ``/``sĩ``, ``Mỹ``/``Mĩ``): :func:`canonical_spelling`. The text
+pyvi segments and every stored text keep the writer's spelling (pyvi segments both).
 """
 
 from __future__ import annotations
@@ -30,6 +35,8 @@ __all__ = [
     "Syllable",
     "normalize",
     "normalize_term",
+    "canonical_spelling",
+    "spellings",
     "fold_diacritics",
     "has_diacritics",
     "syllables",
@@ -90,6 +97,34 @@ def normalize(text: str) -> str:
 def normalize_term(text: str) -> str:
     """Normalise and lower-case: the form of every exact index and query term."""
     return normalize(text).lower()
+
+
+# The i of the official orthography (1984, and school books since) for the y that most
+# news still writes: one spelling either way, so the choice only shows where a term is
+# shown as it is indexed ("did you mean"). Not after other consonants: ``Vy``, ``Thy``, ``Ny``
+# are names beside ``vi``, ``thi``, ``ni``; nor ``quy``/``qui``, where the u is a vowel's
+# glide in ``quy`` and the modern spelling is settled.
+_I_FOR_Y = {consonant + y: consonant + i for consonant in "hklmst" for y, i in zip("yýỳỷỹỵ", "iíìỉĩị")}
+
+
+_Y_FOR_I = {i: y for y, i in _I_FOR_Y.items()}
+
+
+def spellings(syllable: str) -> tuple[str, ...]:
+    """The spellings of a syllable in its :func:`canonical_spelling` that take that form:
+    itself, and its y spelling if it has one (``kĩ`` → ``kĩ``, ``kỹ``)."""
+    other = _Y_FOR_I.get(syllable)
+    return (syllable,) if other is None else (syllable, other)
+
+
+def canonical_spelling(term: str) -> str:
+    """``term`` (normalised, lower case: a syllable or ``_``-joined word, accented or
+    folded) with each syllable that is written with a final i or y alike in its i
+    spelling: ``kỹ_thuật`` → ``kĩ_thuật``, ``ty`` → ``ti``. Commutes with
+    :func:`fold_diacritics`."""
+    if "_" not in term:
+        return _I_FOR_Y.get(term, term)
+    return "_".join(_I_FOR_Y.get(part, part) for part in term.split("_"))
 
 
 def _build_fold_table() -> dict[int, str]:

@@ -4,6 +4,7 @@ import unicodedata
 
 import pytest
 
+from searchkit import text
 from searchkit.text import fold_diacritics, has_diacritics, normalize, normalize_term, syllables
 
 
@@ -62,3 +63,36 @@ def test_syllables_carry_offsets_into_the_original_text_even_for_nfd():
 
 def test_underscore_joined_words_split_into_syllables():
     assert [s.text for s in syllables("nông_thôn mới")] == ["nông", "thôn", "mới"]
+
+
+@pytest.mark.parametrize(
+    ("written", "indexed"),
+    [
+        ("kỹ", "kĩ"),
+        ("tỷ", "tỉ"),
+        ("lý_do", "lí_do"),
+        ("hy_sinh", "hi_sinh"),
+        ("sỹ", "sĩ"),
+        ("mỹ", "mĩ"),
+        ("ty", "ti"),
+        ("kỳ", "kì"),
+        ("tỵ", "tị"),
+        ("công_ty", "công_ti"),
+    ],
+)
+def test_a_final_i_or_y_after_h_k_l_m_s_t_has_one_spelling(written, indexed):
+    assert text.canonical_spelling(written) == indexed
+    assert text.canonical_spelling(indexed) == indexed
+    assert written in text.spellings(indexed.split("_")[-1]) or "_" in written
+    # Folding and spelling commute: an accentless query finds either spelling.
+    assert text.canonical_spelling(text.fold_diacritics(written)) == text.fold_diacritics(indexed)
+
+
+@pytest.mark.parametrize(
+    "word", ["vy", "thy", "ny", "quý", "quy", "y", "ý", "thủy", "tuy", "khi", "gì", "kỹ_sư_trưởng"]
+)
+def test_other_i_and_y_syllables_keep_their_spelling(word):
+    # Names (Vy, Thy, Ny) stand beside other words (vi, thi, ni); quy/qui and y alone
+    # are not spelling variants; only a whole syllable is respelt.
+    expected = "kĩ_sư_trưởng" if word == "kỹ_sư_trưởng" else word
+    assert text.canonical_spelling(word) == expected

@@ -1,0 +1,71 @@
+"""Spelling variants of i/y (``kỹ``/``kĩ``, ``tỷ``/``tỉ``): either finds both, as one word.
+
+News writes both (one paper ``5.000 tỉ đồng``, the next ``5.000 tỷ đồng``), and so do
+readers; text.canonical_spelling is the one spelling the index and the query share."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import open_records_index
+
+RECORDS = [
+    {"id": "ti", "title": "Doanh thu", "body": "Doanh thu đạt 5.000 tỉ đồng nhờ kĩ thuật mới của công ti."},
+    {"id": "ty", "title": "Lợi nhuận", "body": "Lợi nhuận 3.000 tỷ đồng, kỹ thuật cao, bác sỹ nói lý do."},
+    {"id": "other", "title": "Thể thao", "body": "Cô Vy thi đấu ở Mỹ, lí do là hi sinh thầm lặng."},
+    {"id": "vi", "title": "Vi phạm", "body": "Nhiều vi phạm giao thông bị xử phạt."},
+]
+
+
+@pytest.fixture(scope="module")
+def ix(tmp_path_factory):
+    with open_records_index(tmp_path_factory, "spelling", RECORDS) as opened:
+        yield opened
+
+
+def ids(result):
+    return sorted(hit.id for hit in result)
+
+
+@pytest.mark.parametrize(
+    "query", ["tỷ đồng", "tỉ đồng", "ty dong", "ti dong", "kỹ thuật", "kĩ thuật", "ki thuat"]
+)
+def test_either_spelling_finds_both_as_the_same_word(ix, query):
+    result = ix.search(query)
+    assert ids(result) == ["ti", "ty"]
+    assert result.total == 2
+    assert not result.notes  # matched as typed: not a relaxed or respelt reading
+
+
+def test_both_spellings_score_alike(ix):
+    # The same term in each document: ``tỷ`` typed does not favour the ``tỷ`` article.
+    by_y = {hit.id: hit.score for hit in ix.search("tỷ đồng")}
+    by_i = {hit.id: hit.score for hit in ix.search("tỉ đồng")}
+    assert by_y == pytest.approx(by_i)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("công ty", ["ti"]),
+        ("bác sĩ", ["ty"]),
+        ("Mĩ", ["other"]),
+        ("lý do", ["other", "ty"]),
+        ("hy sinh", ["other"]),
+    ],
+)
+def test_words_and_names_in_either_spelling(ix, query, expected):
+    result = ix.search(query)
+    assert ids(result) == expected
+    assert not result.notes  # every word found as typed, not a relaxed reading
+
+
+def test_names_spelt_with_y_after_other_letters_stay_apart(ix):
+    assert ids(ix.search("Vy")) == ["other"]
+    assert ids(ix.search("vi phạm")) == ["vi"]
+
+
+def test_the_highlight_marks_the_word_as_the_article_writes_it(ix):
+    hit = next(h for h in ix.search("tỷ kỹ") if h.id == "ti")
+    assert [hit.snippet[s:e] for s, e in hit.highlights] == ["tỉ", "kĩ"]
+    hit = next(h for h in ix.search('"tỉ đồng"') if h.id == "ty")
+    assert [hit.snippet[s:e] for s, e in hit.highlights] == ["tỷ", "đồng"]
