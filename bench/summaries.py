@@ -127,6 +127,16 @@ CACHE = ROOT / "bench" / "out"  # git-ignored
 _CACHE_VERSION = 2
 
 
+def _analysis_digest() -> str:
+    """A digest of the source that reads and segments text: a cached segmentation made by
+    other code (a changed tokeniser) is not reused."""
+    import hashlib
+
+    package = Path(text.__file__).resolve().parent
+    source = b"".join((package / name).read_bytes() for name in ("text.py", "segment.py", "analysis.py"))
+    return hashlib.sha256(source).hexdigest()[:16]
+
+
 @dataclass
 class Segmented:
     """One record as the indexer segments it (searchkit.analysis), kept in the cache."""
@@ -173,12 +183,13 @@ def segment_records(path: Path, limit: int | None) -> tuple[list[Segmented], flo
 
     Returns the records, the seconds pyvi took (0 from the cache) and the syllable count.
     pyvi is the slow step (about 10 ms an article); the cache makes reruns and training
-    rounds cost seconds. It is keyed by the data file's name, size and time and the limit.
+    rounds cost seconds. It is keyed by the data file's name, size and time, the limit and
+    the segmenting code (_analysis_digest).
     """
     from searchkit.analysis import _segment
 
     stat = path.stat()
-    key = (_CACHE_VERSION, path.name, stat.st_size, stat.st_mtime_ns, limit)
+    key = (_CACHE_VERSION, _analysis_digest(), path.name, stat.st_size, stat.st_mtime_ns, limit)
     cache = CACHE / f"{path.name}.{limit or 'all'}.segmented.pickle"
     if cache.exists():
         with cache.open("rb") as f:

@@ -148,9 +148,19 @@ def _candidates(exact: frozenset[str], folded: frozenset[str]) -> re.Pattern[str
     A match is always a whole run of letters and digits (the lookarounds), so which
     alternative matched does not matter: :func:`_matches_in_nfc` checks the syllable."""
     spelled = {re.escape(form) for w in exact for form in text.spellings(w)} | {
-        "".join(_ANY_LETTER if c in _MARKED_LETTERS else re.escape(c) for c in w) for w in folded
+        "".join(_ANY_LETTER if c in _MARKED_LETTERS else re.escape(c) for c in form)
+        for w in folded
+        for form in text.spellings(w)
     }
-    return re.compile(rf"(?<![^\W_])(?:{'|'.join(sorted(spelled))})(?![^\W_\u0300-\u036f])")
+    return re.compile(rf"{_NOT_AFTER}(?:{'|'.join(sorted(spelled))}){_NOT_BEFORE}")
+
+
+# A candidate is a whole syllable as text.tokens reads them: no letter or digit on either
+# side, and not a group of a number grouped by thousands (the 500 of 1.500.000, one
+# syllable there).
+_GROUP = r"[0-9]{3}(?![0-9])"
+_NOT_AFTER = rf"(?<![^\W_])(?:(?<![0-9]\.)|(?!{_GROUP}))"
+_NOT_BEFORE = rf"(?![^\W_\u0300-\u036f])(?!\.{_GROUP})"
 
 
 def _matches_by_syllable(

@@ -16,10 +16,12 @@ Normal form used everywhere (documents and queries alike):
 Case is kept by :func:`normalize` (pyvi's segmentation depends on it) and removed by
 :func:`normalize_term`, which is what index terms and query terms use.
 
-Index and query terms also take one spelling of the syllables that Vietnamese writes with
-a final ``i`` or ``y`` alike after ``h``, ``k``, ``l``, ``m``, ``s`` or ``t`` (``kỹ``/``kĩ``,
-``lý``/``lí``, ``tỷ``/``tỉ``, ``sỹ``/``sĩ``, ``Mỹ``/``Mĩ``): :func:`canonical_spelling`. The text
-pyvi segments and every stored text keep the writer's spelling (pyvi segments both).
+Index and query terms also take one spelling of what Vietnamese writes two ways
+(:func:`canonical_spelling`): the syllables written with a final ``i`` or ``y`` alike after
+``h``, ``k``, ``l``, ``m``, ``s`` or ``t`` (``kỹ``/``kĩ``, ``lý``/``lí``, ``tỷ``/``tỉ``, ``sỹ``/``sĩ``,
+``Mỹ``/``Mĩ``), and numbers with or without their thousands dots and a day's or month's
+leading zero (``5.000``/``5000``, ``06``/``6``). The text pyvi segments and every stored
+text keep the writer's spelling (pyvi segments both).
 """
 
 from __future__ import annotations
@@ -110,21 +112,38 @@ _I_FOR_Y = {consonant + y: consonant + i for consonant in "hklmst" for y, i in z
 _Y_FOR_I = {i: y for y, i in _I_FOR_Y.items()}
 
 
-def spellings(syllable: str) -> tuple[str, ...]:
-    """The spellings of a syllable in its :func:`canonical_spelling` that take that form:
-    itself, and its y spelling if it has one (``kĩ`` → ``kĩ``, ``kỹ``)."""
-    other = _Y_FOR_I.get(syllable)
-    return (syllable,) if other is None else (syllable, other)
+def _canonical_syllable(syllable: str) -> str:
+    if syllable[:1].isdigit():
+        if "." in syllable:  # (only a number grouped by thousands holds one)
+            return syllable.replace(".", "")
+        if len(syllable) == 2 and syllable[0] == "0" and syllable[1].isdigit():
+            return syllable[1]  # 06/12 is 6/12, 08:30 is 8:30
+        return syllable
+    return _I_FOR_Y.get(syllable, syllable)
 
 
 def canonical_spelling(term: str) -> str:
     """``term`` (normalised, lower case: a syllable or ``_``-joined word, accented or
-    folded) with each syllable that is written with a final i or y alike in its i
-    spelling: ``kỹ_thuật`` → ``kĩ_thuật``, ``ty`` → ``ti``. Commutes with
-    :func:`fold_diacritics`."""
+    folded) with each syllable in its one spelling: a final i or y written alike in its
+    i spelling (``kỹ_thuật`` → ``kĩ_thuật``, ``ty`` → ``ti``), a number without its
+    thousands dots (``5.000`` → ``5000``) and a two-digit one without its leading zero
+    (``06`` → ``6``). Commutes with :func:`fold_diacritics`."""
     if "_" not in term:
-        return _I_FOR_Y.get(term, term)
-    return "_".join(_I_FOR_Y.get(part, part) for part in term.split("_"))
+        return _canonical_syllable(term)
+    return "_".join(map(_canonical_syllable, term.split("_")))
+
+
+def spellings(syllable: str) -> tuple[str, ...]:
+    """The spellings a text may have of a syllable in its :func:`canonical_spelling`:
+    itself, and its y spelling (``kĩ``: ``kỹ``), thousands dots (``5000``: ``5.000``) or
+    leading zero (``6``: ``06``) if it has one."""
+    other = _Y_FOR_I.get(syllable)
+    if syllable.isascii() and syllable.isdigit():
+        if len(syllable) == 1:
+            other = "0" + syllable
+        elif len(syllable) > 3 and syllable[0] != "0":
+            other = f"{int(syllable):,}".replace(",", ".")
+    return (syllable,) if other is None else (syllable, other)
 
 
 def _build_fold_table() -> dict[int, str]:
@@ -180,8 +199,11 @@ class Token(NamedTuple):
 # A syllable: a letter or digit followed by letters, digits and combining marks (so NFD
 # text stays in one piece, unlike Whoosh's default \w+). "_" is neither: pyvi joins words
 # with it, and `nông_thôn` in a document must give the same syllables as `nông thôn`.
+# Or a number grouped by thousands as Vietnamese writes them (``5.000``, ``1.500.000``:
+# dots, each group of three digits), one syllable, which canonical_spelling writes as
+# typed in a search box (``5000``); a comma is the decimal mark (``2,7`` stays two).
 # Punctuation: any other visible character.
-_SYLLABLE_PATTERN = r"[^\W_](?:[^\W_]|[\u0300-\u036f])*"
+_SYLLABLE_PATTERN = r"[0-9]{1,3}(?:\.[0-9]{3})+(?![0-9])|[^\W_](?:[^\W_]|[\u0300-\u036f])*"
 _MARK_PATTERN = r"[^\w\s\u0300-\u036f]"
 _TOKEN_RE = re.compile(f"({_SYLLABLE_PATTERN})|({_MARK_PATTERN})")  # group 1: a syllable
 SYLLABLE_RE = re.compile(_SYLLABLE_PATTERN)  # one syllable, for scans that need only spans

@@ -1,7 +1,9 @@
-"""Spelling variants of i/y (``kỹ``/``kĩ``, ``tỷ``/``tỉ``): either finds both, as one word.
+"""What Vietnamese writes two ways is found either way, as one word: i/y (``kỹ``/``kĩ``,
+``tỷ``/``tỉ``), numbers with or without thousands dots (``5.000``/``5000``) and a leading
+zero (``06/12``/``6/12``).
 
-News writes both (one paper ``5.000 tỉ đồng``, the next ``5.000 tỷ đồng``), and so do
-readers; text.canonical_spelling is the one spelling the index and the query share."""
+News writes both (one paper ``5.000 tỉ đồng``, the next ``5.000 tỷ đồng``), and readers type
+``5000 tỷ``; text.canonical_spelling is the one spelling the index and the query share."""
 
 from __future__ import annotations
 
@@ -13,6 +15,8 @@ RECORDS = [
     {"id": "ty", "title": "Lợi nhuận", "body": "Lợi nhuận 3.000 tỷ đồng, kỹ thuật cao, bác sỹ nói lý do."},
     {"id": "other", "title": "Thể thao", "body": "Cô Vy thi đấu ở Mỹ, lí do là hi sinh thầm lặng."},
     {"id": "vi", "title": "Vi phạm", "body": "Nhiều vi phạm giao thông bị xử phạt."},
+    {"id": "padded", "title": "Lịch", "body": "Hội nghị khai mạc ngày 06/12 tại Hà Nội, chi 1.500.000 đồng."},
+    {"id": "plain", "title": "Lịch", "body": "Lễ hội mở cửa ngày 6/12 ở Huế, vé 1500000 đồng, năm 2019."},
 ]
 
 
@@ -69,3 +73,32 @@ def test_the_highlight_marks_the_word_as_the_article_writes_it(ix):
     assert [hit.snippet[s:e] for s, e in hit.highlights] == ["tỉ", "kĩ"]
     hit = next(h for h in ix.search('"tỉ đồng"') if h.id == "ty")
     assert [hit.snippet[s:e] for s, e in hit.highlights] == ["tỷ", "đồng"]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"), [("5000 tỷ", ["ti"]), ("5.000 tỉ", ["ti"]), ("3000 ty", ["ty"])]
+)
+def test_a_number_with_or_without_its_thousands_dots(ix, query, expected):
+    result = ix.search(query)
+    assert ids(result) == expected
+    assert not result.notes
+
+
+@pytest.mark.parametrize("query", ["ngày 6/12", "ngày 06/12", "1500000 đồng", "1.500.000 đồng"])
+def test_dates_with_or_without_leading_zeros_and_amounts_either_way(ix, query):
+    result = ix.search(query)
+    assert ids(result) == ["padded", "plain"]
+    assert not result.notes
+
+
+def test_a_number_is_not_found_by_a_piece_of_it(ix):
+    # 1.500.000 is one number: 500 or 000 typed alone are other numbers.
+    assert ids(ix.search("500")) == []
+    assert ids(ix.search("2019")) == ["plain"]
+
+
+def test_the_highlight_marks_the_number_as_written(ix):
+    hit = next(h for h in ix.search("5000 tỷ") if h.id == "ti")
+    assert [hit.snippet[s:e] for s, e in hit.highlights] == ["5.000", "tỉ"]
+    hit = next(h for h in ix.search("ngày 6/12 1500000") if h.id == "padded")
+    assert [hit.snippet[s:e] for s, e in hit.highlights] == ["ngày", "06", "12", "1.500.000"]

@@ -96,3 +96,31 @@ def test_other_i_and_y_syllables_keep_their_spelling(word):
     # are not spelling variants; only a whole syllable is respelt.
     expected = "kĩ_sư_trưởng" if word == "kỹ_sư_trưởng" else word
     assert text.canonical_spelling(word) == expected
+
+
+@pytest.mark.parametrize(
+    ("written", "indexed"),
+    [("5.000", "5000"), ("1.500.000", "1500000"), ("06", "6"), ("00", "0"), ("2019", "2019")],
+)
+def test_a_number_has_one_spelling(written, indexed):
+    assert text.canonical_spelling(written) == indexed
+    assert written in text.spellings(indexed)
+
+
+def test_a_number_grouped_by_thousands_is_one_syllable():
+    found = [s.text for s in syllables("Giá 5.000 tỷ, 1.500.000 đồng, 2,7 tỷ, ngày 06/12, 1.0000")]
+    assert found == [
+        "giá",
+        "5.000",
+        "tỷ",
+        "1.500.000",
+        "đồng",
+        "2",
+        "7",
+        "tỷ",
+        "ngày",
+        "06",
+        "12",
+        "1",
+        "0000",
+    ]
