@@ -190,7 +190,7 @@ def _straighten_curly_quotes(query: str, problems: _Problems) -> str:
         chunk = i
         while chunk and not query[chunk - 1].isspace() and query[chunk - 1] not in "()":
             chunk -= 1
-        if chunk < i and query[chunk] in "+-":
+        if _operator_at(query, chunk):
             chunk += 1
         return chunk == i or _field_prefix(query, chunk) == i - 1
 
@@ -238,7 +238,7 @@ def _lex(query: str, problems: _Problems, quotes_as_words: bool = False) -> list
             continue
         # A chunk: up to whitespace or a parenthesis, with quoted parts kept whole.
         prefix = ""
-        if ch in "-+" and i + 1 < n and not query[i + 1].isspace() and query[i + 1] not in "()":
+        if _operator_at(query, i):
             prefix, i = ch, i + 1
         field_name = None
         colon = _field_prefix(query, i)
@@ -309,6 +309,12 @@ def _mark_runs(lexemes: list[_Lexeme]) -> list[_Lexeme]:
         lx.run_break = not previous_bare
         previous_bare = bare
     return lexemes
+
+
+def _operator_at(query: str, i: int) -> bool:
+    """Whether ``query[i]`` is a ``+`` or ``-`` applying to what follows it: something
+    other than a space or a parenthesis (in ``- x`` and ``-(x)`` the sign is only text)."""
+    return query[i] in "-+" and i + 1 < len(query) and not query[i + 1].isspace() and query[i + 1] not in "()"
 
 
 def _field_prefix(query: str, i: int) -> int | None:
