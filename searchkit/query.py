@@ -48,6 +48,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from . import text
+from .abbreviations import spelled_out
 from .errors import QuerySyntaxError
 
 __all__ = ["Term", "Phrase", "Group", "AnyOf", "Clause", "ParsedQuery", "parse_query", "FIELDS"]
@@ -81,9 +82,12 @@ class Group:
 
 @dataclass
 class AnyOf:
-    """``a OR b OR c``."""
+    """``a OR b OR c``; or, with ``abbreviation``, a bare abbreviation and its words
+    (``ubnd`` OR ``"ủy ban nhân dân"``, abbreviations.py): the parser's reading, which
+    the ranking never grows into neighbouring words as it does a typed OR's."""
 
     options: list[Node]
+    abbreviation: bool = False
 
 
 Node = Term | Phrase | Group | AnyOf
@@ -374,7 +378,8 @@ class _Parser:
             clauses.extend(right)  # as if the OR were not there
             return
         left = clauses.pop()
-        options: list[Node] = left.node.options if isinstance(left.node, AnyOf) else [left.node]
+        typed_or = isinstance(left.node, AnyOf) and not left.node.abbreviation
+        options: list[Node] = left.node.options if typed_or else [left.node]  # type: ignore[union-attr]
         # "a OR b" joins the two neighbouring items; a multi-syllable right-hand
         # word's first syllable is the alternative, the rest stay bare words.
         first, rest = right[0], right[1:]
@@ -410,10 +415,18 @@ class _Parser:
             if lx.run_break or not self.runs:
                 self.runs.append([])
             self.runs[-1].extend(syllables)
-            return [Clause(Term(s), "should") for s in syllables]
+            return [Clause(_bare_word(s), "should") for s in syllables]
         if len(syllables) > 1:  # -kinh-tế, +covid-19: the chunk as a whole
             return [Clause(Phrase(tuple(syllables)), occur)]
         return [Clause(Term(syllables[0]), occur)]
+
+
+def _bare_word(syllable: str) -> Node:
+    """A bare word's node: its syllable, or that or its words for an abbreviation."""
+    words = spelled_out(syllable)
+    if words is None:
+        return Term(syllable)
+    return AnyOf([Term(syllable), Phrase(words)], abbreviation=True)
 
 
 def _included(clause: Clause) -> Clause:

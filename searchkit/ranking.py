@@ -273,7 +273,7 @@ def _words_around_or(clauses: list[Clause], is_word: Callable[[list[str]], bool]
     while i < len(clauses):
         clause = clauses[i]
         i += 1
-        if clause.occur == "not" or not isinstance(clause.node, AnyOf):
+        if clause.occur == "not" or not isinstance(clause.node, AnyOf) or clause.node.abbreviation:
             out.append(clause)
             continue
         options = list(clause.node.options)
@@ -311,6 +311,7 @@ def _words_around_or(clauses: list[Clause], is_word: Callable[[list[str]], bool]
                 if (
                     clauses[j].occur == "should"
                     and isinstance(nxt, AnyOf)
+                    and not nxt.abbreviation
                     and isinstance(nxt.options[0], Term)
                 ):
                     after.append(nxt.options[0].syllable)
