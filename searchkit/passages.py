@@ -117,6 +117,8 @@ def _matches_in_nfc(
         return None
     if not exact and not folded:
         return []
+    if (exact | folded) & _JOINED_PARTS and text.JOINED_RE.search(lowered):
+        return None  # (ôtô is two syllables, ô and tô, that the scan's lookarounds keep whole)
     # One scan finds both kinds: a syllable typed without diacritics is looked for in all
     # its forms at once, so the text is never folded (folding a whole article costs more
     # than the scan); only the candidates the pattern finds are.
@@ -131,6 +133,9 @@ def _matches_in_nfc(
                 found.append((*m.span(), key))
     return found
 
+
+# The syllables of a joined ``ôtô``/``môtô`` (text.JOINED_RE), typed or folded.
+_JOINED_PARTS = frozenset({"ô", "mô", "tô", "o", "mo", "to"})
 
 # The letters Vietnamese writes with diacritics (vowels and đ). In the pattern of a syllable
 # typed without diacritics, each of them stands for any letter, and a candidate is kept

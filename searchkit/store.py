@@ -98,7 +98,8 @@ INDEX_NAME = "searchkit"
 # Version 5: the lead field (fields.LEAD_FIELD; a version 4 part would read as no leads).
 # Version 6: terms in one spelling of i/y (text.canonical_spelling: ``kỹ`` is ``kĩ``).
 # Version 7: and of numbers (``5.000``, one syllable now, is ``5000``; ``06`` is ``6``).
-SCHEMA_VERSION = 7
+# Version 8: ``ôtô`` is read as the two syllables of ``ô tô`` (text.JOINED_RE).
+SCHEMA_VERSION = 8
 FORMAT_FILE = "searchkit-format"
 # The name of Whoosh's write lock for INDEX_NAME (taken by hand while creating an index).
 WRITE_LOCK = f"{INDEX_NAME}_WRITELOCK"

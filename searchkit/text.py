@@ -47,6 +47,7 @@ __all__ = [
     "token_table",
     "indexed_text",
     "SYLLABLE_RE",
+    "JOINED_RE",
 ]
 
 # The five tone marks as combining characters: grave, acute, tilde, hook above, dot below.
@@ -202,11 +203,18 @@ class Token(NamedTuple):
 # Or a number grouped by thousands as Vietnamese writes them (``5.000``, ``1.500.000``:
 # dots, each group of three digits), one syllable, which canonical_spelling writes as
 # typed in a search box (``5000``); a comma is the decimal mark (``2,7`` stays two).
+# And ``ôtô``, ``môtô``, as some papers write ``ô tô``, ``mô tô`` (and ``oto`` typed without
+# diacritics): two syllables, ``ô`` then ``tô`` (the second found by the general
+# pattern), so that either spelling is the other.
 # Punctuation: any other visible character.
-_SYLLABLE_PATTERN = r"[0-9]{1,3}(?:\.[0-9]{3})+(?![0-9])|[^\W_](?:[^\W_]|[\u0300-\u036f])*"
+_JOINED_PATTERN = r"(?<![^\W_])[mM]?[ôÔoO](?=[tT][ôÔoO](?![^\W_\u0300-\u036f]))"
+_SYLLABLE_PATTERN = (
+    rf"{_JOINED_PATTERN}|[0-9]{{1,3}}(?:\.[0-9]{{3}})+(?![0-9])|[^\W_](?:[^\W_]|[\u0300-\u036f])*"
+)
 _MARK_PATTERN = r"[^\w\s\u0300-\u036f]"
 _TOKEN_RE = re.compile(f"({_SYLLABLE_PATTERN})|({_MARK_PATTERN})")  # group 1: a syllable
 SYLLABLE_RE = re.compile(_SYLLABLE_PATTERN)  # one syllable, for scans that need only spans
+JOINED_RE = re.compile(_JOINED_PATTERN)  # the first syllable of a joined ``ôtô``/``môtô``
 # The same tokens as one group, for re.split: what lies between tokens, then a token, ...
 _TOKEN_SPLIT_RE = re.compile(f"((?:{_SYLLABLE_PATTERN})|{_MARK_PATTERN})")
 

@@ -70,6 +70,22 @@ def open_records_index(tmp_path_factory, name: str, records):
     return open_index(root / "index")
 
 
+def records_fixture(name: str, records):
+    """A module-scoped fixture: an open index of ``records`` (open_records_index)."""
+
+    @pytest.fixture(scope="module")
+    def ix(tmp_path_factory):
+        with open_records_index(tmp_path_factory, name, records) as opened:
+            yield opened
+
+    return ix
+
+
+def found_ids(result) -> list[str]:
+    """The ids of a search's hits, sorted: which documents came back, in any order."""
+    return sorted(hit.id for hit in result)
+
+
 @contextmanager
 def ranking_params(ix, **changes) -> Iterator[None]:
     """``ix`` ranking with ``changes`` to its parameters, restored afterwards."""

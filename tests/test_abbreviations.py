@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import open_records_index
+from conftest import found_ids, records_fixture
 
 from searchkit.abbreviations import _table, spelled_out
 from searchkit.query import AnyOf, Phrase, Term, parse_query
@@ -16,14 +16,8 @@ RECORDS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def ix(tmp_path_factory):
-    with open_records_index(tmp_path_factory, "abbreviations", RECORDS) as opened:
-        yield opened
-
-
-def ids(result):
-    return sorted(hit.id for hit in result)
+ix = records_fixture("abbreviations", RECORDS)
+ids = found_ids
 
 
 def test_a_bare_abbreviation_reads_as_itself_or_its_words():

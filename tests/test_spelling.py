@@ -1,6 +1,6 @@
 """What Vietnamese writes two ways is found either way, as one word: i/y (``kỹ``/``kĩ``,
 ``tỷ``/``tỉ``), numbers with or without thousands dots (``5.000``/``5000``) and a leading
-zero (``06/12``/``6/12``).
+zero (``06/12``/``6/12``), and ``ôtô``/``ô tô``.
 
 News writes both (one paper ``5.000 tỉ đồng``, the next ``5.000 tỷ đồng``), and readers type
 ``5000 tỷ``; text.canonical_spelling is the one spelling the index and the query share."""
@@ -8,7 +8,7 @@ News writes both (one paper ``5.000 tỉ đồng``, the next ``5.000 tỷ đồn
 from __future__ import annotations
 
 import pytest
-from conftest import open_records_index
+from conftest import found_ids, records_fixture
 
 RECORDS = [
     {"id": "ti", "title": "Doanh thu", "body": "Doanh thu đạt 5.000 tỉ đồng nhờ kĩ thuật mới của công ti."},
@@ -17,17 +17,13 @@ RECORDS = [
     {"id": "vi", "title": "Vi phạm", "body": "Nhiều vi phạm giao thông bị xử phạt."},
     {"id": "padded", "title": "Lịch", "body": "Hội nghị khai mạc ngày 06/12 tại Hà Nội, chi 1.500.000 đồng."},
     {"id": "plain", "title": "Lịch", "body": "Lễ hội mở cửa ngày 6/12 ở Huế, vé 1500000 đồng, năm 2019."},
+    {"id": "joined", "title": "Tai nạn", "body": "Xe ôtô tải tông môtô trên quốc lộ."},
+    {"id": "apart", "title": "Tai nạn", "body": "Chiếc ô tô tải tông xe mô tô ở ngã tư."},
 ]
 
 
-@pytest.fixture(scope="module")
-def ix(tmp_path_factory):
-    with open_records_index(tmp_path_factory, "spelling", RECORDS) as opened:
-        yield opened
-
-
-def ids(result):
-    return sorted(hit.id for hit in result)
+ix = records_fixture("spelling", RECORDS)
+ids = found_ids
 
 
 @pytest.mark.parametrize(
@@ -102,3 +98,16 @@ def test_the_highlight_marks_the_number_as_written(ix):
     assert [hit.snippet[s:e] for s, e in hit.highlights] == ["5.000", "tỉ"]
     hit = next(h for h in ix.search("ngày 6/12 1500000") if h.id == "padded")
     assert [hit.snippet[s:e] for s, e in hit.highlights] == ["ngày", "06", "12", "1.500.000"]
+
+
+@pytest.mark.parametrize("query", ["ô tô tải", "ôtô tải", "Ôtô tải", "o to tai", "oto tai", "mô tô", "môtô"])
+def test_a_car_written_in_one_piece_or_two(ix, query):
+    result = ix.search(query)
+    assert ids(result) == ["apart", "joined"]
+    assert not result.notes
+
+
+def test_the_highlight_marks_both_syllables_of_the_joined_spelling(ix):
+    hit = next(h for h in ix.search("ô tô tải") if h.id == "joined")
+    # (and the tô of môtô, a syllable of the query too)
+    assert [hit.snippet[s:e] for s, e in hit.highlights] == ["ô", "tô", "tải", "tô"]

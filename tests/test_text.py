@@ -124,3 +124,17 @@ def test_a_number_grouped_by_thousands_is_one_syllable():
         "1",
         "0000",
     ]
+
+
+def test_a_joined_car_is_the_two_syllables_of_the_spaced_one():
+    found = [(s.text, s.start, s.end) for s in syllables("Ôtô, môtô và phôtô, oto")]
+    assert found == [
+        ("ô", 0, 1),
+        ("tô", 1, 3),
+        ("mô", 5, 7),
+        ("tô", 7, 9),
+        ("và", 10, 12),
+        ("phôtô", 13, 18),
+        ("o", 20, 21),
+        ("to", 21, 23),
+    ]
