@@ -21,7 +21,8 @@ Index and query terms also take one spelling of what Vietnamese writes two ways
 ``h``, ``k``, ``l``, ``m``, ``s`` or ``t`` (``kỹ``/``kĩ``, ``lý``/``lí``, ``tỷ``/``tỉ``, ``sỹ``/``sĩ``,
 ``Mỹ``/``Mĩ``), and numbers with or without their thousands dots and a day's or month's
 leading zero (``5.000``/``5000``, ``06``/``6``). The text pyvi segments and every stored
-text keep the writer's spelling (pyvi segments both).
+text keep the writer's spelling (pyvi segments both). The tokeniser reads ``ôtô`` and
+``môtô`` as the two syllables of ``ô tô`` and ``mô tô`` (:data:`JOINED_RE`).
 """
 
 from __future__ import annotations
