@@ -110,8 +110,10 @@ class ParsedQuery:
     runs: list[list[str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
 
-    def syllables(self) -> list[str]:
-        """Every positive syllable (not excluded), in query order: for highlighting."""
+    def syllables(self, spelled_out: bool = True) -> list[str]:
+        """Every positive syllable (not excluded), in query order: for highlighting. An
+        abbreviation's words are among them unless ``spelled_out`` is False (the query
+        as typed)."""
         found: list[str] = []
 
         def visit(node: Node, excluded: bool) -> None:
@@ -125,7 +127,7 @@ class ParsedQuery:
                 for c in node.clauses:
                     visit(c.node, c.occur == "not")
             else:
-                for option in node.options:
+                for option in node.options if spelled_out or not node.abbreviation else node.options[:1]:
                     visit(option, False)
 
         for c in self.clauses:

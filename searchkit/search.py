@@ -324,7 +324,7 @@ class Index:
 
     def _parse(self, query: str, strict: bool) -> ParsedQuery:
         parsed = parse_query(query, strict=strict)
-        if not strict and len(parsed.syllables()) > self.params.soft_quotes_above:
+        if not strict and len(parsed.syllables(spelled_out=False)) > self.params.soft_quotes_above:
             # Long pasted text (a title, a sentence) quotes what the article's author quoted,
             # which the article itself often words otherwise: its quotes are read as words.
             as_words = parse_query(query, quotes_as_words=True)

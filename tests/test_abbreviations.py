@@ -58,3 +58,13 @@ def test_the_list_reads_whole():
     assert all(words and " " not in "".join(words) for words in table.values())
     assert spelled_out("đbqh") == ("đại", "biểu", "quốc", "hội")
     assert spelled_out("tt") is None  # several readings (tổng thống, thông tư): left out
+
+
+def test_an_abbreviation_is_one_word_long_as_typed(ix):
+    # A short query's quotes are the user's: spelling out UBND TP.HCM does not make the
+    # query long enough for its quotes to be read as words (search: soft_quotes_above).
+    parsed = parse_query('"công bố quy hoạch" UBND TP.HCM')
+    assert len(parsed.syllables(spelled_out=False)) == 7 < len(parsed.syllables())
+    result = ix.search('"công bố quy hoạch" UBND TP.HCM')
+    assert ids(result) == ["short"]
+    assert not result.notes
