@@ -204,7 +204,7 @@ def _batch_postings(texts: list[list[_Zone]]) -> BatchPostings:
     # Every zone's syllables of every article as one stream, numbered once; the folded
     # forms, each field's selection and positions and the pairs are derived from it
     # with numpy, as are the compound words from the stream of words.
-    # Terms in their one spelling of i/y (text.canonical_spelling), as queries look them up.
+    # Terms in their one spelling (text.canonical_spelling: i/y, numbers), as queries look them up.
     spell = text.canonical_spelling
     syllables = postings.Vocabulary.of([s for zones in texts for zone in zones for s in zone.syllables])
     syllables = syllables.mapped(spell)

@@ -76,7 +76,7 @@ def match_spans(source: str, syllables: Iterable[str]) -> list[tuple[int, int]]:
 def _exact_and_folded(syllables: tuple[str, ...]) -> tuple[frozenset[str], frozenset[str]]:
     """The query syllables typed with diacritics, and those typed without (every hit of a
     search asks for the same split)."""
-    syllables = tuple(map(text.canonical_spelling, syllables))  # (the index's spelling of i/y)
+    syllables = tuple(map(text.canonical_spelling, syllables))  # (as the index spells them)
     exact = frozenset(s for s in syllables if text.has_diacritics(s))
     return exact, frozenset(syllables) - exact
 
@@ -117,7 +117,7 @@ def _matches_in_nfc(
         return None
     if not exact and not folded:
         return []
-    if (exact | folded) & _JOINED_PARTS and text.JOINED_RE.search(lowered):
+    if (exact | folded) & text.JOINED_SYLLABLES and text.JOINED_RE.search(lowered):
         return None  # (ôtô is two syllables, ô and tô, that the scan's lookarounds keep whole)
     # One scan finds both kinds: a syllable typed without diacritics is looked for in all
     # its forms at once, so the text is never folded (folding a whole article costs more
@@ -133,9 +133,6 @@ def _matches_in_nfc(
                 found.append((*m.span(), key))
     return found
 
-
-# The syllables of a joined ``ôtô``/``môtô`` (text.JOINED_RE), typed or folded.
-_JOINED_PARTS = frozenset({"ô", "mô", "tô", "o", "mo", "to"})
 
 # The letters Vietnamese writes with diacritics (vowels and đ). In the pattern of a syllable
 # typed without diacritics, each of them stands for any letter, and a candidate is kept

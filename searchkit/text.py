@@ -49,6 +49,7 @@ __all__ = [
     "indexed_text",
     "SYLLABLE_RE",
     "JOINED_RE",
+    "JOINED_SYLLABLES",
 ]
 
 # The five tone marks as combining characters: grave, acute, tilde, hook above, dot below.
@@ -216,6 +217,8 @@ _MARK_PATTERN = r"[^\w\s\u0300-\u036f]"
 _TOKEN_RE = re.compile(f"({_SYLLABLE_PATTERN})|({_MARK_PATTERN})")  # group 1: a syllable
 SYLLABLE_RE = re.compile(_SYLLABLE_PATTERN)  # one syllable, for scans that need only spans
 JOINED_RE = re.compile(_JOINED_PATTERN)  # the first syllable of a joined ``ôtô``/``môtô``
+# The syllables JOINED_RE splits such a word into, accented and folded.
+JOINED_SYLLABLES = frozenset({"ô", "mô", "tô", "o", "mo", "to"})
 # The same tokens as one group, for re.split: what lies between tokens, then a token, ...
 _TOKEN_SPLIT_RE = re.compile(f"((?:{_SYLLABLE_PATTERN})|{_MARK_PATTERN})")
 
