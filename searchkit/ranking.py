@@ -1177,6 +1177,8 @@ def _densest_passages(
     weights = np.array(list(idfs.values()), dtype=np.float64)
     found = [source.positions(field, term, docs) for field, term in idfs]
     doc_of = np.concatenate([d for d, _ in found])
+    if not len(doc_of):  # (the documents have the words in their titles only)
+        return best
     position = np.concatenate([p for _, p in found])
     term = np.repeat(np.arange(len(found)), [len(d) for d, _ in found])
     order = np.lexsort((position, doc_of))

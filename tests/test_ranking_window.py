@@ -95,6 +95,25 @@ def test_the_densest_passage_counts_each_word_once_within_the_width():
     assert dense.tolist() == [2.0, 7.0]
 
 
+def test_documents_without_the_words_in_their_body_have_no_passage():
+    # The best documents may match in their titles only: none has a position in the body.
+    source = _Positions({"a": [], "b": []})
+    idfs = {("body_fold", "a"): 1.0, ("body_fold", "b"): 2.0}
+    dense = _densest_passages(source, np.array([3, 7]), idfs, width=40)  # type: ignore[arg-type]
+    assert dense.tolist() == [0.0, 0.0]
+
+
+def test_a_query_found_only_in_a_title_is_answered(tmp_path_factory):
+    # Other articles have some of the words in their bodies, so the proximity step runs.
+    records = [
+        {"id": "camp", "title": "Dựng lều cắm trại", "body": "Hoạt động ngoài trời cuối tuần."},
+        {"id": "tent", "title": "Mua sắm", "body": "Cách dựng lều trên núi."},
+        {"id": "site", "title": "Du lịch", "body": "Khu cắm trại ven hồ."},
+    ]
+    with open_records_index(tmp_path_factory, "title-only", records) as ix:
+        assert [hit.id for hit in ix.search("dựng lều cắm trại")] == ["camp"]
+
+
 def test_an_accented_word_counts_in_the_passage_in_its_own_form(window_index):
     # Both documents have "sông" (the match rule asks for it as typed); only "as-typed"
     # has it beside "nai" and "sắn". Without diacritics both passages count.
