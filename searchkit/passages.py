@@ -252,9 +252,11 @@ def _score(
             and not _SYLLABLE_BETWEEN.search(source, end, next_start)
         ):
             held.setdefault(sentence, set()).add((key, next_key))
+    # Summed in sorted order: a float sum depends on its order, and a set's follows the
+    # process's hash seed; the same search must show the same passage in every process.
     scores = {
-        sentence: sum(map(weight, set(keys)))
-        + pair_weight * sum(weight(a) + weight(b) for a, b in held.get(sentence, ()))
+        sentence: sum(map(weight, sorted(set(keys))))
+        + pair_weight * sum(weight(a) + weight(b) for a, b in sorted(held.get(sentence, ())))
         for sentence, keys in matched.items()
     }
     return _Scored(source, ends, matched, scores, matches, weight)
