@@ -109,6 +109,10 @@ class ParsedQuery:
     clauses: list[Clause]
     runs: list[list[str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Each syllable the query matches in another spelling than typed (text.canonical_spelling:
+    # ``kĩ`` for a typed ``kỹ``, ``5000`` for ``5.000``): that spelling -> the one typed, so
+    # that what is shown back to the user (a suggestion) is in the user's spelling.
+    typed: dict[str, str] = field(default_factory=dict)
 
     def syllables(self, spelled_out: bool = True) -> list[str]:
         """Every positive syllable (not excluded), in query order: for highlighting. An
@@ -341,6 +345,7 @@ class _Parser:
         self.problems = problems
         self.pos = 0
         self.runs: list[list[str]] = []
+        self.typed: dict[str, str] = {}
 
     def parse(self) -> list[Clause]:
         clauses = self._clauses(top=True)
@@ -404,7 +409,11 @@ class _Parser:
         if not syllables:
             return []  # punctuation only
         if lx.field != "author":  # (the byline is matched in Whoosh, folded as written)
-            syllables = list(map(text.canonical_spelling, syllables))
+            spelled = list(map(text.canonical_spelling, syllables))
+            for as_typed, canonical in zip(syllables, spelled):
+                if as_typed != canonical:
+                    self.typed.setdefault(canonical, as_typed)
+            syllables = spelled
         occur: Occur = "not" if lx.prefix == "-" else "must" if lx.prefix == "+" else "should"
         if lx.field is not None or lx.kind == "phrase":
             node: Node = (
@@ -465,4 +474,4 @@ def parse_query(query: str, strict: bool = False, quotes_as_words: bool = False)
         clauses = [_included(c) for c in clauses]
         # Each bare word its own run, as if typed apart: they were not adjacent bare words.
         runs = [[c.node.syllable] for c in clauses if c.occur == "should" and isinstance(c.node, Term)]
-    return ParsedQuery(clauses, runs, problems.notes)
+    return ParsedQuery(clauses, runs, problems.notes, parser.typed)

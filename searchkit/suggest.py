@@ -26,6 +26,8 @@ def suggest(parsed: ParsedQuery, source: PostingsSource) -> str | None:
     diacritics given their likely accented reading (``nong thonn moi`` → ``nông thôn
     mới``). Restoring diacritics alone is no suggestion: a query without them already
     matches every accented form. The caller still checks that the suggestion finds more.
+    A syllable kept as typed is shown in the user's spelling (``kỹ``, ``5.000``), not in
+    the one the index matches it by (``kĩ``, ``5000``: ParsedQuery.typed).
     """
     bare = [s for run in parsed.runs for s in run]
     if not bare or len(bare) != len(parsed.clauses):
@@ -38,7 +40,7 @@ def suggest(parsed: ParsedQuery, source: PostingsSource) -> str | None:
         for run in runs
         for w in (run if all(map(text.has_diacritics, run)) else likely_reading(run, source))
     ]
-    return " ".join(reading)
+    return " ".join(parsed.typed.get(w, w) for w in reading)
 
 
 _EDIT_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"

@@ -111,3 +111,11 @@ def test_the_highlight_marks_both_syllables_of_the_joined_spelling(ix):
     hit = next(h for h in ix.search("ô tô tải") if h.id == "joined")
     # (and the tô of môtô, a syllable of the query too)
     assert [hit.snippet[s:e] for s, e in hit.highlights] == ["ô", "tô", "tải", "tô"]
+
+
+def test_a_suggestion_keeps_the_spelling_typed(ix):
+    # The mistyped syllable is corrected; the others stay as typed (``kỹ``, ``5.000``),
+    # not in the spelling the index matches them by (``kĩ``, ``5000``).
+    assert ix.search("kỹ thuậtt").suggestion == "kỹ thuật"
+    assert ix.search("5.000 tỷ đồnng").suggestion == "5.000 tỷ đồng"
+    assert ix.search("kĩ thuậtt").suggestion == "kĩ thuật"
