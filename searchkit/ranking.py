@@ -461,6 +461,7 @@ class _Evaluator:
         # not scored; ``left_out`` is the most their scores could add to a document's.
         self.bound_common = bound_common
         self.left_out = 0.0
+        self.left_out_syllables: list[str] = []  # one per bare clause left out, as scored
         # Matching only (_pruned): no bare syllable is scored, only its documents read, so
         # that the top of the query decides its matches and rule at the least cost.
         self.matches_only = matches_only
@@ -482,6 +483,12 @@ class _Evaluator:
         # The documents of the bare syllables matched and not scored (presence()), for a
         # pass over the whole index again.
         self.present: dict[str, tuple[np.ndarray, np.ndarray | None]] = same.present if same else {}
+        # The same over the whole index, from the first pass that read them there: an
+        # evaluator over a universe takes its documents' part of them (a lookup per
+        # document, not a pass over the syllable's postings).
+        self.present_everywhere: dict[str, tuple[np.ndarray, np.ndarray | None]] = (
+            {} if first is None else first.present if first.universe is None else first.present_everywhere
+        )
 
     def phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
         """The source's phrase mask over the whole index, read once per query."""
@@ -736,7 +743,9 @@ class _Evaluator:
             s: np.ndarray | None = None  # (a bounded word adds no score)
             if bare is not None and bounding and (self.matches_only or self.is_common(bare)):
                 m = np.zeros(self.n, dtype=bool) if unweighed and role != "content" else self.presence(bare)
-                self.left_out += 0.0 if self.matches_only else self.ceiling(bare)
+                if not self.matches_only:
+                    self.left_out += self.ceiling(bare)
+                    self.left_out_syllables.append(bare)
             else:
                 s, m = self.node(clause.node)
             if clause.occur == "not":
@@ -831,6 +840,10 @@ class _Evaluator:
         those it records in ``exact``), from the postings alone."""
         if syllable in self.present:
             mask, typed = self.present[syllable]
+        elif self.universe is not None and syllable in self.present_everywhere:
+            mask, typed = self.present_everywhere[syllable]
+            mask, typed = mask[self.universe], None if typed is None else typed[self.universe]
+            self.present[syllable] = mask, typed
         else:
             exact, folded = _scored_forms(syllable, None, self.params)
             mask = self._documents_mask(*folded) if folded else np.zeros(self.n, dtype=bool)
@@ -978,13 +991,7 @@ def _pruned(
         _add_window(bounded, parsed, match)
         return _over_index(bounded, match)
     match = _over_index(bounded, match)
-    matched = np.flatnonzero(match.mask)
-    partial = match.scores[matched]
-    if len(matched) > best:
-        floor = kth_highest(partial, best)
-        # (A margin for float32 rounding: the partial scores add their parts in another order.)
-        margin = 1e-4 * (abs(float(floor)) + bounded.left_out + 1)
-        matched = matched[partial + np.float32(bounded.left_out + margin) >= floor]
+    matched = _contenders(bounded, match, best)
     if not len(matched):
         return match
     # (Among many documents, finding them in each term's postings costs more than a pass
@@ -997,6 +1004,38 @@ def _pruned(
     full = _over_index(ev, full)
     full.mask = match.mask
     return full
+
+
+def _contenders(bounded: _Evaluator, match: Match, best: int) -> np.ndarray:
+    """The matches of ``match`` (scored without the syllables ``bounded`` left out) that can
+    be among the ``best`` highest-scored once those syllables are scored: ascending docnums.
+
+    Those whose partial score plus the ceilings left out reaches the ``best``-th highest
+    partial score (a floor: every score is at least its partial one). The ceilings are
+    loose (a syllable scores well below its ceiling in most documents), so many documents
+    pass; the left-out syllables are then scored among them, and the cut made again with
+    their scores instead of their ceilings, leaving about ``best`` documents to score in
+    full. (MaxScore's last step: the terms left out scored only in the documents that can
+    still enter the top k.)"""
+    matched = np.flatnonzero(match.mask)
+    if len(matched) <= best:
+        return matched
+    partial = match.scores[matched]
+    # The highest ceilings first: scoring them tightens the cut the most.
+    left = sorted(((bounded.ceiling(s), s) for s in bounded.left_out_syllables), reverse=True)
+    left_out = sum(c for c, _ in left)
+    # (A margin for float32 rounding: the partial scores add their parts in another order.)
+    margin = 1e-4 * (bounded.left_out + 1)
+    while True:
+        floor = kth_highest(partial, best)
+        keep = partial + np.float32(left_out + margin * (1 + abs(float(floor)))) >= floor
+        matched, partial = matched[keep], partial[keep]
+        if not left or len(matched) <= best:
+            return matched
+        _, syllable = left.pop(0)
+        among = _Evaluator(bounded.source, bounded.params, matched, first=bounded)
+        partial = partial + among.term(syllable, None)
+        left_out = sum(c for c, _ in left)
 
 
 def _boundable(clauses: list[Clause], params: RankingParams) -> bool:
