@@ -53,6 +53,11 @@ LEAD_BITS_ABOVE = 64
 # stop words that most queries share stay decoded (in bytes, per searcher).
 FREQUENCIES_CACHE = 160_000_000
 FREQUENCIES_ABOVE = 2
+# The running sums of a term's frequencies in a part are kept every _STRIDE entries (per
+# searcher, in bytes: RUNNING_CACHE), so that where a few documents' positions start
+# costs a lookup and a short sum each, not a pass over the part (IndexReader._runs).
+RUNNING_CACHE = 16_000_000
+_STRIDE = 64
 # What the ranking derives and keeps per searcher (IndexReader.cache), in bytes: BM25's
 # length terms (4 bytes a document per field set) and document frequencies.
 DERIVED_CACHE = 64_000_000
@@ -98,6 +103,9 @@ class IndexReader:
             POSTINGS_CACHE, getsizeof=lambda found: len(found[0]) if found else 1
         )
         self._lead: LRUCache[str, np.ndarray | None] = LRUCache(LEAD_CACHE, getsizeof=_nbytes)
+        self._running: LRUCache[tuple[str, str, int, bool], np.ndarray] = LRUCache(
+            RUNNING_CACHE, getsizeof=_nbytes
+        )
         # Least frequently used first out: the stop words most queries share stay.
         self._frequencies: LFUCache[tuple[str, str], np.ndarray | None] = LFUCache(
             FREQUENCIES_CACHE, getsizeof=_nbytes
@@ -280,11 +288,31 @@ class IndexReader:
             local, counts = ids[at] - base, frequencies[at].astype(np.int64)
         if not len(at):
             return local, counts, counts
-        # Each run's start: the frequencies before the first, then those between.
-        between = np.add.reduceat(frequencies[: at[-1]], at[:-1], dtype=np.float64)
-        first = frequencies[: at[0]].sum(dtype=np.float64)
-        starts = (first + np.concatenate(([0], np.cumsum(between)))).astype(np.int64)
-        return local, starts, counts
+        key = (field, term, base, every is not None)
+        return local, self._sums_before(key, frequencies, at), counts
+
+    def _sums_before(
+        self, key: tuple[str, str, int, bool], frequencies: np.ndarray, at: np.ndarray
+    ) -> np.ndarray:
+        """``frequencies[:k].sum()`` for each ``k`` of ``at`` (ascending): where each run of
+        positions starts. From the running sums kept every _STRIDE entries and the few
+        entries since, when ``at`` is short; else in one pass over the entries before its
+        last. ``key``: the field, term and part, and whether ``frequencies`` has one entry
+        per document of the part (else one per posting)."""
+        if len(at) * _STRIDE > len(frequencies):
+            between = np.add.reduceat(frequencies[: at[-1]], at[:-1], dtype=np.float64)
+            first = frequencies[: at[0]].sum(dtype=np.float64)
+            return (first + np.concatenate(([0], np.cumsum(between)))).astype(np.int64)
+        running = self._running.get(key)
+        if running is None:
+            strides = np.add.reduceat(frequencies, np.arange(0, len(frequencies), _STRIDE), dtype=np.int64)
+            running = np.concatenate(([0], np.cumsum(strides)))
+            with contextlib.suppress(ValueError):  # larger than the whole cache
+                self._running[key] = running
+        block = at // _STRIDE
+        index = block[:, None] * _STRIDE + np.arange(_STRIDE)
+        since = np.where(index < at[:, None], frequencies[np.minimum(index, len(frequencies) - 1)], 0)
+        return running[block] + since.sum(axis=1, dtype=np.int64)
 
     def phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
         if field not in FIELD:  # author: a small Whoosh field

@@ -573,6 +573,9 @@ def test_positions_read_from_what_the_searcher_holds_are_those_of_the_parts(tmp_
     _write(corpus / "a.jsonl", RECORDS + _records(150, 2, "r"))
     monkeypatch.setattr(index_module, "MERGED_PART_BYTES", 0)
     index_paths([corpus], tmp_path / "ix", jobs=1, memory_mb=0)  # (several parts)
+    # (A short stride: a few documents' runs start from the running sums kept every
+    # _STRIDE entries, as on a large archive, rather than from a pass over the part.)
+    monkeypatch.setattr(reader_module, "_STRIDE", 3)
     found = {}
     for holds in (False, True):
         every = holds and held == "frequencies"
