@@ -967,10 +967,11 @@ def _pruned(
     documents, not their scores, decide them) and a score that is at most the one it
     would have, by at most the sum of those syllables' ceilings. The ``best``-th highest of
     these partial scores is at most the ``best``-th highest score; a document whose partial
-    score plus the ceilings is below it cannot be among the best. The others are scored in
-    full, as a universe (each gets exactly its score over the whole index), with the rule
-    the whole index decided. MaxScore rather than WAND: the evaluation is by term over
-    arrays, not by document, and the first pass leaves few documents to score in full.
+    score plus the ceilings is below it cannot be among the best (:func:`_contenders`,
+    which then scores the left-out syllables among the others and cuts again). Those left
+    are scored in full, as a universe (each gets exactly its score over the whole index),
+    with the rule the whole index decided. MaxScore rather than WAND: the evaluation is by
+    term over arrays, not by document, and the cuts leave few documents to score in full.
 
     With ``match_first`` (long queries: a short one without a universe has too many
     matches for this to pay), the query is matched before anything is scored, from its

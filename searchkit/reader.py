@@ -53,6 +53,10 @@ LEAD_BITS_ABOVE = 64
 # stop words that most queries share stay decoded (in bytes, per searcher).
 FREQUENCIES_CACHE = 160_000_000
 FREQUENCIES_ABOVE = 2
+# Phrase masks kept per searcher, in bytes (a bit per document of the index): reading
+# positions makes a phrase costly, and the phrases queries share (an abbreviation's words,
+# abbreviations.py: ``thành phố hồ chí minh``) recur.
+PHRASE_CACHE = 32_000_000
 # The running sums of a term's frequencies in a part are kept every _STRIDE entries (per
 # searcher, in bytes: RUNNING_CACHE), so that where a few documents' positions start
 # costs a lookup and a short sum each, not a pass over the part (IndexReader._runs).
@@ -103,6 +107,9 @@ class IndexReader:
             POSTINGS_CACHE, getsizeof=lambda found: len(found[0]) if found else 1
         )
         self._lead: LRUCache[str, np.ndarray | None] = LRUCache(LEAD_CACHE, getsizeof=_nbytes)
+        self._phrases: LRUCache[tuple[str, tuple[str, ...]], np.ndarray] = LRUCache(
+            PHRASE_CACHE, getsizeof=_nbytes
+        )
         self._running: LRUCache[tuple[str, str, int, bool], np.ndarray] = LRUCache(
             RUNNING_CACHE, getsizeof=_nbytes
         )
@@ -318,6 +325,15 @@ class IndexReader:
         if field not in FIELD:  # author: a small Whoosh field
             query = wq.Phrase(field, syllables) if len(syllables) > 1 else wq.Term(field, syllables[0])
             return self.mask_of(query)
+        key = (field, tuple(syllables))
+        if key not in self._phrases:
+            with contextlib.suppress(ValueError):  # larger than the whole cache
+                self._phrases[key] = np.packbits(self._phrase_mask(field, syllables))
+        if key in self._phrases:
+            return np.unpackbits(self._phrases[key], count=self.doc_count_all).view(bool)
+        return self._phrase_mask(field, syllables)
+
+    def _phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
         mask = np.zeros(self.doc_count_all, dtype=bool)
         rows = [self._position_rows(field, s) for s in syllables]
         pairs = pair_terms([text.fold_diacritics(s) for s in syllables])

@@ -610,7 +610,7 @@ def test_ascending_intersection_is_numpys():
         assert np.array_equal(postings.ascending_intersection(a, b), np.intersect1d(a, b))
 
 
-def test_phrases_of_common_syllables_match_only_where_adjacent_in_one_zone(tmp_path):
+def test_phrases_of_common_syllables_match_only_where_adjacent_in_one_zone(tmp_path, monkeypatch):
     """A phrase's candidates are the documents with each of its pairs (reader._phrase_docs):
     the answers are those of its syllables' positions, in the field asked, never across
     the title and body, in either tone-mark placement."""
@@ -640,3 +640,8 @@ def test_phrases_of_common_syllables_match_only_where_adjacent_in_one_zone(tmp_p
         assert found("body_fold", ["hoa", "binh", "1", "2"]) == {"tones"}
         assert found("body_fold", ["2", "nguoi"]) == {"across"} | {f"filler{i}" for i in range(9)}
         assert found("body_fold", ["2", "1"]) == set()
+        # Each read once per searcher, then kept (as bits): the same answers again.
+        read = []
+        monkeypatch.setattr(type(reader), "_phrase_mask", lambda self, *a: read.append(a) or [][0])
+        assert found("body_fold", ["1", "2"]) == {"adjacent", "tones"} and not read
+        assert reader.phrase_mask("body_fold", ["1", "2"]).dtype == bool
