@@ -1024,12 +1024,12 @@ def _contenders(bounded: _Evaluator, match: Match, best: int) -> np.ndarray:
     partial = match.scores[matched]
     # The highest ceilings first: scoring them tightens the cut the most.
     left = sorted(((bounded.ceiling(s), s) for s in bounded.left_out_syllables), reverse=True)
-    left_out = sum(c for c, _ in left)
-    # (A margin for float32 rounding: the partial scores add their parts in another order.)
-    margin = 1e-4 * (bounded.left_out + 1)
+    left_out = bounded.left_out
     while True:
         floor = kth_highest(partial, best)
-        keep = partial + np.float32(left_out + margin * (1 + abs(float(floor)))) >= floor
+        # (A margin for float32 rounding: the partial scores add their parts in another order.)
+        margin = 1e-4 * (abs(float(floor)) + bounded.left_out + 1)
+        keep = partial + np.float32(left_out + margin) >= floor
         matched, partial = matched[keep], partial[keep]
         if not left or len(matched) <= best:
             return matched

@@ -326,12 +326,13 @@ class IndexReader:
             query = wq.Phrase(field, syllables) if len(syllables) > 1 else wq.Term(field, syllables[0])
             return self.mask_of(query)
         key = (field, tuple(syllables))
-        if key not in self._phrases:
-            with contextlib.suppress(ValueError):  # larger than the whole cache
-                self._phrases[key] = np.packbits(self._phrase_mask(field, syllables))
-        if key in self._phrases:
-            return np.unpackbits(self._phrases[key], count=self.doc_count_all).view(bool)
-        return self._phrase_mask(field, syllables)
+        kept = self._phrases.get(key)
+        if kept is not None:
+            return np.unpackbits(kept, count=self.doc_count_all).view(bool)
+        mask = self._phrase_mask(field, syllables)
+        with contextlib.suppress(ValueError):  # larger than the whole cache
+            self._phrases[key] = np.packbits(mask)
+        return mask
 
     def _phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
         mask = np.zeros(self.doc_count_all, dtype=bool)
