@@ -461,7 +461,8 @@ class _Evaluator:
         # not scored; ``left_out`` is the most their scores could add to a document's.
         self.bound_common = bound_common
         self.left_out = 0.0
-        self.left_out_syllables: list[str] = []  # one per bare clause left out, as scored
+        # One per bare clause left out: its ceiling and its syllable, as scored.
+        self.left_out_syllables: list[tuple[float, str]] = []
         # Matching only (_pruned): no bare syllable is scored, only its documents read, so
         # that the top of the query decides its matches and rule at the least cost.
         self.matches_only = matches_only
@@ -744,8 +745,9 @@ class _Evaluator:
             if bare is not None and bounding and (self.matches_only or self.is_common(bare)):
                 m = np.zeros(self.n, dtype=bool) if unweighed and role != "content" else self.presence(bare)
                 if not self.matches_only:
-                    self.left_out += self.ceiling(bare)
-                    self.left_out_syllables.append(bare)
+                    ceiling = self.ceiling(bare)
+                    self.left_out += ceiling
+                    self.left_out_syllables.append((ceiling, bare))
             else:
                 s, m = self.node(clause.node)
             if clause.occur == "not":
@@ -1023,7 +1025,7 @@ def _contenders(bounded: _Evaluator, match: Match, best: int) -> np.ndarray:
         return matched
     partial = match.scores[matched]
     # The highest ceilings first: scoring them tightens the cut the most.
-    left = sorted(((bounded.ceiling(s), s) for s in bounded.left_out_syllables), reverse=True)
+    left = sorted(bounded.left_out_syllables, reverse=True)
     left_out = bounded.left_out
     while True:
         floor = kth_highest(partial, best)
