@@ -777,8 +777,11 @@ class _Evaluator:
         counts, thresholds = (decided.counts, decided.thresholds) if decided else self._rule(counted)
         # A word typed with diacritics counts where the document has it so (in either
         # tone-mark placement); where none has enough words so, in any accented form.
-        as_typed = np.zeros(self.n, dtype=np.float32)
-        any_form = np.zeros(self.n, dtype=np.float32)
+        # (Counts of words, in the narrowest integers that hold them: each word's pass over
+        # every document then writes a byte per document, not a float's four.)
+        width = np.uint8 if len(counted) < 256 else np.uint32
+        as_typed = np.zeros(self.n, dtype=width)
+        any_form = np.zeros(self.n, dtype=width)
         for (m, _), typed, word_counts in zip(counted, exact, counts):
             if word_counts:  # (the masks added in place: no product made over every document)
                 as_typed += typed
@@ -804,10 +807,12 @@ class _Evaluator:
             # (A short query's matches have every word: the share would add the same to all.)
             shares = decided.shares if decided else self._content_shares(counted, exact)
             if shares:
-                share = np.zeros(self.n, dtype=np.float32)
+                # Among the matches only: the others' scores are zeroed below.
+                matched = np.flatnonzero(mask)
+                share = np.zeros(len(matched), dtype=np.float32)
                 for i, part in shares:
-                    share += exact[i] * part
-                scores += share * np.float32(self.params.coverage_weight)
+                    share += exact[i][matched] * part
+                scores[matched] += share * np.float32(self.params.coverage_weight)
         if within is not None and not decided:
             self.rule = _Rule(counts, thresholds, step, shares)
         words = round(needed) if short else None

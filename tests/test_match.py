@@ -208,6 +208,23 @@ def test_a_long_query_needs_most_of_its_significant_words(archive):
     assert ids(result) == ["ong-binh"] and result.total == 1 and not result.relaxed
 
 
+def test_a_query_of_hundreds_of_words_counts_each_of_them(tmp_path_factory):
+    # A pasted passage of 300 distinct words: the document with all of them matches, one
+    # with a hundred (a third) does not. (The counts are kept in small integers: they
+    # must hold more than 255 words.)
+    consonants, vowels = "bcdghklmnpqrstvx", "aeiouy"
+    words = [c + v for c in consonants for v in vowels] + [v + c for v in vowels for c in consonants]
+    words += [v + w for v in vowels for w in vowels if v != w]  # 96 + 96 + 30: two letters each
+    words += [c + v + "n" for c in consonants for v in vowels][: 300 - len(words)]
+    records = [
+        {"id": "all", "title": "Tất cả", "body": " ".join(words) + "."},
+        {"id": "third", "title": "Một phần", "body": " ".join(words[:100]) + "."},
+    ]
+    with open_records_index(tmp_path_factory, "many-words", records) as ix:
+        result = ix.search(" ".join(words))
+        assert ids(result) == ["all"] and result.total == 1 and not result.relaxed
+
+
 def test_a_long_query_relaxes_step_by_step(archive):
     # Eleven significant words that the archive has (the words it has nowhere do not
     # count); no article has half of them, the autumn one has five.
