@@ -456,7 +456,6 @@ class _Evaluator:
         self.n = source.doc_count_all if universe is None else len(universe)
         self._lengths: dict[tuple, np.ndarray] = {}
         self._place: np.ndarray | None = None  # each docnum's position in the universe, or -1
-        self._bit: tuple[np.ndarray, np.ndarray] | None = None  # where the universe's bits are
         # Bounding (_pruned): the query's bare syllables in many documents are matched but
         # not scored; ``left_out`` is the most their scores could add to a document's.
         self.bound_common = bound_common
@@ -501,20 +500,6 @@ class _Evaluator:
     def local(self, mask: np.ndarray) -> np.ndarray:
         """A mask over the index's documents, over the evaluator's."""
         return mask if self.universe is None else mask[self.universe]
-
-    def bits(self, packed: np.ndarray) -> np.ndarray:
-        """A mask over the index's documents kept as bits (``np.packbits``), over the
-        evaluator's: a universe reads only its documents' bits."""
-        if self.universe is None:
-            return np.unpackbits(packed, count=self.n).view(bool)
-        if self._bit is None:
-            self._bit = self.universe >> 3, (7 - (self.universe & 7)).astype(np.uint8)
-        byte, shift = self._bit
-        return ((packed[byte] >> shift) & 1).view(bool)
-
-    def local_docs(self, docs: np.ndarray) -> np.ndarray:
-        """Ascending docnums of the index, as positions among the evaluator's documents."""
-        return docs if self.universe is None else self._shared(docs)[0]
 
     def _shared(self, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The universe's documents among ascending docnums ``docs``: their positions in the
@@ -1069,7 +1054,12 @@ def _before_window(ev: _Evaluator, parsed: ParsedQuery, allowed: np.ndarray) -> 
     if params.lead_weight:
         # Known-item evidence: the query's words in the article's lead (sapo, first
         # sentences), where news restates its headline.
-        lead = np.zeros(ev.n, dtype=np.float32)
+        # Among the matches only (the others score zero): their docnums, and where each
+        # one's bit is in a mask kept as bits.
+        matched = np.flatnonzero(mask)
+        docnums = ev.index_docs(matched)
+        byte, shift = docnums >> 3, (7 - (docnums & 7)).astype(np.uint8)
+        lead = np.zeros(len(matched), dtype=np.float32)
         # Sorted: float32 sums depend on their order, and a set's order changes with the
         # process's hash seed; the same query must score the same in every process.
         for syllable in sorted({text.fold_diacritics(s) for run in parsed.runs for s in run}):
@@ -1079,10 +1069,10 @@ def _before_window(ev: _Evaluator, parsed: ParsedQuery, allowed: np.ndarray) -> 
                 continue
             idf = np.float32(bm25_idf(source.doc_count, df))
             if docs.dtype == np.uint8:  # (adding zeros elsewhere: cheaper than indexing a mask)
-                lead += ev.bits(docs) * idf
+                lead += ((docs[byte] >> shift) & 1) * idf
             else:
-                lead[ev.local_docs(docs)] += idf
-        scores += lead * np.float32(params.lead_weight) * mask
+                lead[shared_documents(docs, docnums)[1]] += idf  # (the few lead documents searched)
+        scores[matched] += lead * np.float32(params.lead_weight)
     if params.pair_weight:
         for run in parsed.runs:
             for term in pair_terms([text.fold_diacritics(s) for s in run]):
