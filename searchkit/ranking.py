@@ -457,10 +457,9 @@ class _Evaluator:
         self._lengths: dict[tuple, np.ndarray] = {}
         self._place: np.ndarray | None = None  # each docnum's position in the universe, or -1
         # Bounding (_pruned): the query's bare syllables in many documents are matched but
-        # not scored; ``left_out`` is the most their scores could add to a document's.
+        # not scored; one entry per bare clause left out: its ceiling (the most its score
+        # could add to a document's) and its syllable, as scored.
         self.bound_common = bound_common
-        self.left_out = 0.0
-        # One per bare clause left out: its ceiling and its syllable, as scored.
         self.left_out_syllables: list[tuple[float, str]] = []
         # Matching only (_pruned): no bare syllable is scored, only its documents read, so
         # that the top of the query decides its matches and rule at the least cost.
@@ -489,6 +488,12 @@ class _Evaluator:
         self.present_everywhere: dict[str, tuple[np.ndarray, np.ndarray | None]] = (
             {} if first is None else first.present if first.universe is None else first.present_everywhere
         )
+
+    @property
+    def left_out(self) -> float:
+        """The most the syllables left out could add to a document's score: their ceilings'
+        sum (in the order they were left out)."""
+        return sum(ceiling for ceiling, _ in self.left_out_syllables)
 
     def phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
         """The source's phrase mask over the whole index, read once per query."""
@@ -730,9 +735,7 @@ class _Evaluator:
             if bare is not None and bounding and (self.matches_only or self.is_common(bare)):
                 m = np.zeros(self.n, dtype=bool) if unweighed and role != "content" else self.presence(bare)
                 if not self.matches_only:
-                    ceiling = self.ceiling(bare)
-                    self.left_out += ceiling
-                    self.left_out_syllables.append((ceiling, bare))
+                    self.left_out_syllables.append((self.ceiling(bare), bare))
             else:
                 s, m = self.node(clause.node)
             if clause.occur == "not":
@@ -980,7 +983,7 @@ def _pruned(
         among = matched if len(matched) * _MATCHES_BELOW <= len(allowed) else None
     bounded = _Evaluator(source, params, among, bound_common=True, first=matching)
     match = _before_window(bounded, parsed, allowed)
-    if not bounded.left_out:  # no common syllable: these are the scores
+    if not bounded.left_out_syllables:  # no common syllable: these are the scores
         _add_window(bounded, parsed, match)
         return _over_index(bounded, match)
     match = _over_index(bounded, match)
@@ -1016,11 +1019,11 @@ def _contenders(bounded: _Evaluator, match: Match, best: int) -> np.ndarray:
     partial = match.scores[matched]
     # The highest ceilings first: scoring them tightens the cut the most.
     left = sorted(bounded.left_out_syllables, reverse=True)
-    left_out = bounded.left_out
+    left_out = all_left_out = bounded.left_out
     while True:
         floor = kth_highest(partial, best)
         # (A margin for float32 rounding: the partial scores add their parts in another order.)
-        margin = 1e-4 * (abs(float(floor)) + bounded.left_out + 1)
+        margin = 1e-4 * (abs(float(floor)) + all_left_out + 1)
         keep = partial + np.float32(left_out + margin) >= floor
         matched, partial = matched[keep], partial[keep]
         if not left or len(matched) <= best:
