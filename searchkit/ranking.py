@@ -149,7 +149,8 @@ _SPARSE_BELOW = 16
 _UNIVERSE_BELOW = 8
 _RAREST_BELOW = 8
 # A query asked for its best documents only is first scored without its bare syllables
-# in more than 1/_BOUND_ABOVE of the documents (_pruned).
+# in more than 1/_BOUND_ABOVE of the documents (_pruned; the reader keeps such terms'
+# frequencies in every document, reader.FREQUENCIES_ABOVE).
 _BOUND_ABOVE = 5
 # Its matches are scored as a universe when they are fewer than 1/_MATCHES_BELOW of the
 # documents.
@@ -205,12 +206,20 @@ def _live_df(source: PostingsSource, field: str, term: str) -> int:
     return _cached(source.cache, ("live df", field, term), count)
 
 
-def _roles(clauses: list[Clause], source: PostingsSource) -> list[str]:
+def _roles(clauses: list[Clause], source: PostingsSource) -> tuple[str, ...]:
     """Each clause's part in the match rule: ``content``, ``stop`` (counted in short
     queries only) or ``question`` (never required); clauses other than bare words are
     ``content``. A lone syllable typed without diacritics takes the role of the accented
-    form most of the index's documents have."""
-    bare = [c.node.syllable for c in clauses if _is_bare(c)]  # type: ignore[union-attr]
+    form most of the index's documents have.
+
+    Kept per searcher: a query's evaluation asks for them once per pass over it."""
+    words = tuple(c.node.syllable if _is_bare(c) else None for c in clauses)  # type: ignore[union-attr]
+    return _cached(source.cache, ("roles", words), lambda: _roles_of(words, source))
+
+
+def _roles_of(words: tuple[str | None, ...], source: PostingsSource) -> tuple[str, ...]:
+    """:func:`_roles` of clauses whose bare words are ``words`` (None for other clauses)."""
+    bare = [w for w in words if w is not None]
     question = {bare[i] for i in covered_syllables(bare, QUESTION_WORDS)}
     stop = {bare[i] for i in covered_syllables(bare, stop_words())}
     for syllable in set(bare) - question - stop:
@@ -219,16 +228,12 @@ def _roles(clauses: list[Clause], source: PostingsSource) -> list[str]:
         # Typed without diacritics: a stop or question word when most of the documents
         # with the folded syllable have that word's accented form (``gi`` → ``gì``).
         folded_df = _live_df(source, "body_fold", syllable)
-        for words, role in ((QUESTION_WORDS, question), (stop_words(), stop)):
-            forms = accented_forms_of(syllable, words)
+        for listed, role in ((QUESTION_WORDS, question), (stop_words(), stop)):
+            forms = accented_forms_of(syllable, listed)
             if forms and 2 * max(_live_df(source, "body", f) for f in forms) > folded_df:
                 role.add(syllable)
                 break
-    roles = []
-    for c in clauses:
-        word = c.node.syllable if _is_bare(c) else None  # type: ignore[union-attr]
-        roles.append("question" if word in question else "stop" if word in stop else "content")
-    return roles
+    return tuple("question" if w in question else "stop" if w in stop else "content" for w in words)
 
 
 def bm25_idf(doc_count: int, df: int) -> float:
@@ -512,6 +517,13 @@ class _Evaluator:
         assert self.universe is not None
         if _searched(len(self.universe), len(docs)):
             return shared_documents(self.universe, docs)
+        searched = len(docs) * math.log2(max(len(self.universe), 2))
+        if self._place is None and searched <= self.source.doc_count_all:
+            # Few enough ``docs`` to search each in the universe rather than build a map
+            # of every document of the index (once per evaluator, and _contenders makes one
+            # per syllable it scores).
+            rows, at = shared_documents(docs, self.universe)
+            return at, rows
         if self._place is None:
             self._place = np.full(self.source.doc_count_all, -1, dtype=np.int32)
             self._place[self.universe] = np.arange(len(self.universe), dtype=np.int32)
@@ -558,11 +570,23 @@ class _Evaluator:
 
     # -- BM25 of one term in one field ------------------------------------------------
     def bm25(self, field: str, term: str) -> np.ndarray | None:
+        found = self.bm25_where(field, term)
+        if found is None:
+            return None
+        ids, values = found
+        scores = np.zeros(self.n, dtype=np.float32)
+        scores[ids] = values
+        return scores
+
+    def bm25_where(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
+        """BM25 of ``term`` in ``field`` where it is not zero: the documents with the term
+        (positions among the evaluator's, ascending) and their scores. (A bonus is added
+        there: no array over every document made, weighted and masked for each term.)"""
         found = self.postings(field, term)
         if found is None:
             return None
         ids, tf = found
-        return self._scores(ids, tf, ((field, 1.0),), term)
+        return ids, self._bm25_at(ids, tf, ((field, 1.0),), term)
 
     def bm25f(self, fields: Fields, term: str) -> np.ndarray | None:
         """BM25F of ``term`` over weighted ``fields``: the fields' term frequencies and
@@ -613,11 +637,15 @@ class _Evaluator:
     def _scores(self, ids: np.ndarray, tf: np.ndarray, fields: Fields, term: str) -> np.ndarray:
         """BM25 for every document from one term's postings (``ids``, ``tf``, summed over
         the weighted ``fields``); zero elsewhere."""
+        scores = np.zeros(self.n, dtype=np.float32)
+        scores[ids] = self._bm25_at(ids, tf, fields, term)
+        return scores
+
+    def _bm25_at(self, ids: np.ndarray, tf: np.ndarray, fields: Fields, term: str) -> np.ndarray:
+        """BM25 of the documents ``ids`` from one term's postings, as :meth:`_scores`."""
         p = self.params
         idf = bm25_idf(self.source.doc_count, self._df(fields, term, lambda: len(ids)))
-        scores = np.zeros(self.n, dtype=np.float32)
-        scores[ids] = idf * tf * (p.k1 + 1) / (tf + self._length_terms(fields)[ids])
-        return scores
+        return idf * tf * (p.k1 + 1) / (tf + self._length_terms(fields)[ids])
 
     def _length_terms(self, fields: Fields) -> np.ndarray:
         """BM25's ``k1 * (1 - b + b * length / average length)`` of every document for
@@ -903,8 +931,12 @@ class _Evaluator:
         shares = [p.long_query_coverage - 0.1 * k for k in range(int(p.long_query_coverage * 10 + 1e-9))]
         return counts, [share * total for share in shares if share > 0]
 
-    def word_bonus(self, runs: list[list[str]]) -> np.ndarray | None:
-        total = None
+    def word_bonus(self, runs: list[list[str]]) -> tuple[np.ndarray, np.ndarray] | None:
+        """The weighted BM25 of the query's compound words (runs of 2 to
+        ``max_word_syllables`` syllables that are words of the index), summed per
+        document where it is not zero: the documents, ascending, and their sums (None
+        when no document has such a word)."""
+        found = []
         limit = self.params.max_word_syllables
         for run in runs:
             for i in range(len(run)):
@@ -912,10 +944,16 @@ class _Evaluator:
                     word = "_".join(run[i:j])
                     folded = text.fold_diacritics(word)
                     field = "words" if folded != word else "words_fold"
-                    total = _plus(
-                        total, self.bm25(field, word if folded != word else folded), self.params.word_weight
-                    )
-        return total
+                    scored = self.bm25_where(field, word if folded != word else folded)
+                    if scored is not None:
+                        found.append((scored[0], scored[1] * self.params.word_weight))
+        if not found:
+            return None
+        ids = ascending_union([some for some, _ in found])
+        total = np.zeros(len(ids), dtype=np.float32)
+        for some, values in found:  # (in the words' order: float32 sums depend on it)
+            total[np.searchsorted(ids, some)] += values
+        return ids, total
 
 
 def evaluate(
@@ -1053,7 +1091,8 @@ def _before_window(ev: _Evaluator, parsed: ParsedQuery, allowed: np.ndarray) -> 
     scores, mask = match.scores, match.mask
     bonus = ev.word_bonus(parsed.runs)
     if bonus is not None:
-        scores += bonus * mask
+        ids, values = bonus
+        scores[ids] += values * mask[ids]
     if params.lead_weight:
         # Known-item evidence: the query's words in the article's lead (sapo, first
         # sentences), where news restates its headline.
@@ -1079,9 +1118,10 @@ def _before_window(ev: _Evaluator, parsed: ParsedQuery, allowed: np.ndarray) -> 
     if params.pair_weight:
         for run in parsed.runs:
             for term in pair_terms([text.fold_diacritics(s) for s in run]):
-                pair = ev.bm25(PAIRS_FIELD, term)
+                pair = ev.bm25_where(PAIRS_FIELD, term)
                 if pair is not None:
-                    scores += pair * params.pair_weight * mask
+                    ids, values = pair
+                    scores[ids] += values * params.pair_weight * mask[ids]
     if params.number_weight:
         for figure in _figures(parsed.runs):
             if len(figure) > 1:

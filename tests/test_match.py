@@ -483,7 +483,9 @@ def test_the_best_documents_score_the_same_when_common_syllables_are_bounded(
 
 def test_a_universe_finds_its_documents_by_search_or_by_map():
     """_Evaluator._shared: the universe's documents among a term's, found by binary
-    searches or a map of the universe, whichever is cheaper, the same either way."""
+    searches (of the universe's documents among the term's, or of the term's in the
+    universe) or a map of the universe, whichever is cheaper, the same every way (the
+    cases below take each of the three)."""
     import numpy as np
 
     from searchkit import ranking
