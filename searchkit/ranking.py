@@ -149,8 +149,7 @@ _SPARSE_BELOW = 16
 _UNIVERSE_BELOW = 8
 _RAREST_BELOW = 8
 # A query asked for its best documents only is first scored without its bare syllables
-# in more than 1/_BOUND_ABOVE of the documents (_pruned; the reader keeps such terms'
-# frequencies in every document, reader.FREQUENCIES_ABOVE).
+# in more than 1/_BOUND_ABOVE of the documents (_pruned).
 _BOUND_ABOVE = 5
 # Its matches are scored as a universe when they are fewer than 1/_MATCHES_BELOW of the
 # documents.

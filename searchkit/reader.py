@@ -48,13 +48,11 @@ LEAD_CACHE = 64_000_000
 # smaller than their docnums).
 LEAD_BITS_ABOVE = 64
 # A term in more than 1/FREQUENCIES_ABOVE of the documents is also kept as its frequency
-# in every document (a byte or two each, fewer than its postings' 12 bytes): a common
-# word's frequencies in a few documents are then a lookup, not a pass over its postings,
-# and the common words that most queries share stay decoded (in bytes, per searcher). The
-# same share as the syllables the ranking leaves out of its first pass (ranking.py,
-# _BOUND_ABOVE), which it then scores among fewer and fewer documents: a lookup each time.
+# in every document (a byte or two each, fewer than its postings' 12 bytes): a stop word's
+# frequencies in a few documents are then a lookup, not a pass over its postings, and the
+# stop words that most queries share stay decoded (in bytes, per searcher).
 FREQUENCIES_CACHE = 160_000_000
-FREQUENCIES_ABOVE = 5
+FREQUENCIES_ABOVE = 2
 # Phrase masks kept per searcher, in bytes (a bit per document of the index): reading
 # positions makes a phrase costly, and the phrases queries share (an abbreviation's words,
 # abbreviations.py: ``thành phố hồ chí minh``) recur.
