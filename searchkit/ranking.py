@@ -516,14 +516,13 @@ class _Evaluator:
         assert self.universe is not None
         if _searched(len(self.universe), len(docs)):
             return shared_documents(self.universe, docs)
-        searched = len(docs) * math.log2(max(len(self.universe), 2))
-        if self._place is None and searched <= self.source.doc_count_all:
-            # Few enough ``docs`` to search each in the universe rather than build a map
-            # of every document of the index (once per evaluator, and _contenders makes one
-            # per syllable it scores).
-            rows, at = shared_documents(docs, self.universe)
-            return at, rows
         if self._place is None:
+            if len(docs) * math.log2(max(len(self.universe), 2)) <= self.source.doc_count_all:
+                # Few enough ``docs`` to search each in the universe rather than build a map
+                # of every document of the index (once per evaluator, and _contenders makes
+                # one per syllable it scores).
+                rows, at = shared_documents(docs, self.universe)
+                return at, rows
             self._place = np.full(self.source.doc_count_all, -1, dtype=np.int32)
             self._place[self.universe] = np.arange(len(self.universe), dtype=np.int32)
         found = self._place[docs]
@@ -569,13 +568,11 @@ class _Evaluator:
 
     # -- BM25 of one term in one field ------------------------------------------------
     def bm25(self, field: str, term: str) -> np.ndarray | None:
-        found = self.bm25_where(field, term)
+        found = self.postings(field, term)
         if found is None:
             return None
-        ids, values = found
-        scores = np.zeros(self.n, dtype=np.float32)
-        scores[ids] = values
-        return scores
+        ids, tf = found
+        return self._scores(ids, tf, ((field, 1.0),), term)
 
     def bm25_where(self, field: str, term: str) -> tuple[np.ndarray, np.ndarray] | None:
         """BM25 of ``term`` in ``field`` where it is not zero: the documents with the term
@@ -607,10 +604,7 @@ class _Evaluator:
         # depend on their order): over the documents with the term when few have it, over
         # every document when many do (then a dense array is cheaper than sorting ids).
         if sum(len(ids) for (ids, _), _ in found) * _SPARSE_BELOW < self.n:
-            ids = np.unique(np.concatenate([ids for (ids, _), _ in found]))
-            tf = np.zeros(len(ids), dtype=np.float32)
-            for (some, freqs), weight in found:
-                tf[np.searchsorted(ids, some)] += weight * freqs
+            ids, tf = _summed_where([(some, weight * freqs) for (some, freqs), weight in found])
         else:
             dense = np.zeros(self.n, dtype=np.float32)
             for (some, freqs), weight in found:
@@ -946,13 +940,18 @@ class _Evaluator:
                     scored = self.bm25_where(field, word if folded != word else folded)
                     if scored is not None:
                         found.append((scored[0], scored[1] * self.params.word_weight))
-        if not found:
-            return None
-        ids = ascending_union([some for some, _ in found])
-        total = np.zeros(len(ids), dtype=np.float32)
-        for some, values in found:  # (in the words' order: float32 sums depend on it)
-            total[np.searchsorted(ids, some)] += values
-        return ids, total
+        return _summed_where(found) if found else None
+
+
+def _summed_where(parts: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """Values given at ascending documents (``parts``: documents and their values), summed
+    per document: the documents with any, ascending, and their sums, added in the parts'
+    order (float32 sums depend on it)."""
+    ids = ascending_union([some for some, _ in parts])
+    total = np.zeros(len(ids), dtype=np.float32)
+    for some, values in parts:
+        total[np.searchsorted(ids, some)] += values
+    return ids, total
 
 
 def evaluate(
