@@ -154,6 +154,9 @@ _BOUND_ABOVE = 5
 # Its matches are scored as a universe when they are fewer than 1/_MATCHES_BELOW of the
 # documents.
 _MATCHES_BELOW = 4
+# What a bounding pass leaves out (_Evaluator.left_out_syllables): a syllable's score, or
+# its lead bonus.
+_TERM, _LEAD = "term", "lead"
 
 
 @dataclass
@@ -461,10 +464,11 @@ class _Evaluator:
         self._lengths: dict[tuple, np.ndarray] = {}
         self._place: np.ndarray | None = None  # each docnum's position in the universe, or -1
         # Bounding (_pruned): the query's bare syllables in many documents are matched but
-        # not scored; one entry per bare clause left out: its ceiling (the most its score
-        # could add to a document's) and its syllable, as scored.
+        # not scored; one entry per part of the score left out (a bare clause's syllable,
+        # _TERM, or a syllable's lead bonus, _LEAD): its ceiling (the most it could add to
+        # a document's score), its kind and its syllable, as scored.
         self.bound_common = bound_common
-        self.left_out_syllables: list[tuple[float, str]] = []
+        self.left_out_syllables: list[tuple[float, str, str]] = []
         # Matching only (_pruned): no bare syllable is scored, only its documents read, so
         # that the top of the query decides its matches and rule at the least cost.
         self.matches_only = matches_only
@@ -497,7 +501,7 @@ class _Evaluator:
     def left_out(self) -> float:
         """The most the syllables left out could add to a document's score: their ceilings'
         sum (in the order they were left out)."""
-        return sum(ceiling for ceiling, _ in self.left_out_syllables)
+        return sum(ceiling for ceiling, _, _ in self.left_out_syllables)
 
     def phrase_mask(self, field: str, syllables: list[str]) -> np.ndarray:
         """The source's phrase mask over the whole index, read once per query."""
@@ -756,7 +760,7 @@ class _Evaluator:
             if bare is not None and bounding and (self.matches_only or self.is_common(bare)):
                 m = np.zeros(self.n, dtype=bool) if unweighed and role != "content" else self.presence(bare)
                 if not self.matches_only:
-                    self.left_out_syllables.append((self.ceiling(bare), bare))
+                    self.left_out_syllables.append((self.ceiling(bare), _TERM, bare))
             else:
                 s, m = self.node(clause.node)
             if clause.occur == "not":
@@ -841,6 +845,35 @@ class _Evaluator:
         ]
         total = sum(idf for _, idf in found)
         return [(i, np.float32(idf / total)) for i, idf in found]
+
+    # -- the lead ---------------------------------------------------------------------
+    def lead(self, syllable: str) -> tuple[np.ndarray | None, np.float32]:
+        """The documents with the folded ``syllable`` in their lead (as the source keeps
+        them: docnums, or bits) and its idf over live documents, as BM25's (0: none)."""
+        df = _live_df(self.source, "body_fold", syllable)
+        docs = self.source.lead_docs(syllable) if df else None
+        return docs, np.float32(bm25_idf(self.source.doc_count, df) if df else 0.0)
+
+    def lead_scores(self, syllables: list[str], docnums: np.ndarray) -> np.ndarray:
+        """The lead bonus of each of ``docnums`` (ascending docnums of the index): the
+        idf of each of ``syllables`` it has in its lead, summed in their order (float32
+        sums depend on it: sorted, as a set's order changes with the hash seed), times
+        the lead weight."""
+        lead = np.zeros(len(docnums), dtype=np.float32)
+        if not syllables or not len(docnums):
+            return lead
+        byte, shift = None, None
+        for syllable in syllables:
+            docs, idf = self.lead(syllable)
+            if docs is None:
+                continue
+            if docs.dtype == np.uint8:  # (adding zeros elsewhere: cheaper than indexing a mask)
+                if byte is None:  # where each docnum's bit is
+                    byte, shift = docnums >> 3, (7 - (docnums & 7)).astype(np.uint8)
+                lead += ((docs[byte] >> shift) & 1) * idf
+            else:
+                lead[shared_documents(docs, docnums)[1]] += idf  # (the few lead documents searched)
+        return lead * np.float32(self.params.lead_weight)
 
     # -- bounding (_pruned) -----------------------------------------------------------
     def is_common(self, syllable: str) -> bool:
@@ -1064,10 +1097,13 @@ def _contenders(bounded: _Evaluator, match: Match, best: int) -> np.ndarray:
         matched, partial = matched[keep], partial[keep]
         if not left or len(matched) <= best:
             return matched
-        _, syllable = left.pop(0)
-        among = _Evaluator(bounded.source, bounded.params, matched, first=bounded)
-        partial = partial + among.term(syllable, None)
-        left_out = sum(c for c, _ in left)
+        _, kind, syllable = left.pop(0)
+        if kind == _LEAD:
+            partial = partial + bounded.lead_scores([syllable], matched)
+        else:
+            among = _Evaluator(bounded.source, bounded.params, matched, first=bounded)
+            partial = partial + among.term(syllable, None)
+        left_out = sum(c for c, _, _ in left)
 
 
 def _boundable(clauses: list[Clause], params: RankingParams) -> bool:
@@ -1093,26 +1129,24 @@ def _before_window(ev: _Evaluator, parsed: ParsedQuery, allowed: np.ndarray) -> 
         scores[ids] += values * mask[ids]
     if params.lead_weight:
         # Known-item evidence: the query's words in the article's lead (sapo, first
-        # sentences), where news restates its headline.
-        # Among the matches only (the others score zero): their docnums, and where each
-        # one's bit is in a mask kept as bits.
-        matched = np.flatnonzero(mask)
-        docnums = ev.index_docs(matched)
-        byte, shift = docnums >> 3, (7 - (docnums & 7)).astype(np.uint8)
-        lead = np.zeros(len(matched), dtype=np.float32)
-        # Sorted: float32 sums depend on their order, and a set's order changes with the
-        # process's hash seed; the same query must score the same in every process.
-        for syllable in sorted({text.fold_diacritics(s) for run in parsed.runs for s in run}):
-            docs = source.lead_docs(syllable)
-            df = _live_df(source, "body_fold", syllable)  # live documents, as BM25's idf
-            if docs is None or not df:
-                continue
-            idf = np.float32(bm25_idf(source.doc_count, df))
-            if docs.dtype == np.uint8:  # (adding zeros elsewhere: cheaper than indexing a mask)
-                lead += ((docs[byte] >> shift) & 1) * idf
-            else:
-                lead[shared_documents(docs, docnums)[1]] += idf  # (the few lead documents searched)
-        scores[matched] += lead * np.float32(params.lead_weight)
+        # sentences), where news restates its headline. Among the matches only (the others
+        # score zero). A bounding pass that left syllables out leaves out those in many
+        # leads too, with their ceilings (a gather over every match per syllable is most
+        # of its cost when nearly every document matches); _contenders adds them among
+        # the few documents left.
+        syllables = sorted({text.fold_diacritics(s) for run in parsed.runs for s in run})
+        if ev.left_out_syllables:
+            kept = []
+            for syllable in syllables:
+                docs, idf = ev.lead(syllable)
+                if docs is not None and docs.dtype == np.uint8:  # (kept as bits: in many leads)
+                    ev.left_out_syllables.append((float(idf) * params.lead_weight, _LEAD, syllable))
+                else:
+                    kept.append(syllable)
+            syllables = kept
+        if syllables:
+            matched = np.flatnonzero(mask)
+            scores[matched] += ev.lead_scores(syllables, ev.index_docs(matched))
     if params.pair_weight:
         for run in parsed.runs:
             for term in pair_terms([text.fold_diacritics(s) for s in run]):

@@ -460,6 +460,14 @@ def test_the_best_documents_score_the_same_when_common_syllables_are_bounded(
     reader = restated._current()
     mask = reader.date_mask(datetime(2021, 1, 1), None) if within else None
     unscored = 0
+    left_out = set()  # what the first passes left out: syllables' scores, leads' bonuses
+    contenders = ranking._contenders
+
+    def spied(bounded, match, best):
+        left_out.update(kind for _, kind, _ in bounded.left_out_syllables)
+        return contenders(bounded, match, best)
+
+    monkeypatch.setattr(ranking, "_contenders", spied)
     for q in QUERIES:
         parsed = parse_query(q)
         every = ranking.evaluate(parsed, reader, params, mask)
@@ -479,6 +487,7 @@ def test_the_best_documents_score_the_same_when_common_syllables_are_bounded(
     # (The case under test: some matches were not scored in full; a whole-index pass scores
     # all, and a first pass among the matches is followed by a second among the fewer left.)
     assert bool(unscored) == (universe or among_matches)
+    assert left_out == {ranking._TERM, ranking._LEAD}
 
 
 def test_a_universe_finds_its_documents_by_search_or_by_map():
