@@ -113,6 +113,15 @@ class RankingParams:
     # the significant ones (stop words and question words left out of the count).
     short_query_words: int = 4
     long_query_coverage: float = 0.5
+    # A long query relaxes its rule by one step of share while fewer than
+    # ``long_query_enough`` documents qualify (a short one only when none does). A long
+    # query describes what it looks for, and its source often words it otherwise (a
+    # headline's "gã đàn ông máu lạnh", a question's paraphrase): when its share of the
+    # words leaves only a handful of documents, the one asked for is as likely among
+    # those with a few of them fewer, which still rank below those with more
+    # (coverage_weight). Ten pages of results: a query that qualifies that many keeps
+    # its rule.
+    long_query_enough: int = 100
     lead_weight: float = 2.0  # idf of each query syllable found in the article's lead (fields.py)
     soft_quotes_above: int = 8  # syllables: a longer query reads its plain quotes as words
     # Proximity: the best-scored documents gain ``window_weight`` times the idf of the
@@ -168,7 +177,9 @@ class Match:
     scores: np.ndarray
     mask: np.ndarray
     counted: int = 0  # bare words the rule counts
-    relaxed: bool = False  # no document had what the rule asks for: the matches have less
+    # The rule relaxed (no document, or for a long query few, had what it asks): the
+    # matches have less.
+    relaxed: bool = False
     short: bool = True  # the rule for short queries (every word) rather than long ones (most)
     words: int | None = None  # short queries: how many of the words every match has
     other_diacritics: bool = False  # every word matched, but not all with the diacritics typed
@@ -808,12 +819,15 @@ class _Evaluator:
             step, (coverage, needed) = decided.step, steps[decided.step]
             mask = base & (coverage >= needed - 1e-4)
         else:
-            for step, (coverage, needed) in enumerate(steps):  # noqa: B007 - step is read after the loop
-                mask = base & (coverage >= needed - 1e-4)
-                if mask.any():
-                    break
-            else:  # nothing matches even relaxed: the query matches nothing, as it stands
-                step, (coverage, needed) = 0, steps[0]
+            # A long query short of enough documents relaxes by one share at most (its
+            # words in other accented forms, a tenth of them fewer), never to a rule
+            # that matches on a few of its words: beyond, only when nothing qualifies.
+            # (The first two shares, each as typed and in any form.)
+            enough, reach = (
+                (1, len(steps)) if short else (self.params.long_query_enough, 2 * min(len(thresholds), 2))
+            )
+            step, mask = self._step(steps, base, enough, reach)
+            needed = steps[step][1]
         # (Where no word has diacritics the two coverages are one, so step 1 is never the one.)
         shares: list[tuple[int, np.float32]] = []
         if not short and within is not None and self.params.coverage_weight:
@@ -830,6 +844,27 @@ class _Evaluator:
             self.rule = _Rule(counts, thresholds, step, shares)
         words = round(needed) if short else None
         return Match(scores * mask, mask, len(counted), step > 0, short, words, step == 1)
+
+    @staticmethod
+    def _step(
+        steps: list[tuple[np.ndarray, float]], base: np.ndarray, enough: int, reach: int
+    ) -> tuple[int, np.ndarray]:
+        """Which of the rule's ``steps`` (a coverage and the coverage needed, strictest
+        first) applies among the ``base`` documents, and the documents it matches: the
+        first of the first ``reach`` steps that ``enough`` of them meet; where none does,
+        the first that any meets; where none meets even the last, the first (the query
+        matches nothing, as it stands)."""
+        first = None
+        for step, (coverage, needed) in enumerate(steps):
+            mask = base & (coverage >= needed - 1e-4)
+            if step < reach and np.count_nonzero(mask) >= enough:
+                return step, mask
+            if first is None and mask.any():
+                first = step, mask
+            if first is not None and step + 1 >= reach:
+                return first
+        coverage, needed = steps[0]
+        return 0, base & (coverage >= needed - 1e-4)
 
     def _content_shares(
         self, counted: list[tuple[np.ndarray, bool]], exact: list[np.ndarray]

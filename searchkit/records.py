@@ -136,7 +136,8 @@ class SearchResult(Sequence[Hit]):
     A sequence of its hits (``for hit in ix.search(q)``, ``len()``, indexing); ``total``
     counts every matching document, not only this page. ``notes`` say, in a line each,
     where the query was read other than as typed (a stray quote dropped, the match
-    relaxed because no document has every word); ``relaxed`` is True in the latter case.
+    relaxed because no document has every word, or few have most of a long query's);
+    ``relaxed`` is True in the latter case.
     """
 
     query: str = _described("The query as given.")
@@ -152,7 +153,8 @@ class SearchResult(Sequence[Hit]):
     took_ms: float = _described("How long the search took, in milliseconds.", 0.0)
     notes: list[str] = _described("How the query was read where not as typed, a line each.", factory=list)
     relaxed: bool = _described(
-        "True when no document had what the match rule asks for and the rule was relaxed.", False
+        "True when the match rule was relaxed: no document had what it asks for (for a long query, few did).",
+        False,
     )
 
     def __len__(self) -> int:

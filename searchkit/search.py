@@ -64,8 +64,10 @@ def _notes(parsed: ParsedQuery, match: Match) -> list[str]:
 def _relaxed_note(match: Match) -> list[str]:
     if not match.relaxed:
         return []
-    if match.other_diacritics:
+    if match.other_diacritics and match.short:
         return ["no document has the words with the diacritics typed: showing those with other diacritics"]
+    if match.other_diacritics:
+        return ["few documents have most of the query's words as typed: showing those with other diacritics"]
     if match.short and match.words:
         return [f"no document has all {match.counted} words of the query: showing those with {match.words}"]
     if match.short:

@@ -233,6 +233,42 @@ def test_a_long_query_relaxes_step_by_step(archive):
     assert result.notes == ["few documents have most of the query's words: showing those with fewer"]
 
 
+FRUIT = "xoài mít ổi chuối cam bưởi nhãn vải dừa mận"
+
+
+@pytest.fixture(scope="module")
+def orchard(tmp_path_factory):
+    # Ten fruit a long query names: one article has half of them, one four, one two.
+    records = [
+        {"id": "half", "title": "Chợ trái cây", "body": "Chợ bán xoài, mít, ổi, chuối và cam."},
+        {"id": "four", "title": "Vườn nhà", "body": "Vườn nhà trồng bưởi, nhãn, vải và dừa."},
+        {"id": "two", "title": "Quà quê", "body": "Quà quê có mận và xoài."},
+    ]
+    with _index(tmp_path_factory, "orchard", records) as ix:
+        yield ix
+
+
+def test_a_long_query_relaxes_by_one_share_while_few_documents_qualify(orchard):
+    # Only "half" has half of the ten words. With two documents asked for, the query
+    # relaxes to the next share (four of ten): "four" joins, ranked below; "two", a fifth,
+    # never does (relaxing for enough goes one share down, not to a few of the words).
+    with ranking_params(orchard, long_query_enough=2):
+        result = orchard.search(FRUIT)
+    assert ids(result) == ["half", "four"] and result.total == 2 and result.relaxed
+    assert result.notes == ["few documents have most of the query's words: showing those with fewer"]
+    # Where one share down does not qualify enough, the strict rule stays (a small archive).
+    for enough in (3, 100):
+        with ranking_params(orchard, long_query_enough=enough):
+            result = orchard.search(FRUIT)
+        assert ids(result) == ["half"] and result.total == 1 and not result.relaxed
+
+
+def test_a_short_query_never_relaxes_while_a_document_has_every_word(news):
+    with ranking_params(news, long_query_enough=3):
+        result = news.search("giá vàng")
+    assert ids(result) == ["gia-vang"] and result.total == 1 and not result.relaxed
+
+
 def test_or_takes_the_whole_words_on_each_side(archive):
     # Not "hà (nội OR hải) phòng": "Tiền Hải" and "nội dung" are not what was meant.
     assert set(ids(archive.search("hà nội OR hải phòng"))) == {"ha-noi", "hai-phong"}

@@ -711,6 +711,7 @@ PAGE_MESSAGES = [
     ({"q": '+"nông thôn" xyzzy'}, "note"),
     ({"q": "ùn tắc container cây xanh phân luồng bến container tổ máy kéo dài"}, "note"),
     ({"q": 'Dự án "đường sắt" số 3 được khởi công ở các tỉnh'}, "note"),
+    ({"q": "ủn tấc cọntainer cay xảnh phản luống bên tờ mày kẹo dai"}, "note"),
     ({"q": 'nông "', "strict": "1"}, "error"),
     ({"q": 'nông"thôn', "strict": "1"}, "error"),
     ({"q": "nông)", "strict": "1"}, "error"),

@@ -53,6 +53,11 @@ _CATALOGUE: tuple[tuple[str, str], ...] = (
         r"Không bài nào có các từ với đúng dấu đã gõ: hiển thị các bài có các từ đó với dấu khác.",
     ),
     (
+        r"few documents have most of the query's words as typed: showing those with other diacritics",
+        r"Ít bài có phần lớn các từ của truy vấn với đúng dấu đã gõ: "
+        r"hiển thị cả các bài có các từ đó với dấu khác.",
+    ),
+    (
         r"no document has all (\d+) words of the query: showing those with (\d+)",
         r"Không bài nào có đủ \1 từ của truy vấn: hiển thị các bài có \2 từ.",
     ),
