@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from conftest import open_records_index, ranking_params
+from conftest import open_records_index, ranking_params, records_fixture
 
 NEWS = [
     {
@@ -236,16 +236,15 @@ def test_a_long_query_relaxes_step_by_step(archive):
 FRUIT = "xoài mít ổi chuối cam bưởi nhãn vải dừa mận"
 
 
-@pytest.fixture(scope="module")
-def orchard(tmp_path_factory):
-    # Ten fruit a long query names: one article has half of them, one four, one two.
-    records = [
+# Ten fruit a long query names: one article has half of them, one four, one two.
+orchard = records_fixture(
+    "orchard",
+    [
         {"id": "half", "title": "Chợ trái cây", "body": "Chợ bán xoài, mít, ổi, chuối và cam."},
         {"id": "four", "title": "Vườn nhà", "body": "Vườn nhà trồng bưởi, nhãn, vải và dừa."},
         {"id": "two", "title": "Quà quê", "body": "Quà quê có mận và xoài."},
-    ]
-    with _index(tmp_path_factory, "orchard", records) as ix:
-        yield ix
+    ],
+)
 
 
 def test_a_long_query_relaxes_by_one_share_while_few_documents_qualify(orchard):
