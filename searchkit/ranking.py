@@ -854,17 +854,19 @@ class _Evaluator:
         first of the first ``reach`` steps that ``enough`` of them meet; where none does,
         the first that any meets; where none meets even the last, the first (the query
         matches nothing, as it stands)."""
-        first = None
+        first = strict = None
         for step, (coverage, needed) in enumerate(steps):
             mask = base & (coverage >= needed - 1e-4)
-            if step < reach and np.count_nonzero(mask) >= enough:
+            strict = mask if strict is None else strict
+            met = int(np.count_nonzero(mask)) if step < reach else int(mask.any())
+            if step < reach and met >= enough:
                 return step, mask
-            if first is None and mask.any():
+            if met and first is None:
                 first = step, mask
             if first is not None and step + 1 >= reach:
                 return first
-        coverage, needed = steps[0]
-        return 0, base & (coverage >= needed - 1e-4)
+        assert strict is not None  # (a rule has at least its strict step)
+        return 0, strict
 
     def _content_shares(
         self, counted: list[tuple[np.ndarray, bool]], exact: list[np.ndarray]
@@ -889,17 +891,18 @@ class _Evaluator:
         docs = self.source.lead_docs(syllable) if df else None
         return docs, np.float32(bm25_idf(self.source.doc_count, df) if df else 0.0)
 
-    def lead_scores(self, syllables: list[str], docnums: np.ndarray) -> np.ndarray:
+    def lead_scores(
+        self, leads: list[tuple[np.ndarray | None, np.float32]], docnums: np.ndarray
+    ) -> np.ndarray:
         """The lead bonus of each of ``docnums`` (ascending docnums of the index): the
-        idf of each of ``syllables`` it has in its lead, summed in their order (float32
-        sums depend on it: sorted, as a set's order changes with the hash seed), times
-        the lead weight."""
+        idf of each syllable whose lead documents it is among (``leads``: :meth:`lead` of
+        each syllable), summed in their order (float32 sums depend on it: sorted, as a
+        set's order changes with the hash seed), times the lead weight."""
         lead = np.zeros(len(docnums), dtype=np.float32)
-        if not syllables or not len(docnums):
+        if not len(docnums):
             return lead
         byte, shift = None, None
-        for syllable in syllables:
-            docs, idf = self.lead(syllable)
+        for docs, idf in leads:
             if docs is None:
                 continue
             if docs.dtype == np.uint8:  # (adding zeros elsewhere: cheaper than indexing a mask)
@@ -1134,7 +1137,7 @@ def _contenders(bounded: _Evaluator, match: Match, best: int) -> np.ndarray:
             return matched
         _, kind, syllable = left.pop(0)
         if kind == _LEAD:
-            partial = partial + bounded.lead_scores([syllable], matched)
+            partial = partial + bounded.lead_scores([bounded.lead(syllable)], matched)
         else:
             among = _Evaluator(bounded.source, bounded.params, matched, first=bounded)
             partial = partial + among.term(syllable, None)
@@ -1169,19 +1172,16 @@ def _before_window(ev: _Evaluator, parsed: ParsedQuery, allowed: np.ndarray) -> 
         # leads too, with their ceilings (a gather over every match per syllable is most
         # of its cost when nearly every document matches); _contenders adds them among
         # the few documents left.
-        syllables = sorted({text.fold_diacritics(s) for run in parsed.runs for s in run})
-        if ev.left_out_syllables:
-            kept = []
-            for syllable in syllables:
-                docs, idf = ev.lead(syllable)
-                if docs is not None and docs.dtype == np.uint8:  # (kept as bits: in many leads)
-                    ev.left_out_syllables.append((float(idf) * params.lead_weight, _LEAD, syllable))
-                else:
-                    kept.append(syllable)
-            syllables = kept
-        if syllables:
+        leads = []
+        for syllable in sorted({text.fold_diacritics(s) for run in parsed.runs for s in run}):
+            docs, idf = ev.lead(syllable)
+            if ev.left_out_syllables and docs is not None and docs.dtype == np.uint8:  # (bits: many leads)
+                ev.left_out_syllables.append((float(idf) * params.lead_weight, _LEAD, syllable))
+            else:
+                leads.append((docs, idf))
+        if leads:
             matched = np.flatnonzero(mask)
-            scores[matched] += ev.lead_scores(syllables, ev.index_docs(matched))
+            scores[matched] += ev.lead_scores(leads, ev.index_docs(matched))
     if params.pair_weight:
         for run in parsed.runs:
             for term in pair_terms([text.fold_diacritics(s) for s in run]):
